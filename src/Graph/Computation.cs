@@ -1,0 +1,18 @@
+namespace TaskGraph;
+
+/// <summary>The path every <c>Compute</c> takes: compile the outputs into a plan, pick the scheduler, run.</summary>
+internal static class Computation
+{
+    public static object?[] Run(TaskSpec[] outputs, ComputeOptions? options)
+        => RunAsync(outputs, options).GetAwaiter().GetResult();
+
+    public static Task<object?[]> RunAsync(TaskSpec[] outputs, ComputeOptions? options)
+    {
+        options ??= new ComputeOptions();
+        var scheduler = options.Scheduler ?? TaskGraphOptions.CurrentScheduler;
+        var plan = ExecutionPlan.Compile(outputs, options.Fuse);
+        var active = ComputeListeners.Active;
+        IReadOnlyList<IComputeListener> listeners = options.Listeners.Count == 0 ? active : [.. active, .. options.Listeners];
+        return scheduler.ExecuteAsync(plan, new ComputeContext(options.CancellationToken, listeners));
+    }
+}

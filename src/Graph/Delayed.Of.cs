@@ -1,0 +1,79 @@
+namespace TaskGraph;
+
+/// <summary>
+/// A lazily computed value of type <typeparamref name="T"/>. Composing delayed values builds a graph of tasks;
+/// nothing runs until <see cref="Compute(IScheduler?)"/>, <see cref="ComputeAsync(CancellationToken)"/> or
+/// <see cref="Persist"/>. A plain value converts implicitly into a delayed one that is carried inline as a
+/// literal argument (like a plain argument of a Dask <c>delayed</c> call), not as a task of its own.
+/// </summary>
+public sealed class Delayed<T> : IDelayed
+{
+    private readonly TaskSpec? _spec;
+    private readonly T _inline = default!;
+    private TaskSpec? _inlineSpec;
+
+    internal Delayed(TaskSpec spec) => _spec = spec;
+
+    private Delayed(T value) => _inline = value;
+
+    /// <summary>Wraps a plain value as an inline literal.</summary>
+    public static implicit operator Delayed<T>(T value) => new(value);
+
+    /// <summary>The task producing this value (a literal task for an inline value).</summary>
+    public TaskSpec Spec => _spec ?? (_inlineSpec ??= TaskSpec.Literal(_inline));
+
+    /// <summary>The key of the task producing this value.</summary>
+    public TaskKey Key => Spec.Key;
+
+    /// <summary>This value as an argument of another task: a dependency, or the literal itself when inline.</summary>
+    public TaskArg AsArg() => _spec is null ? TaskArg.Value(_inline) : TaskArg.Of(_spec);
+
+    /// <summary>A delayed call of <paramref name="f"/> on this value.</summary>
+    public Delayed<R> Then<R>(Func<T, R> f, string? name = null) => Delayed.Call<R>(f, Invokers<T, R>.Call1, name, AsArg());
+
+    /// <summary>
+    /// The same task under a fresh key, for impure functions (random numbers, clocks, I/O with side effects):
+    /// it never collapses with an identical-looking call.
+    /// </summary>
+    public Delayed<T> Impure() => new(Spec.WithUniqueKey());
+
+    /// <summary>Computes the value on <paramref name="scheduler"/>, or on the current default scheduler.</summary>
+    public T Compute(IScheduler? scheduler = null) => Compute(new ComputeOptions { Scheduler = scheduler });
+
+    /// <summary>Computes the value with explicit options (scheduler, fusion, listeners, cancellation).</summary>
+    public T Compute(ComputeOptions options) => (T)Computation.Run([Spec], options)[0]!;
+
+    /// <summary>Computes the value without blocking the caller.</summary>
+    public Task<T> ComputeAsync(CancellationToken cancellationToken = default) => ComputeAsync(new ComputeOptions { CancellationToken = cancellationToken });
+
+    /// <summary>Computes the value without blocking the caller, with explicit options.</summary>
+    public async Task<T> ComputeAsync(ComputeOptions options) => (T)(await Computation.RunAsync([Spec], options).ConfigureAwait(false))[0]!;
+
+    /// <summary>
+    /// Computes the value now and returns a delayed value that holds the result under the same key, so later
+    /// graphs built on it do not recompute it.
+    /// </summary>
+    public Delayed<T> Persist(IScheduler? scheduler = null) => new(TaskSpec.Literal(Key, Compute(scheduler)));
+
+    /// <summary>The task graph behind this value in Graphviz DOT format.</summary>
+    public string ToDot(bool fuse = false) => GraphPicture.ToDot(ExecutionPlan.Compile([Spec], fuse));
+
+    /// <summary>An SVG picture of the task graph (Graphviz <c>dot</c> when installed, else TaskGraph's own layout).</summary>
+    public string ToSvg(bool fuse = false) => GraphPicture.ToSvg(ExecutionPlan.Compile([Spec], fuse));
+
+    /// <summary>Writes <see cref="ToSvg"/> to <paramref name="path"/> and returns the path.</summary>
+    public string Visualize(string path, bool fuse = false)
+    {
+        File.WriteAllText(path, ToSvg(fuse));
+        return path;
+    }
+
+    /// <summary>Describes the value without computing it.</summary>
+    public override string ToString() => _spec is null ? $"Delayed<{typeof(T).Name}>(inline {_inline})" : $"Delayed<{typeof(T).Name}>({Key})";
+}
+
+/// <summary>Cached invoker delegates per type combination (creating a delegate per task would allocate).</summary>
+internal static class Invokers<T1, R>
+{
+    public static readonly TaskInvoker Call1 = TaskInvokers.Call1<T1, R>;
+}

@@ -1,0 +1,104 @@
+namespace TaskGraph;
+
+/// <summary>
+/// One task of a graph, as data: its key, the function it runs and its arguments (dependency tasks or literal
+/// values). A literal task (<see cref="IsLiteral"/>) has no function and simply is its <see cref="Value"/>.
+/// Specs are immutable and point to their dependencies, so a graph is the set of specs reachable from its
+/// outputs: combining delayed values never copies a graph (DESIGN.md principle 2), and since a spec's
+/// dependencies exist before it does, graphs built this way cannot have cycles.
+/// </summary>
+public sealed class TaskSpec
+{
+    private readonly TaskArg[] _args;
+
+    /// <summary>The task's key.</summary>
+    public TaskKey Key { get; }
+
+    /// <summary>The function the task runs; null for a literal task.</summary>
+    public TaskFunction? Function { get; }
+
+    /// <summary>The value of a literal task.</summary>
+    public object? Value { get; }
+
+    /// <summary>Arguments in call order.</summary>
+    public ReadOnlySpan<TaskArg> Args => _args;
+
+    /// <summary>True for a task that holds a value rather than calling a function.</summary>
+    public bool IsLiteral => Function is null;
+
+    /// <summary>Optional hint for the ordering pass and the visualizer (for example the partition it belongs to).</summary>
+    public string? Label { get; init; }
+
+    private TaskSpec(TaskKey key, TaskFunction? function, TaskArg[] args, object? value)
+    {
+        Key = key;
+        Function = function;
+        _args = args;
+        Value = value;
+    }
+
+    /// <summary>A task calling <paramref name="function"/>; its key is derived from the function and the arguments.</summary>
+    public static TaskSpec Call(TaskFunction function, params TaskArg[] args)
+        => new(KeyFor(function, args), function ?? throw new ArgumentNullException(nameof(function)), args, null);
+
+    /// <summary>A task calling <paramref name="function"/> under an explicit key (collections name their partitions).</summary>
+    public static TaskSpec Call(TaskKey key, TaskFunction function, params TaskArg[] args)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (key.IsEmpty) throw new ArgumentException("The task key is empty.", nameof(key));
+        return new TaskSpec(key, function, args, null);
+    }
+
+    /// <summary>A literal task holding <paramref name="value"/>; the key fingerprints the value where possible.</summary>
+    public static TaskSpec Literal(object? value, string? name = null)
+    {
+        var b = new TokenBuilder(0x4C4954UL);
+        var token = ValueTokenizer.TryAdd(ref b, value) ? b.Finish() : ValueTokenizer.Unique();
+        return new TaskSpec(new TaskKey(name ?? LiteralName(value), token), null, [], value);
+    }
+
+    /// <summary>A literal task under an explicit key (used by <c>Persist</c>, which keeps the original key).</summary>
+    public static TaskSpec Literal(TaskKey key, object? value) => new(key, null, [], value);
+
+    /// <summary>The same task under a fresh, unique key (an impure call that must never collapse with another).</summary>
+    public TaskSpec WithUniqueKey() => new(new TaskKey(Key.Name, ValueTokenizer.Unique(), Key.Index), Function, _args, Value) { Label = Label };
+
+    /// <summary>The distinct tasks this one reads, in argument order.</summary>
+    public IEnumerable<TaskSpec> Dependencies
+    {
+        get
+        {
+            var seen = new HashSet<TaskKey>();
+            foreach (var a in _args)
+                if (a.Dependency is { } d && seen.Add(d.Key)) yield return d;
+        }
+    }
+
+    internal TaskArg[] ArgArray => _args;
+
+    /// <summary>The deterministic key of a call: function token plus argument keys and literal tokens.</summary>
+    public static TaskKey KeyFor(TaskFunction function, ReadOnlySpan<TaskArg> args)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (!function.IsDeterministic) return new TaskKey(function.Name, function.Token);
+        var b = new TokenBuilder(0x43414C4CUL);
+        b.Add(function.Token);
+        b.Add((ulong)args.Length);
+        foreach (var a in args)
+        {
+            if (a.Dependency is { } d) { b.Add(1); b.Add(d.Key.Token); }
+            else if (!ValueTokenizer.TryAdd(ref b, a.Literal)) return new TaskKey(function.Name, ValueTokenizer.Unique());
+        }
+        return new TaskKey(function.Name, b.Finish());
+    }
+
+    private static string LiteralName(object? value) => value switch
+    {
+        null => "null",
+        Array a => a.GetType().GetElementType()!.Name.ToLowerInvariant() + "-array",
+        _ => value.GetType().Name.ToLowerInvariant(),
+    };
+
+    /// <inheritdoc />
+    public override string ToString() => IsLiteral ? $"{Key} = {Value}" : $"{Key} = {Function!.Name}({string.Join(", ", _args)})";
+}

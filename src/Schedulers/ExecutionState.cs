@@ -1,0 +1,207 @@
+using System.Diagnostics;
+
+namespace TaskGraph;
+
+/// <summary>
+/// The bookkeeping of one computation, shared by every scheduler (DESIGN.md principle 4; dask/local.py's
+/// <c>get_async</c> state). A scheduler only decides where a ready task runs: its workers call
+/// <see cref="TryTake"/>, run the node wherever they like, then <see cref="CompleteAndTake"/> or <see cref="Fail"/>.
+///
+/// <para>State, guarded by one lock, with the example graph <c>a → c ← b, c → d</c> (c needs a and b):</para>
+/// <list type="bullet">
+/// <item><c>_waitingOn[n]</c>: dependencies of <c>n</c> not finished yet (c: 2 at the start, 0 once a and b are
+/// done). A node becomes ready when it reaches 0.</item>
+/// <item><c>_pendingReaders[n]</c>: dependents of <c>n</c> not finished yet (a: 1 until c finishes). At 0 the result
+/// is released — dropped from <c>_results</c> so the garbage collector can take it — unless <c>n</c> is an output.</item>
+/// <item><c>_ready</c>: ready nodes, lowest priority first (a and b at the start).</item>
+/// <item><c>_results[n]</c>: finished results still needed (after c finishes: c only; a and b were released).</item>
+/// </list>
+/// <para>The first failure or a cancellation ends the computation: no further task is handed out, the completion
+/// faults or cancels at once (tasks still running are not waited for; their results are ignored).</para>
+/// </summary>
+public sealed class ExecutionState
+{
+    private readonly ExecutionPlan _plan;
+    private readonly ComputeContext _context;
+    private readonly object _gate = new();
+    private readonly int[] _waitingOn;
+    private readonly int[] _pendingReaders;
+    private readonly object?[] _results;
+    private readonly ReadyQueue _ready;
+    private readonly TaskCompletionSource<object?[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IComputeListener[] _listeners;
+    private int _finished;
+    private int _idleWorkers;
+    private bool _ended;
+    private CancellationTokenRegistration _cancellation;
+
+    /// <summary>Prepares the state of running <paramref name="plan"/>: counters set, root tasks ready.</summary>
+    public ExecutionState(ExecutionPlan plan, ComputeContext context)
+    {
+        _plan = plan;
+        _context = context;
+        _listeners = context.Listeners.ToArray();
+        int n = plan.Count;
+        _waitingOn = new int[n];
+        _pendingReaders = new int[n];
+        _results = new object?[n];
+        _ready = new ReadyQueue(plan.Priority, 64);
+        for (int i = 0; i < n; i++)
+        {
+            _waitingOn[i] = plan.Dependencies.Degree(i);
+            _pendingReaders[i] = plan.Dependents.Degree(i);
+            if (_waitingOn[i] == 0) _ready.Push(i);
+        }
+        foreach (var l in _listeners) l.OnComputeStarted(plan);
+        if (n == 0) { lock (_gate) End(null); }
+        else if (context.CancellationToken.CanBeCanceled)
+            _cancellation = context.CancellationToken.Register(static s => ((ExecutionState)s!).Cancel(), this);
+    }
+
+    /// <summary>The plan being run.</summary>
+    public ExecutionPlan Plan => _plan;
+
+    /// <summary>Completes with the outputs' results, faults with the first failure, or cancels.</summary>
+    public Task<object?[]> Completion => _completion.Task;
+
+    /// <summary>True once the computation succeeded, failed or was cancelled.</summary>
+    public bool IsEnded { get { lock (_gate) return _ended; } }
+
+    /// <summary>Results indexed by node (released entries are null). Read a node's inputs from here after taking it.</summary>
+    public object?[] Results => _results;
+
+    /// <summary>
+    /// Waits for a ready node and takes it. Returns false when the computation has ended (success, failure,
+    /// cancellation): the worker should stop.
+    /// </summary>
+    public bool TryTake(out int node)
+    {
+        lock (_gate) return TakeLocked(out node);
+    }
+
+    /// <summary>
+    /// Records <paramref name="node"/>'s result, makes its dependents ready, releases inputs nobody needs any
+    /// more, then takes the next ready node in the same lock (one lock round per task on the hot path).
+    /// </summary>
+    public bool CompleteAndTake(int node, object? result, out int next)
+    {
+        lock (_gate)
+        {
+            if (!_ended) CompleteLocked(node, result, takesNext: true);
+            return TakeLocked(out next);
+        }
+    }
+
+    /// <summary>Records <paramref name="node"/>'s result without taking another node.</summary>
+    public void Complete(int node, object? result)
+    {
+        lock (_gate)
+            if (!_ended) CompleteLocked(node, result, takesNext: false);
+    }
+
+    /// <summary>Ends the computation with <paramref name="error"/> (the first failure wins).</summary>
+    public void Fail(int node, Exception error)
+    {
+        lock (_gate)
+        {
+            if (_ended) return;
+            End(error is TaskFailedException ? error : new TaskFailedException(_plan.KeyOf(node).ToString(), _plan.FunctionOf(node), error));
+        }
+    }
+
+    /// <summary>Ends the computation as cancelled.</summary>
+    public void Cancel()
+    {
+        lock (_gate)
+            if (!_ended) End(new OperationCanceledException(_context.CancellationToken));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="node"/> in this process (the thread and synchronous schedulers), telling listeners.
+    /// Exceptions propagate to the caller, who reports them with <see cref="Fail"/>.
+    /// </summary>
+    public object? RunHere(int node, string worker)
+    {
+        if (_listeners.Length == 0) return _plan.Run(node, _results);
+        foreach (var l in _listeners) l.OnTaskStarted(_plan, node, worker);
+        bool failed = true;
+        try
+        {
+            var r = _plan.Run(node, _results);
+            failed = false;
+            return r;
+        }
+        finally
+        {
+            foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed);
+        }
+    }
+
+    /// <summary>Tells listeners a node started on a remote worker (process and distributed schedulers).</summary>
+    public void ReportStarted(int node, string worker)
+    {
+        foreach (var l in _listeners) l.OnTaskStarted(_plan, node, worker);
+    }
+
+    /// <summary>Tells listeners a node finished on a remote worker.</summary>
+    public void ReportFinished(int node, string worker, bool failed)
+    {
+        foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed);
+    }
+
+    private bool TakeLocked(out int node)
+    {
+        while (true)
+        {
+            if (_ended) { node = -1; return false; }
+            if (_ready.Count > 0)
+            {
+                node = _ready.Pop();
+                return true;
+            }
+            _idleWorkers++;
+            Monitor.Wait(_gate);
+            _idleWorkers--;
+        }
+    }
+
+    private void CompleteLocked(int node, object? result, bool takesNext)
+    {
+        _results[node] = result;
+        int readyBefore = _ready.Count;
+        foreach (var d in _plan.Dependents[node])
+            if (--_waitingOn[d] == 0) _ready.Push(d);
+        foreach (var d in _plan.Dependencies[node])
+            if (--_pendingReaders[d] == 0 && !_plan.IsOutput(d)) _results[d] = null;
+        if (_pendingReaders[node] == 0 && !_plan.IsOutput(node)) _results[node] = null;
+        // A finishing worker that takes the next node itself needs no wake-up for that one.
+        int extra = _ready.Count - readyBefore - (takesNext ? 1 : 0);
+        for (int i = 0; i < extra && i < _idleWorkers; i++) Monitor.Pulse(_gate);
+        if (++_finished == _plan.Count) End(null);
+    }
+
+    private void End(Exception? error)
+    {
+        Debug.Assert(!_ended);
+        _ended = true;
+        _ready.Clear();
+        Monitor.PulseAll(_gate);
+        _cancellation.Dispose();
+        foreach (var l in _listeners)
+        {
+            try { l.OnComputeFinished(_plan, error); }
+            catch { /* a broken listener must not hide the computation's outcome */ }
+        }
+        if (error is null)
+        {
+            var outputs = _plan.Outputs;
+            var values = new object?[outputs.Length];
+            for (int i = 0; i < outputs.Length; i++) values[i] = _results[outputs[i]];
+            _completion.TrySetResult(values);
+        }
+        else if (error is OperationCanceledException oce)
+            _completion.TrySetCanceled(oce.CancellationToken);
+        else
+            _completion.TrySetException(error);
+    }
+}

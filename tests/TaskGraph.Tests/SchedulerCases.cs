@@ -1,0 +1,25 @@
+namespace TaskGraph.Tests;
+
+/// <summary>
+/// The schedulers every behavioural suite runs on. A new scheduler adds its name here and inherits every test
+/// of <see cref="SchedulerSuite"/> (and of the collection suites built the same way).
+/// </summary>
+public static class SchedulerCases
+{
+    /// <summary>Scheduler names as accepted by <see cref="Scheduler.FromName"/>.</summary>
+    public static IEnumerable<string> All()
+    {
+        yield return "sync";
+        yield return "threads";
+    }
+
+    /// <summary>Schedulers that run tasks inside the test process (tests that observe process-local state use these).</summary>
+    public static IEnumerable<string> InProcess()
+    {
+        yield return "sync";
+        yield return "threads";
+    }
+
+    /// <summary>Creates the scheduler under test.</summary>
+    public static IScheduler Create(string name) => name == "threads2" ? Scheduler.Threads(2) : Scheduler.FromName(name);
+}
