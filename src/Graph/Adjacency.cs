@@ -17,6 +17,12 @@ public sealed class Adjacency
         _items = items;
     }
 
+    /// <summary>The flat neighbour array (all nodes' neighbours, node after node).</summary>
+    internal int[] Items => _items;
+
+    /// <summary>Where each node's neighbours start in <see cref="Items"/> (one more entry than nodes).</summary>
+    internal int[] Starts => _start;
+
     /// <summary>Number of nodes.</summary>
     public int Count => _start.Length - 1;
 

@@ -90,10 +90,21 @@ public sealed class ExecutionPlan
         var culled = Cull.Run(outputs);
         var groups = fuse ? Fuse.Run(culled) : Fuse.None(culled);
         var specs = culled.Specs;
+        // Without fusion a node is a task: dependencies and argument sources are the culled ones as they are
+        // (a literal argument is -1 in both encodings).
+        var (nodeDeps, argSource) = fuse ? ToGroups(culled, groups) : (culled.Dependencies, culled.ArgumentTasks.Items);
+        var outputNodes = culled.Outputs.Select(o => groups.GroupOf[o]).ToArray();
+        var (priority, order) = Passes.Order.Run(nodeDeps, outputNodes, g => specs[groups.Members[g][^1]].Key.ToString());
+        var argStart = culled.ArgumentTasks.Starts;
+        return new ExecutionPlan(specs, groups, nodeDeps, outputNodes, priority, order, argStart, argSource);
+    }
+
+    // Dependencies between groups (those of each group's first member: later members read only the one before),
+    // and where each argument comes from: a group's result, a literal, or the previous member's result.
+    private static (Adjacency, int[]) ToGroups(CulledGraph culled, FusedGroups groups)
+    {
         var taskDeps = culled.Dependencies;
         int nodes = groups.Members.Count;
-
-        // A node's dependencies are those of its first member: later members depend only on the one before.
         var start = new int[nodes + 1];
         var items = new int[CountNodeEdges(groups, taskDeps)];
         int filled = 0;
@@ -102,14 +113,8 @@ public sealed class ExecutionPlan
             foreach (var d in taskDeps[groups.Members[g][0]]) items[filled++] = groups.GroupOf[d];
             start[g + 1] = filled;
         }
-        var nodeDeps = new Adjacency(start, items);
-        var outputNodes = culled.Outputs.Select(o => groups.GroupOf[o]).ToArray();
-        var (priority, order) = Passes.Order.Run(nodeDeps, outputNodes, g => specs[groups.Members[g][^1]].Key.ToString());
-
-        // Where each argument's value comes from, decided once so running a task is a plain loop.
-        var argStart = new int[specs.Length + 1];
-        for (int s = 0; s < specs.Length; s++) argStart[s + 1] = argStart[s] + specs[s].ArgArray.Length;
-        var argSource = new int[argStart[^1]];
+        var argSource = new int[culled.ArgumentTasks.EdgeCount];
+        var argStart = culled.ArgumentTasks.Starts;
         for (int g = 0; g < nodes; g++)
         {
             var members = groups.Members[g];
@@ -123,7 +128,7 @@ public sealed class ExecutionPlan
                 }
             }
         }
-        return new ExecutionPlan(specs, groups, nodeDeps, outputNodes, priority, order, argStart, argSource);
+        return (new Adjacency(start, items), argSource);
     }
 
     private static int CountNodeEdges(FusedGroups groups, Adjacency taskDeps)

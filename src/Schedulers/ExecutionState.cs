@@ -45,13 +45,14 @@ public sealed class ExecutionState
         _waitingOn = new int[n];
         _pendingReaders = new int[n];
         _results = new object?[n];
-        _ready = new ReadyQueue(plan.Priority, 64);
-        for (int i = 0; i < n; i++)
+        var roots = new List<int>();
+        foreach (var node in plan.Order) // priority order, so the roots come out sorted
         {
-            _waitingOn[i] = plan.Dependencies.Degree(i);
-            _pendingReaders[i] = plan.Dependents.Degree(i);
-            if (_waitingOn[i] == 0) _ready.Push(i);
+            _waitingOn[node] = plan.Dependencies.Degree(node);
+            _pendingReaders[node] = plan.Dependents.Degree(node);
+            if (_waitingOn[node] == 0) roots.Add(node);
         }
+        _ready = new ReadyQueue(plan.Priority, roots.ToArray());
         foreach (var l in _listeners) l.OnComputeStarted(plan);
         if (n == 0) { lock (_gate) End(null); }
         else if (context.CancellationToken.CanBeCanceled)

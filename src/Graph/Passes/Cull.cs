@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace TaskGraph.Passes;
 
 /// <summary>
@@ -10,7 +12,8 @@ public sealed record CulledGraph(TaskSpec[] Specs, Adjacency Dependencies, int[]
 /// <summary>
 /// Cull: keeps only the tasks the outputs need (everything reachable from them), merges tasks with equal keys
 /// (identical subgraphs built twice, work shared by several outputs) and numbers them.
-/// Iterative, so a chain of a million tasks does not overflow the stack.
+/// A breadth-first walk in numbering order, so each task's arguments are resolved exactly once, with one hash
+/// lookup per edge (the hash table is the cost at a million tasks), and no recursion.
 /// </summary>
 public static class Cull
 {
@@ -18,54 +21,42 @@ public static class Cull
     public static CulledGraph Run(IReadOnlyList<TaskSpec> outputs)
     {
         ArgumentNullException.ThrowIfNull(outputs);
-        var ids = new Dictionary<TaskKey, int>();
+        var ids = new Dictionary<Token, int>();
         var specs = new List<TaskSpec>();
-        var pending = new Stack<TaskSpec>();
         var outIds = new int[outputs.Count];
         for (int i = 0; i < outputs.Count; i++)
+            outIds[i] = Visit(outputs[i] ?? throw new ArgumentNullException(nameof(outputs), $"Output {i} is null."));
+
+        var argStart = new List<int>(specs.Count + 1) { 0 };
+        var argTask = new List<int>();
+        var depStart = new List<int>(specs.Count + 1) { 0 };
+        var deps = new List<int>();
+        var lastSeenBy = new List<int>();
+        for (int i = 0; i < specs.Count; i++) // specs grows while we walk: breadth-first
         {
-            var o = outputs[i] ?? throw new ArgumentNullException(nameof(outputs), $"Output {i} is null.");
-            outIds[i] = Visit(o);
+            foreach (var a in specs[i].ArgArray)
+            {
+                if (a.Dependency is not { } d) { argTask.Add(-1); continue; }
+                int dep = Visit(d);
+                argTask.Add(dep);
+                while (lastSeenBy.Count <= dep) lastSeenBy.Add(-1);
+                if (lastSeenBy[dep] == i) continue; // the same dependency twice in one task
+                lastSeenBy[dep] = i;
+                deps.Add(dep);
+            }
+            argStart.Add(argTask.Count);
+            depStart.Add(deps.Count);
         }
-        while (pending.Count > 0)
-        {
-            foreach (var a in pending.Pop().ArgArray)
-                if (a.Dependency is { } d) Visit(d);
-        }
+        return new CulledGraph(specs.ToArray(), new Adjacency(depStart.ToArray(), deps.ToArray()), outIds,
+            new Adjacency(argStart.ToArray(), argTask.ToArray()));
 
         int Visit(TaskSpec s)
         {
-            if (ids.TryGetValue(s.Key, out var id)) return id;
+            ref int id = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, s.Key.Token, out bool exists);
+            if (exists) return id;
             id = specs.Count;
-            ids.Add(s.Key, id);
             specs.Add(s);
-            pending.Push(s);
             return id;
         }
-
-        // Dependencies as ids, each distinct dependency once per task.
-        var all = specs.ToArray();
-        var start = new int[all.Length + 1];
-        var items = new List<int>(all.Length * 2);
-        var argStart = new int[all.Length + 1];
-        for (int i = 0; i < all.Length; i++) argStart[i + 1] = argStart[i] + all[i].ArgArray.Length;
-        var argTask = new int[argStart[^1]];
-        var lastSeenBy = new int[all.Length];
-        Array.Fill(lastSeenBy, -1);
-        for (int i = 0; i < all.Length; i++)
-        {
-            var args = all[i].ArgArray;
-            for (int a = 0; a < args.Length; a++)
-            {
-                if (args[a].Dependency is not { } d) { argTask[argStart[i] + a] = -1; continue; }
-                var dep = ids[d.Key];
-                argTask[argStart[i] + a] = dep;
-                if (lastSeenBy[dep] == i) continue;
-                lastSeenBy[dep] = i;
-                items.Add(dep);
-            }
-            start[i + 1] = items.Count;
-        }
-        return new CulledGraph(all, new Adjacency(start, items.ToArray()), outIds, new Adjacency(argStart, argTask));
     }
 }
