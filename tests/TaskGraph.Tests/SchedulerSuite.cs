@@ -156,7 +156,7 @@ public class SchedulerSuite(string schedulerName)
     }
 
     [Test]
-    public void CancellationStopsPromptlyWithOperationCanceled()
+    public async Task CancellationStopsPromptlyWithOperationCanceled()
     {
         using var cts = new CancellationTokenSource();
         var slow = Enumerable.Range(0, 200).Select(i => Delayed.Run(() => { Thread.Sleep(50); return i; }).Impure());
@@ -164,8 +164,8 @@ public class SchedulerSuite(string schedulerName)
         cts.CancelAfter(100);
         var run = total.ComputeAsync(On with { CancellationToken = cts.Token });
         // 200 tasks of 50 ms would take 5 s on 2 workers; cancellation must end it long before this bound.
-        var ex = Assert.CatchAsync<OperationCanceledException>(async () => await run.WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.That(ex, Is.Not.Null);
+        var ex = await Assert.CatchAsync<OperationCanceledException>(async () => await run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.That(ex, Is.InstanceOf<OperationCanceledException>());
     }
 
     [Test]
