@@ -105,8 +105,9 @@ internal static class ArrayBlockDiagram
         int n = shape.Count;
         var s = Sides([shape[n - 3], shape[n - 2], shape[n - 1]]);
         double depth = s[0] * 0.6, h = s[1], w = s[2];
-        double x0 = Margin, y0 = Margin + depth; // front face top-left
-        double width = w + depth + 2 * Margin + LabelSpace, height = h + depth + 2 * Margin + LabelSpace + (n > 3 ? 16 : 0);
+        const double DepthLabel = 16; // room above the box for the depth axis's length
+        double x0 = Margin + DepthLabel / 2, y0 = Margin + DepthLabel + depth; // front face top-left
+        double width = w + depth + 2 * Margin + DepthLabel / 2 + LabelSpace, height = h + depth + 2 * Margin + DepthLabel + LabelSpace + (n > 3 ? 16 : 0);
         var sb = Open(width, height, dtype);
         string P(double x, double y) => $"{Html.Num(x)},{Html.Num(y)}";
         // Top face, right face, front face: back to front so the front face is on top.
@@ -126,7 +127,7 @@ internal static class ArrayBlockDiagram
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         sb.Append(Label("size", x0 + w / 2, y0 + h + 18, shape[n - 1].ToString("N0", inv), 0));
         sb.Append(Label("size", x0 + w + depth + 16, y0 - depth + h / 2, shape[n - 2].ToString("N0", inv), -90));
-        sb.Append(Label("size", x0 + depth / 2 - 10, y0 - depth / 2 - 4, shape[n - 3].ToString("N0", inv), -45));
+        sb.Append(Label("size", x0 + depth / 2 - 4, y0 - depth / 2 - 6, shape[n - 3].ToString("N0", inv), -45));
         if (n > 3)
             sb.Append(Label("leading", Margin, height - 6, "× " + string.Join(" × ", shape.Take(n - 3).Select(v => v.ToString("N0", inv))), 0, "start"));
         return sb.Append("</svg>").ToString();

@@ -12,13 +12,14 @@ internal static class Html
     /// <summary>A number for SVG coordinates: invariant culture, at most two decimals.</summary>
     public static string Num(double value) => Math.Round(value, 2).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>A duration for people: <c>850 µs</c>, <c>12.3 ms</c>, <c>4.56 s</c>, <c>3 min 20 s</c>.</summary>
+    /// <summary>A duration for people: <c>850 µs</c>, <c>12.3 ms</c>, <c>200 ms</c>, <c>4.56 s</c>, <c>3 min 20 s</c>.</summary>
     public static string Duration(TimeSpan t)
     {
         double s = t.TotalSeconds;
+        if (s == 0) return "0 s";
         if (s < 0.001) return (s * 1e6).ToString("0", CultureInfo.InvariantCulture) + " µs";
-        if (s < 1) return (s * 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " ms";
-        if (s < 60) return s.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+        if (s < 1) return (s * 1e3).ToString("0.#", CultureInfo.InvariantCulture) + " ms";
+        if (s < 60) return s.ToString("0.##", CultureInfo.InvariantCulture) + " s";
         return $"{(int)(s / 60)} min {(int)(s % 60)} s";
     }
 
