@@ -12,4 +12,7 @@ internal static class DiagnosticsClock
 
     /// <summary>Time since the origin.</summary>
     public static TimeSpan Now => Stopwatch.GetElapsedTime(Origin);
+
+    /// <summary>The time of a raw <see cref="Stopwatch.GetTimestamp"/> reading.</summary>
+    public static TimeSpan At(long timestamp) => Stopwatch.GetElapsedTime(Origin, timestamp);
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace TaskGraph;
 
@@ -17,9 +17,12 @@ namespace TaskGraph;
 [TypeFormatterSource(typeof(ProfilerFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
 public sealed class Profiler : IComputeListener, IDisposable
 {
-    private readonly ConcurrentDictionary<(ExecutionPlan Plan, int Node), TimeSpan> _running = new();
+    private readonly object _gate = new();
     private readonly List<TaskRecord> _tasks = [];
+    private readonly Dictionary<ExecutionPlan, Timeline> _running = new(ReferenceEqualityComparer.Instance);
     private readonly IDisposable? _registration;
+    // The last computation's timeline, read without the lock: nearly every callback is for it.
+    private volatile Timeline? _last;
 
     /// <summary>Starts recording every computation (<paramref name="register"/> false: only those it is passed to in <see cref="ComputeOptions.Listeners"/>).</summary>
     public Profiler(bool register = true)
@@ -27,12 +30,12 @@ public sealed class Profiler : IComputeListener, IDisposable
         if (register) _registration = ComputeListeners.Register(this);
     }
 
-    /// <summary>The tasks recorded so far, by start time.</summary>
+    /// <summary>The tasks of the computations that have finished so far, by start time.</summary>
     public IReadOnlyList<TaskRecord> Tasks
     {
         get
         {
-            lock (_tasks) return [.. _tasks.OrderBy(t => t.Start).ThenBy(t => t.Worker, StringComparer.Ordinal)];
+            lock (_gate) return [.. _tasks.OrderBy(t => t.Start).ThenBy(t => t.Worker, StringComparer.Ordinal)];
         }
     }
 
@@ -42,26 +45,74 @@ public sealed class Profiler : IComputeListener, IDisposable
     /// <summary>Forgets the tasks recorded so far.</summary>
     public void Clear()
     {
-        lock (_tasks) _tasks.Clear();
+        lock (_gate) _tasks.Clear();
     }
 
     /// <summary>Stops recording (what was recorded stays).</summary>
     public void Dispose() => _registration?.Dispose();
 
-    void IComputeListener.OnTaskStarted(ExecutionPlan plan, int node, string worker) => _running[(plan, node)] = DiagnosticsClock.Now;
+    void IComputeListener.OnComputeStarted(ExecutionPlan plan)
+    {
+        var timeline = new Timeline(plan);
+        lock (_gate) _running[plan] = timeline;
+        _last = timeline;
+    }
+
+    void IComputeListener.OnTaskStarted(ExecutionPlan plan, int node, string worker)
+    {
+        if (TimelineOf(plan) is { } t) t.Start[node] = Stopwatch.GetTimestamp();
+    }
 
     void IComputeListener.OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed)
     {
-        var end = DiagnosticsClock.Now;
-        // A remote scheduler may report a finish whose start it never reported: count it as instantaneous.
-        var start = _running.TryRemove((plan, node), out var s) ? s : end;
-        var record = new TaskRecord(plan.KeyOf(node).ToString(), plan.FunctionOf(node), worker, start, end, failed);
-        lock (_tasks) _tasks.Add(record);
+        if (TimelineOf(plan) is not { } t) return;
+        t.End[node] = Stopwatch.GetTimestamp();
+        t.Worker[node] = worker;
+        t.Failed[node] = failed;
+    }
+
+    void IComputeListener.OnComputeFinished(ExecutionPlan plan, Exception? error)
+    {
+        Timeline? t;
+        lock (_gate)
+        {
+            if (!_running.Remove(plan, out t)) return;
+        }
+        if (ReferenceEquals(_last, t)) _last = null;
+        // Keys and function names become strings here, once per computation, not on the workers' hot path.
+        var records = new List<TaskRecord>();
+        for (int node = 0; node < plan.Count; node++)
+        {
+            if (t.Worker[node] is not { } worker) continue;
+            long end = t.End[node], start = t.Start[node] == 0 ? end : t.Start[node];
+            records.Add(new TaskRecord(plan.KeyOf(node).ToString(), plan.FunctionOf(node), worker, DiagnosticsClock.At(start), DiagnosticsClock.At(end), t.Failed[node]));
+        }
+        lock (_gate) _tasks.AddRange(records);
+    }
+
+    private Timeline? TimelineOf(ExecutionPlan plan)
+    {
+        var last = _last;
+        if (last is not null && ReferenceEquals(last.Plan, plan)) return last;
+        lock (_gate) return _running.GetValueOrDefault(plan);
     }
 
     /// <summary>A short summary: how many tasks, on how many workers.</summary>
     public override string ToString()
     {
-        lock (_tasks) return $"Profiler({_tasks.Count} tasks on {_tasks.Select(t => t.Worker).Distinct().Count()} workers)";
+        lock (_gate) return $"Profiler({_tasks.Count} tasks on {_tasks.Select(t => t.Worker).Distinct().Count()} workers)";
+    }
+
+    /// <summary>
+    /// Raw times of one running computation, indexed by node: each node runs at most once per computation, so
+    /// workers write their own slots without locking. A finish reported without a start counts as instantaneous.
+    /// </summary>
+    private sealed class Timeline(ExecutionPlan plan)
+    {
+        public readonly ExecutionPlan Plan = plan;
+        public readonly long[] Start = new long[plan.Count];
+        public readonly long[] End = new long[plan.Count];
+        public readonly string?[] Worker = new string?[plan.Count];
+        public readonly bool[] Failed = new bool[plan.Count];
     }
 }
