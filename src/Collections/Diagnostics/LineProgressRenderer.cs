@@ -13,7 +13,8 @@ internal sealed class LineProgressRenderer(TextWriter output, TimeSpan interval)
     public void Start(ProgressTracker tracker)
     {
         _tracker = tracker;
-        _timer = new Timer(_ => Write(tracker.Snapshot()), null, interval, interval);
+        // A tick that sees every task done leaves the line to Finish, which adds the outcome.
+        _timer = new Timer(_ => { if (tracker.Snapshot() is { } s && s.Done < s.Total) Write(s); }, null, interval, interval);
     }
 
     public void Finish(ProgressSnapshot final)
