@@ -18,7 +18,7 @@ public sealed record ProgressOptions
     /// <summary>The notebook display for <see cref="ProgressMode.Notebook"/>; null uses the running .NET Interactive kernel.</summary>
     public INotebookDisplay? Display { get; init; }
 
-    /// <summary>Also for terminal output: treat <see cref="Output"/> as an ANSI terminal even when it is not the console (tests, recordings).</summary>
+    /// <summary>For <see cref="ProgressMode.Terminal"/>: treat <see cref="Output"/> as an interactive ANSI terminal even when it is not the console (tests, recordings).</summary>
     public bool ForceAnsi { get; init; }
 
     internal TimeSpan IntervalFor(ProgressMode mode) => Interval ?? (mode == ProgressMode.Lines ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(100));
