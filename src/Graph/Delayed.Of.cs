@@ -6,6 +6,7 @@ namespace TaskGraph;
 /// <see cref="Persist"/>. A plain value converts implicitly into a delayed one that is carried inline as a
 /// literal argument (like a plain argument of a Dask <c>delayed</c> call), not as a task of its own.
 /// </summary>
+[TypeFormatterSource(typeof(DelayedFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class Delayed<T> : IDelayed
 {
     private readonly TaskSpec? _spec;

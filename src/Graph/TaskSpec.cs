@@ -80,7 +80,9 @@ public sealed class TaskSpec
     public static TaskKey KeyFor(TaskFunction function, ReadOnlySpan<TaskArg> args)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (!function.IsDeterministic) return new TaskKey(function.Name, function.Token);
+        // A function whose state cannot be fingerprinted gets a fresh key per call: its own token is shared by every
+        // call made through the same delegate, so using it would make inc(1) and inc(2) one task.
+        if (!function.IsDeterministic) return new TaskKey(function.Name, ValueTokenizer.Unique());
         var b = new TokenBuilder(0x43414C4CUL);
         b.Add(function.Token);
         b.Add((ulong)args.Length);
