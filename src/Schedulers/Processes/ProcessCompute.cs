@@ -33,6 +33,12 @@ internal sealed class ProcessCompute
     private readonly List<byte[]> _functions = [];
     private ExecutionState _state = null!;
     private int[] _dispatching = [];
+    private System.Collections.Concurrent.ConcurrentQueue<int>[] _handoff = [];
+    private readonly object _signal = new();
+    private long _signalVersion;
+
+    /// <summary>Inputs at least this large (held in one worker) pull their task to that worker.</summary>
+    private const long LocalityBytes = 256 * 1024;
 
     public ProcessCompute(ProcessPoolScheduler pool, ExecutionPlan plan, ComputeContext context, int id)
     {
@@ -119,6 +125,7 @@ internal sealed class ProcessCompute
         _state = new ExecutionState(_plan, _context);
         int dispatchers = Math.Min(_pool.Workers, _plan.Count);
         _dispatching = new int[dispatchers];
+        _handoff = Enumerable.Range(0, dispatchers).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<int>()).ToArray();
         _state.Completion.ContinueWith(t => Ended(t.Status != TaskStatus.RanToCompletion), TaskScheduler.Default);
         for (int slot = 0; slot < dispatchers; slot++)
         {
@@ -145,6 +152,7 @@ internal sealed class ProcessCompute
     {
         try
         {
+            Signal();
             foreach (var s in _pool.Slots) Volatile.Read(ref s.Current)?.Drop(_id);
             if (!abandoned) return;
             await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -178,10 +186,10 @@ internal sealed class ProcessCompute
                 }
                 else
                 {
-                    if (!_state.TryTake(out int node)) break;
+                    if (!WaitForNode(slot, out int node)) break;
                     batch.Add(node);
                     int window = d.Window;
-                    while (batch.Count < window && _state.TryTakeNow(out node)) batch.Add(node);
+                    while (batch.Count < window && TryNextNode(slot, out node)) batch.Add(node);
                 }
                 try
                 {
@@ -203,6 +211,68 @@ internal sealed class ProcessCompute
             Volatile.Write(ref _dispatching[slot], 3);
             s.TaskPipe.Release();
         }
+    }
+
+    /// <summary>
+    /// The next node for <paramref name="slot"/>: one handed over by another dispatcher, or a ready node — unless
+    /// its large inputs sit in another worker, which then gets it (data locality: moving the task is cheaper than
+    /// moving the data).
+    /// </summary>
+    private bool TryNextNode(int slot, out int node)
+    {
+        if (_handoff[slot].TryDequeue(out node)) return true;
+        while (_state.TryTakeNow(out node))
+        {
+            int preferred = PreferredSlot(node);
+            if (preferred < 0 || preferred == slot || Volatile.Read(ref _dispatching[preferred]) != 2) return true;
+            _handoff[preferred].Enqueue(node);
+            Signal();
+        }
+        return false;
+    }
+
+    /// <summary>Waits for a node for <paramref name="slot"/>; false when the computation has ended.</summary>
+    private bool WaitForNode(int slot, out int node)
+    {
+        while (true)
+        {
+            long version = Volatile.Read(ref _signalVersion);
+            if (TryNextNode(slot, out node)) return true;
+            if (_state.IsEnded) return false;
+            lock (_signal)
+                if (version == _signalVersion) Monitor.Wait(_signal, 100);
+        }
+    }
+
+    /// <summary>Wakes waiting dispatchers: nodes may have become ready (or the computation ended).</summary>
+    private void Signal()
+    {
+        lock (_signal)
+        {
+            _signalVersion++;
+            Monitor.PulseAll(_signal);
+        }
+    }
+
+    /// <summary>The worker holding most bytes of <paramref name="node"/>'s inputs, when that is worth moving the task for; else -1.</summary>
+    private int PreferredSlot(int node)
+    {
+        int n = _handoff.Length;
+        Span<long> bytes = stackalloc long[Math.Min(n, 64)];
+        bool any = false;
+        foreach (var dep in _plan.Dependencies[node])
+        {
+            var h = _held[dep];
+            if (h is null || Volatile.Read(ref h.InParent) || h.Size < LocalityBytes) continue;
+            long holders = Volatile.Read(ref h.Holders);
+            for (int y = 0; y < bytes.Length; y++)
+                if ((holders & (1L << y)) != 0) { bytes[y] += h.Size; any = true; }
+        }
+        if (!any) return -1;
+        int best = -1;
+        for (int y = 0; y < bytes.Length; y++)
+            if (bytes[y] >= LocalityBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
+        return best;
     }
 
     /// <summary>Replaces a dead worker and queues its unfinished nodes again; false when the computation must stop.</summary>
@@ -260,7 +330,7 @@ internal sealed class ProcessCompute
             {
                 throw new WorkerLostException(e.Running, batch.Where(n => !c._state.IsEnded && !IsLiteralNode(n)).ToList(), e);
             }
-            if (sends.Count == 0) { FlushReleases(); return; }
+            if (sends.Count == 0) { c.Signal(); FlushReleases(); return; }
 
             // Phase 2: one frame with the inputs to store, the functions not defined yet and the runs.
             var w = Connection.TaskWriter;
@@ -290,6 +360,7 @@ internal sealed class ProcessCompute
                     throw new WorkerLostException(sends[i], sends.Skip(i).ToList(), e);
                 }
             }
+            c.Signal();
             FlushReleases();
         }
 

@@ -17,6 +17,8 @@ public static class WorkerHost
     /// <summary>Runs the worker until it is shut down; returns the exit code.</summary>
     public static int Run(string[] args)
     {
+        if (args.Length == 2 && args[0] == "--orphan-check")
+            return OrphanCheck(int.Parse(args[1]));
         if (args.Length < 2)
         {
             Console.Error.WriteLine("usage: TaskGraph.Worker <task-pipe> <data-pipe> [slot]");
@@ -38,6 +40,19 @@ public static class WorkerHost
         dataThread.Start();
         try { runner.ServeTasks(task); }
         catch (IOException) { /* the parent went away */ }
+        return 0;
+    }
+
+    /// <summary>
+    /// Diagnostic mode (used by the no-orphans test): become a parent with a pool of <paramref name="workers"/>,
+    /// print the workers' process ids, then wait to be killed — the workers must then exit on their own.
+    /// </summary>
+    private static int OrphanCheck(int workers)
+    {
+        var pool = new ProcessPoolScheduler(workers);
+        Console.Out.WriteLine("workers " + string.Join(' ', pool.WorkerProcessIds));
+        Console.Out.Flush();
+        Thread.Sleep(Timeout.Infinite);
         return 0;
     }
 

@@ -173,6 +173,9 @@ public static class Identities
 
     private static void EncodeMethod(WireWriter w, MethodInfo m)
     {
+        if (m.GetType().Name.Contains("DynamicMethod"))
+            throw new WireException($"Method '{m.Name}' was generated at run time (a DynamicMethod or compiled expression): it cannot be named across processes. Use Scheduler.Threads() for such functions.");
+        CheckSendable(m.Module.Assembly);
         var declaring = m.DeclaringType ?? throw new WireException($"Method '{m.Name}' is a global method: it cannot be named across processes.");
         if (m is { IsGenericMethod: true, IsGenericMethodDefinition: false })
         {
@@ -183,8 +186,6 @@ public static class Identities
             foreach (var a in args) EncodeType(w, a);
             return;
         }
-        if (m.GetType().Name.Contains("DynamicMethod") || m.Module.Assembly.IsDynamic)
-            throw new WireException($"Method '{m.Name}' was generated at run time: it cannot be named across processes.");
         EncodeType(w, declaring);
         w.WriteInt32(m.MetadataToken);
         w.WriteInt32(0);

@@ -60,7 +60,8 @@ public static class WireCodec
         private readonly List<(string Name, int Index)> _path = [(root, -1)];
         private HashSet<(Module, int)>? _usedFields;
 
-        private string PathText => string.Concat(_path.Select((p, i) => p.Index >= 0 ? $"[{p.Index}]" : i == 0 ? p.Name : "." + FieldName(p.Name)));
+        // A list's backing array ("_items") is an implementation detail: "value[1]" reads better than "value._items[1]".
+        private string PathText => string.Concat(_path.Select((p, i) => p.Index >= 0 ? $"[{p.Index}]" : i == 0 ? p.Name : p.Name == "_items" ? "" : "." + FieldName(p.Name)));
 
         public void Write(object? v)
         {
