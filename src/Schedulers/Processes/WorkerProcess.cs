@@ -195,6 +195,8 @@ internal sealed class WorkerProcess : IDisposable
             _task.Dispose();
             _data.Dispose();
             if (!_process.WaitForExit(2000)) _process.Kill();
+            else _process.WaitForExit(); // also waits until the forwarded console output is drained
+
         }
         catch { }
         _task.Dispose();

@@ -51,6 +51,9 @@ internal sealed class TypeShape
     public FieldShape[] Fields { get; } = [];
     public bool IsClosure { get; }
     public int ElementSize { get; }
+
+    /// <summary>For raw arrays: makes an array of the given length without zeroing it (it is overwritten at once).</summary>
+    public Func<int, Array>? NewUninitialized { get; }
     public Type? Element { get; }
 
     private TypeShape(Type type)
@@ -65,7 +68,13 @@ internal sealed class TypeShape
         {
             Element = type.GetElementType()!;
             if (!type.IsSZArray) { Kind = ShapeKind.Refused; Refusal = "a multi-dimensional array (use jagged arrays)"; return; }
-            if (IsBlittable(Element)) { Kind = ShapeKind.RawArray; ElementSize = SizeOf(Element); }
+            if (IsBlittable(Element))
+            {
+                Kind = ShapeKind.RawArray;
+                ElementSize = SizeOf(Element);
+                NewUninitialized = typeof(TypeShape).GetMethod(nameof(Uninitialized), BindingFlags.NonPublic | BindingFlags.Static)!
+                    .MakeGenericMethod(Element).CreateDelegate<Func<int, Array>>();
+            }
             else Kind = ShapeKind.Array;
             return;
         }
@@ -151,6 +160,8 @@ internal sealed class TypeShape
             if (f.FieldType == typeof(IntPtr) || f.FieldType == typeof(UIntPtr) || f.FieldType.IsPointer) return false;
         return true;
     });
+
+    private static Array Uninitialized<T>(int n) => GC.AllocateUninitializedArray<T>(n);
 
     private static int SizeOf(Type t) => (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(t).Invoke(null, null)!;
 

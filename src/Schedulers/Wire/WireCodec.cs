@@ -290,7 +290,7 @@ public static class WireCodec
                     var shape = TypeShape.Of(t);
                     if (shape.Kind != ShapeKind.RawArray) throw new WireException($"{t} is not an array of unmanaged values.");
                     int n = r.ReadInt32();
-                    var a = Array.CreateInstance(shape.Element!, n);
+                    var a = shape.NewUninitialized!(n);
                     Register(a);
                     r.ReadArrayMemory(a, (long)n * shape.ElementSize);
                     return a;

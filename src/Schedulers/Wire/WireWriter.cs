@@ -188,8 +188,8 @@ public sealed class WireWriter
     /// <summary>The written bytes as one array (copies segments in).</summary>
     public byte[] ToArray()
     {
-        var ms = new MemoryStream((int)Math.Min(Length, Array.MaxLength));
-        CopyTo(ms);
-        return ms.ToArray();
+        var result = GC.AllocateUninitializedArray<byte>(checked((int)Length));
+        CopyTo(new MemoryStream(result, writable: true));
+        return result;
     }
 }
