@@ -83,7 +83,11 @@ public sealed class WorkerTaskRunner
         }
     }
 
-    private void RunBatch(WireReader r, Stream output)
+    /// <summary>
+    /// Runs one batch read from <paramref name="r"/> (positioned after the <see cref="Protocol.Batch"/> byte),
+    /// writing one answer frame per run to <paramref name="output"/> (see <see cref="Protocol"/>).
+    /// </summary>
+    public void RunBatch(WireReader r, Stream output)
     {
         int compute = r.ReadInt32();
         var flushed = Stopwatch.StartNew();
