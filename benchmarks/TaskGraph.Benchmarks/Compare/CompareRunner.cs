@@ -174,7 +174,10 @@ public static class CompareRunner
 public static class SchedulerFactory
 {
     /// <summary>Factories taking a worker count, by scheduler name.</summary>
-    public static readonly Dictionary<string, Func<int, IScheduler>> WithWorkers = new();
+    public static readonly Dictionary<string, Func<int, IScheduler>> WithWorkers = new()
+    {
+        ["processes"] = n => Scheduler.Processes(n),
+    };
 
     /// <summary>The scheduler called <paramref name="name"/> with <paramref name="workers"/> workers when it takes a count.</summary>
     public static IScheduler Create(string name, int workers)

@@ -1,0 +1,77 @@
+namespace TaskGraph;
+
+/// <summary>
+/// The messages between the parent and a worker process. Every message is a frame: an 8-byte length, then the
+/// content. Each worker has two pipes:
+/// <list type="bullet">
+/// <item><b>task pipe</b>: the parent sends a <see cref="Batch"/> (definitions of functions, values to store,
+/// tasks to run, ended by <see cref="ItemEnd"/>); the worker answers one frame per run, in order:
+/// <c>[node][status][elapsed ticks]</c> then the status's data.</item>
+/// <item><b>data pipe</b>: requests served while tasks run — <see cref="Get"/> a stored result (for another
+/// worker), <see cref="Release"/> results nobody needs, <see cref="Drop"/> everything of an ended computation.</item>
+/// </list>
+/// Values inside items are length-prefixed, so a value that fails to decode is skipped and reported by the run
+/// that needs it instead of breaking the connection.
+/// </summary>
+public static class Protocol
+{
+    /// <summary>Task pipe: a batch follows (<c>[int compute]</c>, then items until <see cref="ItemEnd"/>).</summary>
+    public const byte Batch = 1;
+
+    /// <summary>Task pipe: the worker exits.</summary>
+    public const byte Shutdown = 2;
+
+    /// <summary>Batch item: end of the batch.</summary>
+    public const byte ItemEnd = 0;
+
+    /// <summary>Batch item: <c>[int fid][long len][delegate value][invoker method identity]</c> defines function <c>fid</c> for the computation.</summary>
+    public const byte ItemDefine = 1;
+
+    /// <summary>Batch item: <c>[int node][long len][value]</c> stores a node's result in the worker.</summary>
+    public const byte ItemPut = 2;
+
+    /// <summary>Batch item: <c>[int node][byte returnValue][int members]</c> then the members; runs the node and answers one frame.</summary>
+    public const byte ItemRun = 3;
+
+    /// <summary>Member of a run: <c>[long len][value]</c>, a literal task.</summary>
+    public const byte MemberLiteral = 0;
+
+    /// <summary>Member of a run: <c>[int fid][int argc]</c> then the arguments.</summary>
+    public const byte MemberCall = 1;
+
+    /// <summary>Argument: <c>[long len][value]</c>.</summary>
+    public const byte ArgLiteral = 0;
+
+    /// <summary>Argument: <c>[int node]</c>, a result stored in the worker.</summary>
+    public const byte ArgStored = 1;
+
+    /// <summary>Argument: the previous member's result (fused chains).</summary>
+    public const byte ArgPrevious = 2;
+
+    /// <summary>Answer: the result stays in the worker; <c>[long size]</c>.</summary>
+    public const byte StatusHeld = 0;
+
+    /// <summary>Answer: <c>[value]</c>.</summary>
+    public const byte StatusValue = 1;
+
+    /// <summary>Answer: <c>[int member][exception]</c> (see <see cref="Wire.RemoteErrors"/>).</summary>
+    public const byte StatusFailed = 2;
+
+    /// <summary>Answer: not run, the computation was dropped.</summary>
+    public const byte StatusSkipped = 3;
+
+    /// <summary>Data pipe: <c>[int compute][int node]</c>; answer <c>[byte found][value]</c>.</summary>
+    public const byte Get = 1;
+
+    /// <summary>Data pipe: <c>[int compute][int count][int node…]</c>; no answer.</summary>
+    public const byte Release = 2;
+
+    /// <summary>Data pipe: <c>[int compute]</c>; no answer.</summary>
+    public const byte Drop = 3;
+
+    /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
+    public const long InlineResultBytes = 64 * 1024;
+
+    /// <summary>The worker's store key of a node's result in a computation.</summary>
+    public static long StoreKey(int compute, int node) => ((long)compute << 32) | (uint)node;
+}
