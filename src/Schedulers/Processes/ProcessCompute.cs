@@ -299,7 +299,7 @@ internal sealed class ProcessCompute
     private sealed class Dispatcher(ProcessCompute c, int slot)
     {
         public readonly int Slot = slot;
-        public WorkerProcess Connection = null!;
+        public PoolWorker Connection = null!;
         public readonly HashSet<int> Defined = [];
         private readonly List<int>[] _releases = c._pool.Slots.Select(_ => new List<int>()).ToArray();
         private double _avgMicros = 1000;

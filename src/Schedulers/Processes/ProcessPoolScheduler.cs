@@ -13,7 +13,7 @@ namespace TaskGraph;
 /// worker needs them (small results travel back with their completion). A worker that dies mid-task is
 /// replaced and the task retried; a task that kills its worker three times fails.</para>
 /// </summary>
-public sealed class ProcessPoolScheduler : IScheduler
+public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
 {
     private readonly Slot[] _slots;
     private readonly object _startLock = new();
@@ -24,7 +24,7 @@ public sealed class ProcessPoolScheduler : IScheduler
     /// <summary>One position of the pool: its current process and the lock of its task pipe.</summary>
     internal sealed class Slot
     {
-        public WorkerProcess? Current;
+        public PoolWorker? Current;
         public readonly SemaphoreSlim TaskPipe = new(1, 1);
     }
 
@@ -56,6 +56,10 @@ public sealed class ProcessPoolScheduler : IScheduler
         }
     }
 
+    /// <summary>The worker processes alive now, for diagnostics (the resource profiler samples them); starts none.</summary>
+    public IReadOnlyList<WorkerProcess> WorkerProcesses
+        => _slots.Select(s => Volatile.Read(ref s.Current)).Where(w => w is { IsBroken: false }).Select(w => new WorkerProcess(w!.Name, w.ProcessId)).ToArray();
+
     internal Slot[] Slots => _slots;
 
     internal void CountBytes(long n) => Interlocked.Add(ref _bytesMoved, n);
@@ -86,15 +90,15 @@ public sealed class ProcessPoolScheduler : IScheduler
         {
             var missing = Enumerable.Range(0, Workers).Where(i => _slots[i].Current is null).ToArray();
             if (missing.Length == 0) return;
-            var started = new WorkerProcess[missing.Length];
+            var started = new PoolWorker[missing.Length];
             Parallel.For(0, missing.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(missing.Length, 8) },
-                i => started[i] = WorkerProcess.Start(missing[i], CountBytes));
+                i => started[i] = PoolWorker.Start(missing[i], CountBytes));
             for (int i = 0; i < missing.Length; i++) Volatile.Write(ref _slots[missing[i]].Current, started[i]);
         }
     }
 
     /// <summary>The live process of <paramref name="slot"/>, replacing <paramref name="broken"/> (if it is still the current one) with a fresh worker.</summary>
-    internal WorkerProcess Replace(int slot, WorkerProcess broken)
+    internal PoolWorker Replace(int slot, PoolWorker broken)
     {
         lock (_startLock)
         {
@@ -104,7 +108,7 @@ public sealed class ProcessPoolScheduler : IScheduler
             {
                 broken.Kill();
                 broken.Dispose();
-                Volatile.Write(ref s.Current, WorkerProcess.Start(slot, CountBytes));
+                Volatile.Write(ref s.Current, PoolWorker.Start(slot, CountBytes));
             }
             return s.Current!;
         }

@@ -8,7 +8,7 @@ namespace TaskGraph;
 /// One running worker process, seen from the parent: the process, its task pipe (used by one dispatcher at a
 /// time) and its data pipe (shared, guarded by a lock), and the forwarding of its console output.
 /// </summary>
-internal sealed class WorkerProcess : IDisposable
+internal sealed class PoolWorker : IDisposable
 {
     private readonly Process _process;
     private readonly NamedPipeServerStream _task;
@@ -40,7 +40,7 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>True once the process has exited or its pipes broke.</summary>
     public bool IsBroken => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
 
-    private WorkerProcess(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, Action<long> countBytes)
+    private PoolWorker(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, Action<long> countBytes)
     {
         Slot = slot;
         Name = $"process-{slot}";
@@ -53,7 +53,7 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>Starts a worker and waits until it has connected both pipes.</summary>
-    public static WorkerProcess Start(int slot, Action<long> countBytes)
+    public static PoolWorker Start(int slot, Action<long> countBytes)
     {
         var launch = WorkerLaunch.ForThisProcess;
         var stem = $"tg{Environment.ProcessId}-{slot}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -105,7 +105,7 @@ internal sealed class WorkerProcess : IDisposable
             data.Dispose();
             throw;
         }
-        return new WorkerProcess(slot, process, task, data, countBytes);
+        return new PoolWorker(slot, process, task, data, countBytes);
     }
 
     /// <summary>Fetches the encoded result of <paramref name="node"/> of computation <paramref name="compute"/>; null when the worker does not have it (or died).</summary>
