@@ -33,19 +33,27 @@ public class ProgressBarTests(string schedulerName)
     public void LinesModeWritesPeriodicLinesWhileRunning()
     {
         var output = new LineCollector();
-        using var gate = new ManualResetEventSlim();
-        var slow = Delayed.Run(() => { gate.Wait(TimeSpan.FromSeconds(10)); return 1; }).Then(x => x + 1);
+        // The gate is a file, so the task can wait for it in a worker process too (a wait handle cannot cross).
+        var gate = Path.Combine(Path.GetTempPath(), $"tg-gate-{Guid.NewGuid():N}");
+        var slow = Delayed.Run(() => { WaitForFile(gate, TimeSpan.FromSeconds(10)); return 1; }).Then(x => x + 1);
         using var bar = new ProgressBar(new ProgressOptions { Mode = ProgressMode.Lines, Output = output, Interval = TimeSpan.FromMilliseconds(10) });
         var run = Task.Run(() => slow.Compute(On));
         // Released once a periodic line shows the computation still running (bounded wait).
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (output.Lines.Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(5);
-        gate.Set();
-        Assert.That(run.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        File.WriteAllText(gate, "");
+        try { Assert.That(run.Wait(TimeSpan.FromSeconds(10)), Is.True); }
+        finally { File.Delete(gate); }
         var lines = output.Lines.ToArray();
         Assert.That(lines.Length, Is.GreaterThanOrEqualTo(2));
         Assert.That(lines[0], Does.Contain("0/2 tasks"));
         Assert.That(lines[^1], Does.Contain("2/2 tasks"));
+    }
+
+    private static void WaitForFile(string path, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!File.Exists(path) && DateTime.UtcNow < until) Thread.Sleep(5);
     }
 
     /// <summary>A writer that keeps whole lines and can be read while another thread writes.</summary>
