@@ -19,7 +19,7 @@ public sealed partial class Bag<T>
         for (int j = 0; j < n; j++)
         {
             var fn = TaskFunction.Create(new Func<object?[], List<(TKey, List<T>)>>(new ShuffleGroup<T, TKey>(j).Run), TaskInvokers.CallArgs<List<(TKey, List<T>)>>, "groupby");
-            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("groupby", token, j), fn, args));
+            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("groupby", LayerToken(token, "groupby"), j), fn, args));
         }
         return new Bag<(TKey Key, List<T> Items)>("groupby", token, outputs, new ListSource<(TKey Key, List<T> Items)>(), inputsAreLists: true);
     }
@@ -49,7 +49,7 @@ public sealed partial class Bag<T>
         for (int j = 0; j < n; j++)
         {
             var fn = TaskFunction.Create(new Func<object?[], List<TResult>>(new ShuffleJoin<T, TOther, TKey, TResult>(j, left.Length, result).Run), TaskInvokers.CallArgs<List<TResult>>, "join");
-            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("join", token, j), fn, args));
+            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("join", LayerToken(token, "join"), j), fn, args));
         }
         return new Bag<TResult>("join", token, outputs, new ListSource<TResult>(), inputsAreLists: true);
     }

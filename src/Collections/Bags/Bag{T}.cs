@@ -136,10 +136,24 @@ public sealed partial class Bag<T>
     internal TaskSpec[] PerPartition<R>(string name, Token token, Func<object?, int, R> body)
     {
         var fn = TaskFunction.Create(body, PartitionInvoker<R>.Call, name);
+        var layer = LayerToken(token, name);
         var specs = new TaskSpec[Inputs.Length];
         for (int i = 0; i < specs.Length; i++)
-            specs[i] = TaskSpec.Call(TaskKey.ForPartition(name, token, i), fn, Inputs[i], TaskArg.Value(i));
+            specs[i] = TaskSpec.Call(TaskKey.ForPartition(name, layer, i), fn, Inputs[i], TaskArg.Value(i));
         return specs;
+    }
+
+    /// <summary>
+    /// The token of one layer of tasks of an operation: the operation's token plus the layer's name, because a
+    /// partition key fingerprints only its layer token and index (a shuffle's split and group tasks share the
+    /// operation's token, and must not share keys).
+    /// </summary>
+    internal static Token LayerToken(Token operation, string layerName)
+    {
+        var b = new TokenBuilder(0x4C41594552UL);
+        b.Add(operation);
+        b.Add(layerName);
+        return b.Finish();
     }
 
     /// <summary>A token for an operation on this bag: the layer, the operation and its function(s).</summary>

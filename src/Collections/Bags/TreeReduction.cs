@@ -19,13 +19,14 @@ internal static class TreeReduction
     {
         if (splitEvery < 2) throw new ArgumentOutOfRangeException(nameof(splitEvery), splitEvery, "A tree reduction combines at least 2 results per task.");
         var fn = TaskFunction.Create(new Func<object?[], TAcc>(new GroupCombiner<TAcc>(combine).Run), TaskInvokers.CallArgs<TAcc>, name);
-        if (parts.Length == 0) return Delayed.FromSpec<TAcc>(TaskSpec.Call(TaskKey.ForPartition(name, token, 0), fn));
+        if (parts.Length == 0) return Delayed.FromSpec<TAcc>(TaskSpec.Call(TaskKey.ForPartition(name, Bag<TAcc>.LayerToken(token, name), 0), fn));
         var level = parts;
         for (int depth = 0; level.Length > 1; depth++)
         {
             var b = new TokenBuilder(0x54524545UL);
             b.Add(token);
             b.Add((ulong)depth);
+            b.Add(name);
             var levelToken = b.Finish();
             var next = new TaskSpec[(level.Length + splitEvery - 1) / splitEvery];
             for (int g = 0; g < next.Length; g++)
