@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TaskGraph;
 
@@ -23,6 +26,8 @@ public sealed class TokenChunker
 {
     [ThreadStatic] private static char[]? t_buffer;
     [ThreadStatic] private static List<string>? t_chunks;
+    [ThreadStatic] private static char[]? t_lower;
+    [ThreadStatic] private static ulong[]? t_mask;
 
     /// <summary>For ASCII code units: the lowercase token character, or 0 for a separator (static data: no field load).</summary>
     private static ReadOnlySpan<byte> AsciiMap =>
@@ -52,6 +57,133 @@ public sealed class TokenChunker
     public DocumentChunks Chunk(string document)
     {
         ArgumentNullException.ThrowIfNull(document);
+        // 'İ' ends a token without a separator, which the bitmask of token characters cannot express: such
+        // (rare) documents take the character-by-character path.
+        return document.Contains('\u0130') ? ChunkScalar(document) : ChunkVectorized(document);
+    }
+
+    /// <summary>
+    /// The fast path. One vectorized pass lowercases the text and marks its token characters in a bitmask
+    /// (16 characters per step; a step holding non-ASCII characters is classified one by one); then tokens are
+    /// found as runs of set bits (trailing-zero counts, no branch per character), and each kept token is copied
+    /// into the chunk being built.
+    /// </summary>
+    internal DocumentChunks ChunkVectorized(string document)
+    {
+        int n = document.Length;
+        var low = t_lower;
+        // 16 spare characters: the stopword lookup reads 16 characters from a token's start.
+        if (low is null || low.Length < n + StopwordSet.PackedLength) t_lower = low = new char[Math.Max(8192, n + StopwordSet.PackedLength)];
+        int words = (n + 63) >> 6;
+        var mask = t_mask;
+        if (mask is null || mask.Length < words + 1) t_mask = mask = new ulong[Math.Max(128, words + 1)];
+        Array.Clear(mask, 0, words + 1); // the word after the last stays 0: every run of set bits ends
+        Classify(document, low, mask);
+
+        var buf = t_buffer;
+        // n + 1 characters bound a chunk; 16 spare ones let a short token be copied as two whole vectors.
+        if (buf is null || buf.Length < n + 1 + StopwordSet.PackedLength) t_buffer = buf = new char[Math.Max(8192, n + 1 + StopwordSet.PackedLength)];
+        var chunks = t_chunks ??= new List<string>();
+        chunks.Clear();
+        var stop = _stopwords;
+        int chunkTokens = ChunkTokens;
+        int pos = 0, len = 0, inChunk = 0, raw = 0, kept = 0;
+        while (true)
+        {
+            int w = pos >> 6;
+            if (w >= words) break;
+            ulong bits = mask[w] & (ulong.MaxValue << (pos & 63));
+            while (bits == 0)
+            {
+                if (++w >= words) goto done;
+                bits = mask[w];
+            }
+            int start = (w << 6) + BitOperations.TrailingZeroCount(bits);
+            ulong gaps = ~mask[w] & (ulong.MaxValue << (start & 63));
+            while (gaps == 0) gaps = ~mask[++w];
+            int end = (w << 6) + BitOperations.TrailingZeroCount(gaps);
+            pos = end;
+            raw++;
+            int length = end - start;
+            // Branch-free on the stopword decision (about 40% of tokens in English text, so a branch would be
+            // mispredicted a lot): copy the token after a separator, then advance past it only when it is kept.
+            int sep = inChunk > 0 ? 1 : 0;
+            buf[len] = ' ';
+            if (length <= StopwordSet.PackedLength)
+            {
+                ref ushort from = ref Unsafe.As<char, ushort>(ref low[start]);
+                ref ushort to = ref Unsafe.As<char, ushort>(ref buf[len + sep]);
+                Vector128.LoadUnsafe(ref from).StoreUnsafe(ref to);
+                Vector128.LoadUnsafe(ref from, 8).StoreUnsafe(ref to, 8);
+            }
+            else
+            {
+                new ReadOnlySpan<char>(low, start, length).CopyTo(new Span<char>(buf, len + sep, length));
+            }
+            bool isStop = stop is not null && (length <= StopwordSet.PackedLength
+                ? stop.ContainsToken(ref low[start], length)
+                : stop.Contains(new ReadOnlySpan<char>(low, start, length)));
+            int keep = isStop ? 0 : 1;
+            len += (sep + length) & -keep;
+            inChunk += keep;
+            kept += keep;
+            if (inChunk == chunkTokens)
+            {
+                chunks.Add(new string(buf, 0, len));
+                len = 0;
+                inChunk = 0;
+            }
+        }
+    done:
+        if (inChunk > 0) chunks.Add(new string(buf, 0, len));
+        return new DocumentChunks(raw, kept, chunks.ToArray());
+    }
+
+    /// <summary>Writes the lowercased characters to <paramref name="low"/> and sets bit i of <paramref name="mask"/> when character i is a token character.</summary>
+    private static void Classify(string text, char[] low, ulong[] mask)
+    {
+        int n = text.Length, i = 0;
+        ref ushort src = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text.AsSpan()));
+        ref ushort dst = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetArrayDataReference(low));
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var nonAscii = Vector256.Create((ushort)0xFF80);
+            var caseBit = Vector256.Create((ushort)0x20);
+            var a = Vector256.Create((ushort)'a');
+            var zero = Vector256.Create((ushort)'0');
+            var letters = Vector256.Create((ushort)26);
+            var digits = Vector256.Create((ushort)10);
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector256.LoadUnsafe(ref src, (nuint)i);
+                if ((v & nonAscii) != Vector256<ushort>.Zero)
+                {
+                    ClassifyScalar(text, low, mask, i, i + 16);
+                    continue;
+                }
+                var lower = v | caseBit;
+                var isLetter = Vector256.LessThan(lower - a, letters);   // unsigned: anything below 'a' wraps around
+                var isToken = isLetter | Vector256.LessThan(v - zero, digits);
+                Vector256.ConditionalSelect(isLetter, lower, v).StoreUnsafe(ref dst, (nuint)i);
+                mask[i >> 6] |= (ulong)isToken.ExtractMostSignificantBits() << (i & 63);
+            }
+        }
+        ClassifyScalar(text, low, mask, i, n);
+    }
+
+    private static void ClassifyScalar(string text, char[] low, ulong[] mask, int from, int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            char l = Lower(text[i]);
+            low[i] = l;
+            if (l != '\0') mask[i >> 6] |= 1UL << (i & 63);
+        }
+    }
+
+    /// <summary>The character-by-character path (any text, including 'İ'); also the reference for the fast path's tests.</summary>
+    internal DocumentChunks ChunkScalar(string document)
+    {
         // A chunk is never longer than 2n + 1 characters (each token char and each separating space comes from at
         // least one source char, except after 'İ', which ends a token without a separator): size the buffer once
         // per document and the loops below need no capacity checks.

@@ -41,6 +41,39 @@ public class TokenChunkerTests
     }
 
     [Test]
+    public void VectorizedPathAgreesWithCharacterByCharacterPath()
+    {
+        // Random documents long enough for many 16-character vector steps and 64-character mask words, mixing
+        // ASCII, separators, accented letters, the Kelvin sign and supplementary characters.
+        string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789      ,.;-\t\n\u00E9\u00C0\u212A\u00DF\u03A3\u2028";
+        var stop = new StopwordSet(["a", "the", "of", "and", "ab", "zz9", "kk", "abcdefghijklmnop", "abcdefghijklmnopq", "\u00E9t\u00E9"]);
+        var rng = new Random(20261121);
+        for (int doc = 0; doc < 300; doc++)
+        {
+            int length = rng.Next(0, 2000);
+            var chars = new char[length];
+            for (int i = 0; i < length; i++) chars[i] = alphabet[rng.Next(alphabet.Length)];
+            // Some documents are long runs of letters: tokens crossing 64-character mask words.
+            if (doc % 7 == 0) for (int i = 0; i < length; i++) if (rng.Next(50) > 0) chars[i] = (char)('a' + rng.Next(26));
+            if (doc % 5 == 0 && length > 10) "\U0001F600".CopyTo(0, chars, rng.Next(length - 2), 2);
+            var text = new string(chars);
+            var chunker = new TokenChunker(doc % 3 == 0 ? null : stop, chunkTokens: 1 + rng.Next(40));
+            var fast = chunker.ChunkVectorized(text);
+            var slow = chunker.ChunkScalar(text);
+            Assert.That((fast.RawTokens, fast.KeptTokens), Is.EqualTo((slow.RawTokens, slow.KeptTokens)), text);
+            Assert.That(fast.Chunks, Is.EqualTo(slow.Chunks), text);
+        }
+    }
+
+    [Test]
+    public void LongStopwordsAreDroppedToo()
+    {
+        var chunker = new TokenChunker(new StopwordSet(["abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnop"]), chunkTokens: 10);
+        var text = string.Join(" ", Enumerable.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZ keep abcdefghijklmnop abcdefghijklmnopq", 8));
+        Assert.That(chunker.Chunk(text).Chunks, Is.EqualTo(new[] { string.Join(" ", Enumerable.Repeat("keep abcdefghijklmnopq", 5)), string.Join(" ", Enumerable.Repeat("keep abcdefghijklmnopq", 3)) }));
+    }
+
+    [Test]
     public void StopwordSetMatchesExactly()
     {
         var set = StopwordSet.Load(WriteTemp("a about\nabove  after\n\tThe\n"));
