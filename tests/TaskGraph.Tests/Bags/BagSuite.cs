@@ -220,6 +220,28 @@ public class BagSuite(string schedulerName)
         foreach (var c in counts) Assert.That(c, Is.EqualTo(counts[0]));
     }
 
+    [Test]
+    public void ReadmeTextPreprocessingExampleRuns()
+    {
+        var dir = Path.Combine(_dir, "readme-" + schedulerName);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "stopwords.txt"), "the\na\nof\n");
+        File.WriteAllLines(Path.Combine(dir, "docs.txt"), Enumerable.Range(0, 50).Select(i => string.Join(" ", Enumerable.Repeat($"The Word{i} of a text", 300))));
+
+        var chunker = new TokenChunker(StopwordSet.Load(Path.Combine(dir, "stopwords.txt")), chunkTokens: 512);
+        var pieces = Bag.ReadText(Path.Combine(dir, "docs.txt"), blockSize: 4 << 10)
+            .Map(chunker.Chunk)
+            .FlatMap(doc => doc.Chunks);
+        var files = pieces.ToText(Path.Combine(dir, "out", "pieces-*.txt")).Compute(On);
+        long n = pieces.Count().Compute(On);
+
+        Assert.That(n, Is.EqualTo(50 * 2), "600 kept tokens per document: one chunk of 512 and one of 88");
+        Assert.That(files, Has.Length.EqualTo(pieces.PartitionCount));
+        var first = File.ReadLines(files[0]).First();
+        Assert.That(first.Split(' '), Has.Length.EqualTo(512));
+        Assert.That(first, Does.StartWith("word0 text word0 text"));
+    }
+
     private sealed class TaskCounter : IComputeListener
     {
         private int _started;
