@@ -9,11 +9,12 @@ namespace TaskGraph;
 /// plain strings, so it travels to worker processes as plain data). Matching is exact and case-sensitive: the
 /// words are compared with tokens as they are, like Python's <c>token in frozenset(words)</c>.
 /// </summary>
-public sealed class StopwordSet
+public sealed class StopwordSet : ITokenizable
 {
     private readonly string?[] _slots;
     private readonly int _mask;
     private readonly int _maxLength;
+    private readonly string[] _words;
 
     // The tokenizer's lookup: words of up to 16 characters in [a-z0-9] (the only ones a token can equal), each
     // packed as 16 bytes (two ulongs, zero-padded) in an open-addressing table; (0, 0) marks an empty slot.
@@ -40,6 +41,7 @@ public sealed class StopwordSet
             _maxLength = Math.Max(_maxLength, w.Length);
         }
         Count = distinct.Length;
+        _words = distinct.Order(StringComparer.Ordinal).ToArray();
 
         // A collision-free table for the packed words (a multiplier is searched for, deterministically): a lookup
         // is then one slot compare, with no probe loop and no branch for the tokenizer to mispredict.
@@ -111,6 +113,13 @@ public sealed class StopwordSet
 
     /// <summary>The length of the longest word (longer tokens need no lookup).</summary>
     public int MaxLength => _maxLength;
+
+    /// <summary>Fingerprints the words, so a bag operation capturing this set keeps a deterministic task key.</summary>
+    public void AddToken(ref TokenBuilder builder)
+    {
+        builder.Add((ulong)_words.Length);
+        foreach (var w in _words) builder.Add(w);
+    }
 
     /// <summary>The number of distinct words.</summary>
     public int Count { get; }

@@ -22,7 +22,7 @@ public readonly record struct DocumentChunks(int RawTokens, int KeptTokens, stri
 /// sign U+212A to 'k' — every other non-ASCII character separates tokens. Plain data (the stopword table and the
 /// chunk size), so it can be captured by a bag operation that runs in another process.
 /// </summary>
-public sealed class TokenChunker
+public sealed class TokenChunker : ITokenizable
 {
     [ThreadStatic] private static char[]? t_buffer;
     [ThreadStatic] private static List<string>? t_chunks;
@@ -52,6 +52,14 @@ public sealed class TokenChunker
 
     /// <summary>The number of kept tokens per chunk (the last chunk of a document may have fewer).</summary>
     public int ChunkTokens { get; }
+
+    /// <summary>Fingerprints the chunk size and the stopwords, so <c>bag.Map(chunker.Chunk)</c> keeps a deterministic task key.</summary>
+    public void AddToken(ref TokenBuilder builder)
+    {
+        builder.Add((ulong)ChunkTokens);
+        if (_stopwords is null) builder.Add(0UL);
+        else _stopwords.AddToken(ref builder);
+    }
 
     /// <summary>Tokenizes <paramref name="document"/>, drops stopwords and cuts the kept tokens into chunks.</summary>
     public DocumentChunks Chunk(string document)

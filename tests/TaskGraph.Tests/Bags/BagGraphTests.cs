@@ -51,6 +51,15 @@ public class BagGraphTests
     }
 
     [Test]
+    public void ChunkerMethodGroupsKeepKeysDeterministic()
+    {
+        static Delayed<List<DocumentChunks>> Build(string stop) =>
+            Bag.From(["a b c"], 1).Map(new TokenChunker(new StopwordSet([stop]), 2).Chunk).ToDelayed();
+        Assert.That(Build("a").Key, Is.EqualTo(Build("a").Key));
+        Assert.That(Build("a").Key, Is.Not.EqualTo(Build("b").Key));
+    }
+
+    [Test]
     public void SharedWorkRunsOnceWhenComputedTogether()
     {
         var bag = Bag.From(Enumerable.Range(0, 100), 4).Map(x => x * x).Persist();
