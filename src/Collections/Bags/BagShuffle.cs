@@ -1,0 +1,62 @@
+namespace TaskGraph;
+
+public sealed partial class Bag<T>
+{
+    /// <summary>
+    /// Groups the elements by key with a hash shuffle into <paramref name="partitions"/> partitions (default: as
+    /// many as this bag has): each element of the result is a key with its items, in input order. Within a
+    /// partition, groups come in order of first appearance. Keys are routed by <see cref="StableHash"/>, so key
+    /// types must hash the same in every process for out-of-process schedulers (strings, numbers, tuples do).
+    /// </summary>
+    public Bag<(TKey Key, List<T> Items)> GroupBy<TKey>(Func<T, TKey> keySelector, int? partitions = null)
+    {
+        ArgumentNullException.ThrowIfNull(keySelector);
+        int n = ShufflePartitions(partitions, PartitionCount);
+        var token = TokenFor("groupby-" + n, keySelector);
+        var splits = PerPartition(Name + "-split", token, new ShuffleSplit<T, TKey>(Producer, keySelector, n).Run);
+        var args = splits.Select(TaskArg.Of).ToArray();
+        var outputs = new TaskArg[n];
+        for (int j = 0; j < n; j++)
+        {
+            var fn = TaskFunction.Create(new Func<object?[], List<(TKey, List<T>)>>(new ShuffleGroup<T, TKey>(j).Run), TaskInvokers.CallArgs<List<(TKey, List<T>)>>, "groupby");
+            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("groupby", LayerToken(token, "groupby"), j), fn, args));
+        }
+        return new Bag<(TKey Key, List<T> Items)>("groupby", token, outputs, new ListSource<(TKey Key, List<T> Items)>(), inputsAreLists: true);
+    }
+
+    /// <summary>
+    /// Inner join with <paramref name="other"/> on equal keys, by a hash shuffle of both bags into
+    /// <paramref name="partitions"/> partitions (default: the larger partition count). For each element of this
+    /// bag, one <paramref name="result"/> per matching element of <paramref name="other"/>, in their orders
+    /// within a partition; null keys match nothing.
+    /// </summary>
+    public Bag<TResult> Join<TOther, TKey, TResult>(Bag<TOther> other, Func<T, TKey> key, Func<TOther, TKey> otherKey,
+        Func<T, TOther, TResult> result, int? partitions = null)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(otherKey);
+        ArgumentNullException.ThrowIfNull(result);
+        int n = ShufflePartitions(partitions, Math.Max(PartitionCount, other.PartitionCount));
+        var b = new TokenBuilder(0x4A4F494EUL);
+        b.Add(TokenFor("join-" + n, key, result));
+        b.Add(other.TokenFor("join-right", otherKey));
+        var token = b.Finish();
+        var left = PerPartition(Name + "-split", token, new ShuffleSplit<T, TKey>(Producer, key, n).Run);
+        var right = other.PerPartition(other.Name + "-split", other.TokenFor("join-right-" + n, otherKey), new ShuffleSplit<TOther, TKey>(other.Producer, otherKey, n).Run);
+        var args = left.Concat(right).Select(TaskArg.Of).ToArray();
+        var outputs = new TaskArg[n];
+        for (int j = 0; j < n; j++)
+        {
+            var fn = TaskFunction.Create(new Func<object?[], List<TResult>>(new ShuffleJoin<T, TOther, TKey, TResult>(j, left.Length, result).Run), TaskInvokers.CallArgs<List<TResult>>, "join");
+            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("join", LayerToken(token, "join"), j), fn, args));
+        }
+        return new Bag<TResult>("join", token, outputs, new ListSource<TResult>(), inputsAreLists: true);
+    }
+
+    private static int ShufflePartitions(int? requested, int fallback)
+    {
+        if (requested is { } r && r <= 0) throw new ArgumentOutOfRangeException(nameof(requested), r, "A shuffle needs at least one output partition.");
+        return Math.Max(1, requested ?? fallback);
+    }
+}

@@ -1,0 +1,106 @@
+namespace TaskGraph;
+
+// Hash shuffle, the all-to-all exchange behind GroupBy and Join: every input partition task splits its elements
+// into N buckets by a process-independent hash of the key (StableHash), and output task j gathers bucket j of every
+// split. Inputs and outputs are plain lists, so a split's buckets can travel between processes.
+//
+//   in0   in1   in2          (the bag's fused partition pipelines)
+//    |     |     |
+//  split split split         each returns List<(key, item)>[N]
+//    | \ / | \ / |
+//    |  X  |  X  |
+//  group0 group1 group2      group j reads bucket j of every split
+
+/// <summary>Splits one partition into buckets by key hash: bucket <c>b</c> holds the (key, item) pairs whose key hashes to <c>b</c>, in input order.</summary>
+internal sealed class ShuffleSplit<T, TKey>(PartitionProducer<T> producer, Func<T, TKey> keySelector, int buckets)
+{
+    private readonly PartitionProducer<T> _producer = producer;
+    private readonly Func<T, TKey> _keySelector = keySelector;
+    private readonly int _buckets = buckets;
+
+    /// <summary>The buckets of one partition.</summary>
+    public List<(TKey Key, T Item)>[] Run(object? input, int partition)
+    {
+        var sink = new Sink(_keySelector, _buckets);
+        _producer.Produce(input, partition, sink);
+        return sink.Buckets;
+    }
+
+    private sealed class Sink : ElementSink<T>
+    {
+        private readonly Func<T, TKey> _key;
+
+        public Sink(Func<T, TKey> key, int buckets)
+        {
+            _key = key;
+            Buckets = new List<(TKey, T)>[buckets];
+            for (int b = 0; b < buckets; b++) Buckets[b] = new();
+        }
+
+        public List<(TKey Key, T Item)>[] Buckets { get; }
+
+        public override void Push(T item)
+        {
+            var k = _key(item);
+            Buckets[StableHash.Bucket(k, Buckets.Length)].Add((k, item));
+        }
+    }
+}
+
+/// <summary>Groups bucket <c>j</c> of every split: groups in order of first appearance (splits in partition order), items in input order.</summary>
+internal sealed class ShuffleGroup<T, TKey>(int bucket)
+{
+    private readonly int _bucket = bucket;
+
+    /// <summary>The groups of one output partition.</summary>
+    public List<(TKey Key, List<T> Items)> Run(object?[] splits)
+    {
+        var index = new Dictionary<ValueTuple<TKey>, int>();
+        var groups = new List<(TKey Key, List<T> Items)>();
+        foreach (var split in splits)
+        {
+            foreach (var (key, item) in ((List<(TKey, T)>[])split!)[_bucket])
+            {
+                ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(index, new ValueTuple<TKey>(key), out bool exists);
+                if (!exists)
+                {
+                    slot = groups.Count;
+                    groups.Add((key, new List<T>()));
+                }
+                groups[slot].Items.Add(item);
+            }
+        }
+        return groups;
+    }
+}
+
+/// <summary>
+/// Inner hash join of bucket <c>j</c>: the first <c>leftCount</c> arguments are the left side's splits, the rest
+/// the right side's. Output: for each left element in order, one result per matching right element in order.
+/// Null keys match nothing (as in LINQ's Join).
+/// </summary>
+internal sealed class ShuffleJoin<TLeft, TRight, TKey, TResult>(int bucket, int leftCount, Func<TLeft, TRight, TResult> result)
+{
+    private readonly int _bucket = bucket;
+    private readonly int _leftCount = leftCount;
+    private readonly Func<TLeft, TRight, TResult> _result = result;
+
+    /// <summary>The joined pairs of one output partition.</summary>
+    public List<TResult> Run(object?[] splits)
+    {
+        var right = new Dictionary<ValueTuple<TKey>, List<TRight>>();
+        for (int s = _leftCount; s < splits.Length; s++)
+            foreach (var (key, item) in ((List<(TKey, TRight)>[])splits[s]!)[_bucket])
+            {
+                if (key is null) continue;
+                ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(right, new ValueTuple<TKey>(key), out _);
+                (list ??= new()).Add(item);
+            }
+        var output = new List<TResult>();
+        for (int s = 0; s < _leftCount; s++)
+            foreach (var (key, item) in ((List<(TKey, TLeft)>[])splits[s]!)[_bucket])
+                if (key is not null && right.TryGetValue(new ValueTuple<TKey>(key), out var matches))
+                    foreach (var m in matches) output.Add(_result(item, m));
+        return output;
+    }
+}
