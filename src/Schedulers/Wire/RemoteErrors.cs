@@ -4,9 +4,11 @@ using System.Runtime.ExceptionServices;
 namespace TaskGraph.Wire;
 
 /// <summary>
-/// Exceptions across the wire: sent as type name, message and stack trace (and inner exceptions), rebuilt on the
-/// other side as the same exception type when it is a trusted type with a message constructor, else as
-/// <see cref="RemoteTaskException"/>; either way the remote stack trace is attached
+/// Exceptions across the wire: sent as type name, message, stack trace, inner exceptions and the fields the
+/// exception's own classes declare (a <c>Partition</c> or <c>ParamName</c>, say), rebuilt on the other side as the
+/// same exception type when it is trusted — constructed through <see cref="Exception(string, Exception)"/> and its
+/// fields restored, so no particular constructor is needed — else as <see cref="RemoteTaskException"/>; either way
+/// the remote stack trace is attached
 /// (<see cref="ExceptionDispatchInfo.SetRemoteStackTrace"/>), so <c>e.StackTrace</c> shows where it was thrown.
 /// </summary>
 public static class RemoteErrors
@@ -19,6 +21,32 @@ public static class RemoteErrors
         w.WriteString(e.StackTrace ?? "");
         if (e.InnerException is { } inner && depth < 8) { w.WriteByte(1); Write(w, inner, depth + 1); }
         else w.WriteByte(0);
+        WriteOwnFields(w, e);
+    }
+
+    // The fields declared below System.Exception, each as (name, value); a field whose value cannot cross is left out.
+    private static void WriteOwnFields(WireWriter w, Exception e)
+    {
+        var fields = new List<(string, object?)>();
+        foreach (var f in OwnFields(e.GetType()))
+        {
+            var value = f.GetValue(e);
+            try { WireCodec.Check(value, f.Name); fields.Add((f.Name, value)); }
+            catch (WireException) { /* e.g. a socket handle: the message still says what happened */ }
+        }
+        w.WriteInt32(fields.Count);
+        foreach (var (name, value) in fields)
+        {
+            w.WriteString(name);
+            WireCodec.Write(w, value, name);
+        }
+    }
+
+    private static IEnumerable<FieldInfo> OwnFields(Type t)
+    {
+        for (; t != typeof(Exception) && t.BaseType is not null; t = t.BaseType)
+            foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                yield return f;
     }
 
     /// <summary>Reads an exception written by <see cref="Write"/>.</summary>
@@ -28,20 +56,31 @@ public static class RemoteErrors
         var message = r.ReadString() ?? "";
         var stack = r.ReadString() ?? "";
         var inner = r.ReadByte() == 1 ? Read(r) : null;
-        var e = Rebuild(typeName, message, inner);
+        int count = r.ReadInt32();
+        var fields = new (string Name, object? Value)[count];
+        for (int i = 0; i < count; i++) fields[i] = (r.ReadString()!, WireCodec.Read(r));
+        var e = Rebuild(typeName, message, inner, fields);
         if (stack.Length > 0) ExceptionDispatchInfo.SetRemoteStackTrace(e, stack + Environment.NewLine + "--- End of stack trace in the worker process ---" + Environment.NewLine);
         return e;
     }
 
-    private static Exception Rebuild(string typeName, string message, Exception? inner)
+    private static readonly ConstructorInfo BaseConstructor = typeof(Exception).GetConstructor([typeof(string), typeof(Exception)])!;
+
+    private static Exception Rebuild(string typeName, string message, Exception? inner, (string Name, object? Value)[] fields)
     {
         try
         {
             var t = Type.GetType(typeName, throwOnError: false);
             if (t is not null && typeof(Exception).IsAssignableFrom(t) && !t.IsAbstract && Identities.IsTrusted(t.Assembly))
             {
-                if (inner is not null && t.GetConstructor([typeof(string), typeof(Exception)]) is { } c2) return (Exception)c2.Invoke([message, inner]);
-                if (t.GetConstructor([typeof(string)]) is { } c1) return (Exception)c1.Invoke([message]);
+                // The type's own constructors may want arguments we do not have: build it bare, run Exception's
+                // constructor on it for message and inner exception, then put its own fields back.
+                var e = (Exception)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(t);
+                BaseConstructor.Invoke(e, [message, inner]);
+                var own = OwnFields(t).ToDictionary(f => f.Name);
+                foreach (var (name, value) in fields)
+                    if (own.TryGetValue(name, out var f) && (value is null || f.FieldType.IsInstanceOfType(value))) f.SetValue(e, value);
+                return e;
             }
         }
         catch (Exception) { /* fall back to the generic remote exception below */ }
