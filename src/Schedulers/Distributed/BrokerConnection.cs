@@ -29,7 +29,8 @@ public sealed class BrokerConnection : IAsyncDisposable
     public event Action<string>? Lost;
 
     /// <summary>Connects to <paramref name="address"/> within <paramref name="timeout"/> (default 5 s).</summary>
-    public static async Task<BrokerConnection> OpenAsync(BrokerAddress address, string clientName, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <remarks><paramref name="consumerConcurrency"/>: how many deliveries consumers of this connection handle at once (workers: their thread count).</remarks>
+    public static async Task<BrokerConnection> OpenAsync(BrokerAddress address, string clientName, TimeSpan? timeout = null, ushort consumerConcurrency = 1, CancellationToken cancellationToken = default)
     {
         var wait = timeout ?? TimeSpan.FromSeconds(5);
         var factory = new ConnectionFactory
@@ -43,6 +44,7 @@ public sealed class BrokerConnection : IAsyncDisposable
             RequestedHeartbeat = TimeSpan.FromSeconds(10),
             ClientProvidedName = clientName,
             MaxInboundMessageBodySize = 128 * 1024 * 1024,
+            ConsumerDispatchConcurrency = Math.Max((ushort)1, consumerConcurrency),
         };
         try
         {
