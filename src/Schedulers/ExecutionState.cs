@@ -81,6 +81,25 @@ public sealed class ExecutionState
     }
 
     /// <summary>
+    /// Takes a ready node if there is one right now, without waiting. False when none is ready or the
+    /// computation has ended (see <see cref="IsEnded"/>). Schedulers that send tasks in batches (the process
+    /// pool) fill a batch with these after one blocking <see cref="TryTake"/>.
+    /// </summary>
+    public bool TryTakeNow(out int node)
+    {
+        lock (_gate)
+        {
+            if (!_ended && _ready.Count > 0)
+            {
+                node = _ready.Pop();
+                return true;
+            }
+            node = -1;
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Records <paramref name="node"/>'s result, makes its dependents ready, releases inputs nobody needs any
     /// more, then takes the next ready node in the same lock (one lock round per task on the hot path).
     /// </summary>

@@ -10,12 +10,20 @@ namespace TaskGraph;
 public static class Scheduler
 {
     private static readonly Lazy<ThreadPoolScheduler> SharedThreads = new(() => new ThreadPoolScheduler());
+    private static readonly Lazy<ProcessPoolScheduler> SharedProcesses = new(() => new ProcessPoolScheduler());
 
     /// <summary>Everything on the calling thread, in priority order (for debugging).</summary>
     public static IScheduler Synchronous => SynchronousScheduler.Instance;
 
     /// <summary>A thread pool of <paramref name="workers"/> threads (default: one per core).</summary>
     public static IScheduler Threads(int? workers = null) => workers is null ? SharedThreads.Value : new ThreadPoolScheduler(workers);
+
+    /// <summary>
+    /// A pool of <paramref name="workers"/> worker processes (default: one per core, shared by every caller of
+    /// <c>Processes()</c>). Workers start on the first computation and live until the pool is disposed or this
+    /// process exits.
+    /// </summary>
+    public static IScheduler Processes(int? workers = null) => workers is null ? SharedProcesses.Value : new ProcessPoolScheduler(workers);
 
     /// <summary>The scheduler registered under <paramref name="name"/> (<c>sync</c>, <c>threads</c>, …).</summary>
     public static IScheduler FromName(string name) => SchedulerRegistry.Create(name);

@@ -11,6 +11,7 @@ public static class SchedulerCases
     {
         yield return "sync";
         yield return "threads";
+        yield return "processes";
     }
 
     /// <summary>Schedulers that run tasks inside the test process (tests that observe process-local state use these).</summary>
@@ -21,5 +22,13 @@ public static class SchedulerCases
     }
 
     /// <summary>Creates the scheduler under test.</summary>
-    public static IScheduler Create(string name) => name == "threads2" ? Scheduler.Threads(2) : Scheduler.FromName(name);
+    public static IScheduler Create(string name) => name switch
+    {
+        "threads2" => Scheduler.Threads(2),
+        // One pool of two workers for the whole test run: starting workers costs ~0.1 s each, and CI has 2 cores.
+        "processes" => SharedProcesses.Value,
+        _ => Scheduler.FromName(name),
+    };
+
+    private static readonly Lazy<IScheduler> SharedProcesses = new(() => Scheduler.Processes(2));
 }

@@ -1,0 +1,531 @@
+using System.Diagnostics;
+using TaskGraph.Wire;
+
+namespace TaskGraph;
+
+/// <summary>
+/// One computation on the process pool, on top of the shared <see cref="ExecutionState"/>. One dispatcher thread
+/// per worker takes ready nodes (a batch of them when tasks are short), makes sure each node's inputs are in
+/// that worker, sends the batch, reads one answer per node and completes it.
+///
+/// <para>State per node, beside the execution state's counters: <c>_held[n]</c> says where the result is (the
+/// parent, and which workers), <c>_completed[n]</c> that it is recorded, <c>_released[n]</c> that the workers
+/// were told to drop it, <c>_crashes[n]</c> how often its worker died while running it.</para>
+///
+/// <para>Inputs reach a worker in the cheapest way: already there (it made them or got them before), from the
+/// parent (small results came back with their completion), fetched from the worker that holds them, or — when
+/// that worker died — recomputed from their own inputs.</para>
+/// </summary>
+internal sealed class ProcessCompute
+{
+    private const int Previous = -2, Literal = -1;
+
+    private readonly ProcessPoolScheduler _pool;
+    private readonly ExecutionPlan _plan;
+    private readonly ComputeContext _context;
+    private readonly int _id;
+    private readonly Held?[] _held;
+    private readonly int[] _completed;
+    private readonly int[] _released;
+    private readonly int[] _crashes;
+    private readonly int[][] _argSources;
+    private readonly Dictionary<TaskFunction, int> _fids = new(ReferenceEqualityComparer.Instance);
+    private readonly List<byte[]> _functions = [];
+    private ExecutionState _state = null!;
+    private int[] _dispatching = [];
+
+    public ProcessCompute(ProcessPoolScheduler pool, ExecutionPlan plan, ComputeContext context, int id)
+    {
+        _pool = pool;
+        _plan = plan;
+        _context = context;
+        _id = id;
+        int n = plan.Count;
+        _held = new Held?[n];
+        _completed = new int[n];
+        _released = new int[n];
+        _crashes = new int[n];
+        _argSources = new int[plan.TaskCount][];
+        var nodeOfKey = new Dictionary<TaskKey, int>(n);
+        for (int g = 0; g < n; g++) nodeOfKey[plan.KeyOf(g)] = g;
+        var scratch = new WireWriter(1024);
+        for (int g = 0; g < n; g++)
+        {
+            var members = plan.Members(g);
+            for (int i = 0; i < members.Length; i++)
+            {
+                var spec = plan.Tasks[members[i]];
+                if (spec.Function is not { } f)
+                {
+                    CheckValue(scratch, spec, spec.Value, "value");
+                    _argSources[members[i]] = [];
+                    continue;
+                }
+                if (!_fids.ContainsKey(f)) _fids[f] = EncodeFunction(spec, f);
+                var args = spec.Args;
+                var src = args.Length == 0 ? [] : new int[args.Length];
+                for (int a = 0; a < args.Length; a++)
+                {
+                    if (args[a].Dependency is { } d)
+                        src[a] = i > 0 && d.Key == plan.Tasks[members[i - 1]].Key ? Previous : nodeOfKey[d.Key];
+                    else
+                    {
+                        src[a] = Literal;
+                        CheckValue(scratch, spec, args[a].Literal, $"argument{a}");
+                    }
+                }
+                _argSources[members[i]] = src;
+            }
+        }
+    }
+
+    private int EncodeFunction(TaskSpec spec, TaskFunction f)
+    {
+        try
+        {
+            var w = new WireWriter(256);
+            WireCodec.Write(w, f.Delegate, f.Name);
+            Identities.WriteMethod(w, f.InvokerMethod);
+            _functions.Add(w.ToArray());
+            return _functions.Count - 1;
+        }
+        catch (WireException e)
+        {
+            throw Unsendable(spec, e);
+        }
+    }
+
+    private static void CheckValue(WireWriter scratch, TaskSpec spec, object? value, string name)
+    {
+        if (value is null or string || value.GetType().IsPrimitive) return;
+        try
+        {
+            scratch.Reset();
+            WireCodec.Write(scratch, value, name);
+        }
+        catch (WireException e)
+        {
+            throw Unsendable(spec, e);
+        }
+    }
+
+    private static TaskFailedException Unsendable(TaskSpec spec, WireException e) => new(
+        spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name,
+        new WireException("The task cannot be sent to a worker process: " + e.Message, e.Path, e));
+
+    /// <summary>Starts the dispatchers; the task completes with the outputs' values.</summary>
+    public Task<object?[]> Start()
+    {
+        _state = new ExecutionState(_plan, _context);
+        int dispatchers = Math.Min(_pool.Workers, _plan.Count);
+        _dispatching = new int[dispatchers];
+        _state.Completion.ContinueWith(t => Ended(t.Status != TaskStatus.RanToCompletion), TaskScheduler.Default);
+        for (int slot = 0; slot < dispatchers; slot++)
+        {
+            int s = slot;
+            new Thread(() => Dispatch(s)) { IsBackground = true, Name = $"taskgraph-process-{s}" }.Start();
+        }
+        return Unwrap();
+    }
+
+    private async Task<object?[]> Unwrap()
+    {
+        var values = await _state.Completion.ConfigureAwait(false);
+        var result = new object?[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = values[i] is Held h ? h.Value : values[i];
+        return result;
+    }
+
+    /// <summary>
+    /// The computation ended: workers drop its results and skip its queued runs. After a failure or a
+    /// cancellation, a worker still busy with an abandoned task after a grace period is replaced, so the pool
+    /// stays usable even if that task never returns.
+    /// </summary>
+    private async void Ended(bool abandoned)
+    {
+        try
+        {
+            foreach (var s in _pool.Slots) Volatile.Read(ref s.Current)?.Drop(_id);
+            if (!abandoned) return;
+            await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            for (int slot = 0; slot < _dispatching.Length; slot++)
+                if (Volatile.Read(ref _dispatching[slot]) == 2) Volatile.Read(ref _pool.Slots[slot].Current)?.Kill();
+        }
+        catch (Exception) { /* the pool may be disposed meanwhile */ }
+    }
+
+    private void Dispatch(int slot)
+    {
+        var s = _pool.Slots[slot];
+        Volatile.Write(ref _dispatching[slot], 1);
+        s.TaskPipe.Wait();
+        var d = new Dispatcher(this, slot);
+        var batch = new List<int>();
+        try
+        {
+            Volatile.Write(ref _dispatching[slot], 2);
+            d.Connection = Volatile.Read(ref s.Current) ?? throw new ObjectDisposedException(nameof(ProcessPoolScheduler));
+            if (d.Connection.IsBroken) d.Connection = _pool.Replace(slot, d.Connection);
+            var retry = new Queue<int>();
+            while (true)
+            {
+                batch.Clear();
+                if (retry.Count > 0)
+                {
+                    if (_state.IsEnded) break;
+                    // After a crash, nodes run one at a time so the one that kills its worker is known.
+                    batch.Add(retry.Dequeue());
+                }
+                else
+                {
+                    if (!_state.TryTake(out int node)) break;
+                    batch.Add(node);
+                    int window = d.Window;
+                    while (batch.Count < window && _state.TryTakeNow(out node)) batch.Add(node);
+                }
+                try
+                {
+                    d.RunBatch(batch);
+                }
+                catch (WorkerLostException lost)
+                {
+                    if (!Recover(d, lost, retry)) break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            _state.Fail(batch.Count > 0 ? batch[0] : 0, e);
+        }
+        finally
+        {
+            d.FlushReleases();
+            Volatile.Write(ref _dispatching[slot], 3);
+            s.TaskPipe.Release();
+        }
+    }
+
+    /// <summary>Replaces a dead worker and queues its unfinished nodes again; false when the computation must stop.</summary>
+    private bool Recover(Dispatcher d, WorkerLostException lost, Queue<int> retry)
+    {
+        var dead = d.Connection;
+        dead.Kill();
+        var how = dead.ExitDescription();
+        foreach (var h in _held) h?.RemoveHolder(d.Slot);
+        d.Defined.Clear();
+        d.Connection = _pool.Replace(d.Slot, dead);
+        if (_state.IsEnded) return false;
+        if (lost.Running >= 0 && Interlocked.Increment(ref _crashes[lost.Running]) >= 3)
+        {
+            _state.Fail(lost.Running, new WorkerCrashedException(
+                $"The worker process died each of the 3 times it ran this task (last time: {how}). The task probably kills any process it runs in."));
+            return false;
+        }
+        foreach (var n in lost.Unfinished) retry.Enqueue(n);
+        return true;
+    }
+
+    /// <summary>What one dispatcher thread knows: its worker, which functions that worker has, releases to send.</summary>
+    private sealed class Dispatcher(ProcessCompute c, int slot)
+    {
+        public readonly int Slot = slot;
+        public WorkerProcess Connection = null!;
+        public readonly HashSet<int> Defined = [];
+        private readonly List<int>[] _releases = c._pool.Slots.Select(_ => new List<int>()).ToArray();
+        private double _avgMicros = 1000;
+        private bool _measured;
+
+        /// <summary>How many nodes to send at once: many when tasks are tiny, one when they are long (so work spreads over workers).</summary>
+        public int Window => !_measured ? 4 : _avgMicros < 20 ? 512 : _avgMicros < 200 ? 64 : _avgMicros < 2000 ? 8 : _avgMicros < 20_000 ? 2 : 1;
+
+        private string Name => Connection.Name;
+
+        public void RunBatch(List<int> batch)
+        {
+            var plan = c._plan;
+            var sends = new List<int>(batch.Count);
+            var puts = new List<(int Node, object Source)>();
+            var putSeen = new HashSet<int>();
+            try
+            {
+                // Phase 1: find every input; a lost one is recomputed on this worker now, before the batch is built.
+                foreach (var node in batch)
+                {
+                    if (IsLiteralNode(node)) { CompleteLiteral(node); continue; }
+                    foreach (var dep in plan.Dependencies[node]) Gather(dep, puts, putSeen, 0);
+                    sends.Add(node);
+                }
+            }
+            catch (WorkerLostException e)
+            {
+                throw new WorkerLostException(e.Running, batch.Where(n => !c._state.IsEnded && !IsLiteralNode(n)).ToList(), e);
+            }
+            if (sends.Count == 0) { FlushReleases(); return; }
+
+            // Phase 2: one frame with the inputs to store, the functions not defined yet and the runs.
+            var w = Connection.TaskWriter;
+            w.BeginFrame();
+            w.WriteByte(Protocol.Batch);
+            w.WriteInt32(c._id);
+            foreach (var (dep, source) in puts) WritePut(w, dep, source);
+            foreach (var node in sends) WriteRun(w, node, plan.IsOutput(node) || Slot >= 64);
+            w.WriteByte(Protocol.ItemEnd);
+            foreach (var node in sends) c._state.ReportStarted(node, Name);
+            try
+            {
+                c._pool.CountBytes(w.WriteFrame(Connection.TaskStream));
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                throw new WorkerLostException(sends[0], sends, e);
+            }
+            for (int i = 0; i < sends.Count; i++)
+            {
+                try
+                {
+                    ReadResult();
+                }
+                catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+                {
+                    throw new WorkerLostException(sends[i], sends.Skip(i).ToList(), e);
+                }
+            }
+            FlushReleases();
+        }
+
+        private bool IsLiteralNode(int node)
+        {
+            var m = c._plan.Members(node);
+            return m.Length == 1 && c._plan.Tasks[m[0]].IsLiteral;
+        }
+
+        private void CompleteLiteral(int node)
+        {
+            c._state.ReportStarted(node, "parent");
+            var value = c._plan.Tasks[c._plan.Members(node)[0]].Value;
+            Complete(node, new Held { Value = value, InParent = true }, "parent");
+        }
+
+        private void Gather(int dep, List<(int, object)> puts, HashSet<int> putSeen, int depth)
+        {
+            var h = c._held[dep]!;
+            if (h.IsHeldBy(Slot) || putSeen.Contains(dep)) return;
+            if (Volatile.Read(ref h.InParent))
+            {
+                puts.Add((dep, h));
+                putSeen.Add(dep);
+                return;
+            }
+            long holders = Volatile.Read(ref h.Holders);
+            for (int y = 0; y < 64 && holders != 0; y++)
+            {
+                if ((holders & (1L << y)) == 0 || y == Slot) continue;
+                var bytes = Volatile.Read(ref c._pool.Slots[y].Current)?.TryGet(c._id, dep);
+                if (bytes is not null)
+                {
+                    puts.Add((dep, bytes));
+                    putSeen.Add(dep);
+                    return;
+                }
+                h.RemoveHolder(y);
+            }
+            Recompute(dep, depth + 1);
+        }
+
+        /// <summary>Runs a finished node again on this worker because every copy of its result was lost with a worker.</summary>
+        private void Recompute(int node, int depth)
+        {
+            if (depth > 10_000) throw new InvalidOperationException("Too many lost results to recompute after a worker crash.");
+            var puts = new List<(int, object)>();
+            var seen = new HashSet<int>();
+            foreach (var dep in c._plan.Dependencies[node]) Gather(dep, puts, seen, depth);
+            var w = new WireWriter(1024);
+            w.BeginFrame();
+            w.WriteByte(Protocol.Batch);
+            w.WriteInt32(c._id);
+            foreach (var (dep, source) in puts) WritePut(w, dep, source);
+            WriteRun(w, node, false);
+            w.WriteByte(Protocol.ItemEnd);
+            try
+            {
+                c._pool.CountBytes(w.WriteFrame(Connection.TaskStream));
+                var r = Connection.TaskReader;
+                long len = r.ReadInt64();
+                long start = r.Position;
+                r.ReadInt32();
+                byte status = r.ReadByte();
+                r.ReadInt64();
+                if (status == Protocol.StatusFailed)
+                {
+                    int member = r.ReadInt32();
+                    var error = RemoteErrors.Read(r);
+                    var spec = c._plan.Tasks[c._plan.Members(node)[member]];
+                    throw new TaskFailedException(spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name, error);
+                }
+                r.Skip(start + len - r.Position);
+                c._pool.CountBytes(len + 8);
+                if (status is Protocol.StatusHeld or Protocol.StatusValue) c._held[node]!.AddHolder(Slot);
+            }
+            catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+            {
+                throw new WorkerLostException(node, [], e);
+            }
+        }
+
+        private static void WriteValue(WireWriter w, object? value)
+        {
+            var mark = w.BeginLength();
+            WireCodec.Write(w, value);
+            w.PatchLength(mark);
+        }
+
+        private void WritePut(WireWriter w, int dep, object source)
+        {
+            w.WriteByte(Protocol.ItemPut);
+            w.WriteInt32(dep);
+            if (source is Held h) WriteValue(w, h.Value);
+            else
+            {
+                var bytes = (byte[])source;
+                w.WriteInt64(bytes.Length);
+                w.WriteArrayMemory(bytes, bytes.Length);
+            }
+            c._held[dep]!.AddHolder(Slot);
+        }
+
+        private void WriteRun(WireWriter w, int node, bool returnValue)
+        {
+            var plan = c._plan;
+            var members = plan.Members(node);
+            foreach (var m in members)
+            {
+                if (plan.Tasks[m].Function is not { } f) continue;
+                int fid = c._fids[f];
+                if (!Defined.Add(fid)) continue;
+                var bytes = c._functions[fid];
+                w.WriteByte(Protocol.ItemDefine);
+                w.WriteInt32(fid);
+                w.WriteInt64(bytes.Length);
+                w.WriteBytes(bytes);
+            }
+            w.WriteByte(Protocol.ItemRun);
+            w.WriteInt32(node);
+            w.WriteByte(returnValue ? (byte)1 : (byte)0);
+            w.WriteInt32(members.Length);
+            foreach (var m in members)
+            {
+                var spec = plan.Tasks[m];
+                if (spec.Function is not { } f)
+                {
+                    w.WriteByte(Protocol.MemberLiteral);
+                    WriteValue(w, spec.Value);
+                    continue;
+                }
+                w.WriteByte(Protocol.MemberCall);
+                w.WriteInt32(c._fids[f]);
+                var args = spec.Args;
+                var src = c._argSources[m];
+                w.WriteInt32(args.Length);
+                for (int a = 0; a < args.Length; a++)
+                {
+                    switch (src[a])
+                    {
+                        case Literal:
+                            w.WriteByte(Protocol.ArgLiteral);
+                            WriteValue(w, args[a].Literal);
+                            break;
+                        case Previous:
+                            w.WriteByte(Protocol.ArgPrevious);
+                            break;
+                        default:
+                            w.WriteByte(Protocol.ArgStored);
+                            w.WriteInt32(src[a]);
+                            break;
+                    }
+                }
+            }
+        }
+
+        private void ReadResult()
+        {
+            var r = Connection.TaskReader;
+            long len = r.ReadInt64();
+            long start = r.Position;
+            int node = r.ReadInt32();
+            byte status = r.ReadByte();
+            long ticks = r.ReadInt64();
+            c._pool.CountBytes(len + 8);
+            double micros = ticks * 1e6 / Stopwatch.Frequency;
+            _avgMicros = _measured ? 0.8 * _avgMicros + 0.2 * micros : micros;
+            _measured = true;
+            switch (status)
+            {
+                case Protocol.StatusHeld:
+                    Complete(node, new Held { Holders = Held.Bit(Slot), Size = r.ReadInt64() }, Name);
+                    break;
+                case Protocol.StatusValue:
+                {
+                    object? value;
+                    try
+                    {
+                        value = WireCodec.Read(r);
+                    }
+                    catch (Exception e) when (e is not IOException and not EndOfStreamException)
+                    {
+                        r.Skip(start + len - r.Position);
+                        c._state.ReportFinished(node, Name, true);
+                        c._state.Fail(node, new WireException("The task's result could not be read in the parent process: " + e.Message, "", e));
+                        return;
+                    }
+                    Complete(node, new Held { Value = value, InParent = true, Holders = Held.Bit(Slot) }, Name);
+                    break;
+                }
+                case Protocol.StatusFailed:
+                {
+                    int member = r.ReadInt32();
+                    var error = RemoteErrors.Read(r);
+                    var spec = c._plan.Tasks[c._plan.Members(node)[member]];
+                    c._state.ReportFinished(node, Name, true);
+                    c._state.Fail(node, new TaskFailedException(spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name, error));
+                    break;
+                }
+                default:
+                    // Skipped: the computation ended while the run was queued in the worker.
+                    c._state.ReportFinished(node, Name, true);
+                    break;
+            }
+        }
+
+        private void Complete(int node, Held held, string worker)
+        {
+            c._held[node] = held;
+            c._state.ReportFinished(node, worker, false);
+            c._state.Complete(node, held);
+            Volatile.Write(ref c._completed[node], 1);
+            foreach (var dep in c._plan.Dependencies[node]) CheckRelease(dep);
+            CheckRelease(node);
+        }
+
+        /// <summary>When the execution state has released a node, the workers holding it are told to drop it.</summary>
+        private void CheckRelease(int node)
+        {
+            if (Volatile.Read(ref c._completed[node]) == 0 || c._state.Results[node] is not null) return;
+            if (c._held[node] is not { } h || Interlocked.Exchange(ref c._released[node], 1) != 0) return;
+            long holders = Interlocked.Exchange(ref h.Holders, 0);
+            h.Value = null;
+            h.InParent = false;
+            for (int y = 0; y < 64 && holders != 0; y++)
+                if ((holders & (1L << y)) != 0) _releases[y].Add(node);
+        }
+
+        public void FlushReleases()
+        {
+            for (int y = 0; y < _releases.Length; y++)
+            {
+                if (_releases[y].Count == 0) continue;
+                Volatile.Read(ref c._pool.Slots[y].Current)?.Release(c._id, _releases[y]);
+                _releases[y].Clear();
+            }
+        }
+    }
+}

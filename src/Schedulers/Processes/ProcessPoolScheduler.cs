@@ -1,0 +1,132 @@
+using System.Runtime.CompilerServices;
+
+namespace TaskGraph;
+
+/// <summary>
+/// Runs tasks in a pool of worker processes (default: one per core), for isolation: native code that is not
+/// thread-safe, memory that must go back to the operating system, crashes that must not take the caller down.
+/// The same graphs run as on the thread pool, with no registration of functions: a task's delegate crosses as
+/// its method identity plus its closure's fields (see <see cref="Wire.WireCodec"/>).
+///
+/// <para>Workers start on the first computation and are reused until <see cref="Dispose"/>; they exit with the
+/// parent process however it ends. Results stay in the worker that made them unless the parent or another
+/// worker needs them (small results travel back with their completion). A worker that dies mid-task is
+/// replaced and the task retried; a task that kills its worker three times fails.</para>
+/// </summary>
+public sealed class ProcessPoolScheduler : IScheduler
+{
+    private readonly Slot[] _slots;
+    private readonly object _startLock = new();
+    private long _bytesMoved;
+    private int _nextCompute;
+    private volatile bool _disposed;
+
+    /// <summary>One position of the pool: its current process and the lock of its task pipe.</summary>
+    internal sealed class Slot
+    {
+        public WorkerProcess? Current;
+        public readonly SemaphoreSlim TaskPipe = new(1, 1);
+    }
+
+    /// <summary>Creates a pool of <paramref name="workers"/> processes (null: <see cref="Environment.ProcessorCount"/>); none start until the first computation.</summary>
+    public ProcessPoolScheduler(int? workers = null)
+    {
+        if (workers is < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "A process pool needs at least one worker.");
+        Workers = workers ?? Environment.ProcessorCount;
+        _slots = new Slot[Workers];
+        for (int i = 0; i < Workers; i++) _slots[i] = new Slot();
+    }
+
+    /// <summary>Number of worker processes.</summary>
+    public int Workers { get; }
+
+    /// <inheritdoc />
+    public string Name => "processes";
+
+    /// <summary>Bytes sent and received over the workers' pipes since the pool was created (tasks, values, results).</summary>
+    public long BytesMoved => Interlocked.Read(ref _bytesMoved);
+
+    /// <summary>The operating-system ids of the worker processes (starts them if needed).</summary>
+    public IReadOnlyList<int> WorkerProcessIds
+    {
+        get
+        {
+            EnsureStarted();
+            return _slots.Select(s => Volatile.Read(ref s.Current)?.ProcessId ?? 0).ToArray();
+        }
+    }
+
+    internal Slot[] Slots => _slots;
+
+    internal void CountBytes(long n) => Interlocked.Add(ref _bytesMoved, n);
+
+    /// <inheritdoc />
+    public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ProcessCompute compute;
+        try
+        {
+            // Everything that must cross to a worker is checked before any work runs.
+            compute = new ProcessCompute(this, plan, context, Interlocked.Increment(ref _nextCompute));
+            if (plan.Count > 0) EnsureStarted();
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<object?[]>(e);
+        }
+        return compute.Start();
+    }
+
+    /// <summary>Starts the workers that are not running (in parallel: each takes ~0.1 s to start).</summary>
+    private void EnsureStarted()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_startLock)
+        {
+            var missing = Enumerable.Range(0, Workers).Where(i => _slots[i].Current is null).ToArray();
+            if (missing.Length == 0) return;
+            var started = new WorkerProcess[missing.Length];
+            Parallel.For(0, missing.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(missing.Length, 8) },
+                i => started[i] = WorkerProcess.Start(missing[i], CountBytes));
+            for (int i = 0; i < missing.Length; i++) Volatile.Write(ref _slots[missing[i]].Current, started[i]);
+        }
+    }
+
+    /// <summary>The live process of <paramref name="slot"/>, replacing <paramref name="broken"/> (if it is still the current one) with a fresh worker.</summary>
+    internal WorkerProcess Replace(int slot, WorkerProcess broken)
+    {
+        lock (_startLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var s = _slots[slot];
+            if (s.Current == broken || s.Current is null)
+            {
+                broken.Kill();
+                broken.Dispose();
+                Volatile.Write(ref s.Current, WorkerProcess.Start(slot, CountBytes));
+            }
+            return s.Current!;
+        }
+    }
+
+    /// <summary>Stops every worker process. Running computations fail.</summary>
+    public void Dispose()
+    {
+        lock (_startLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        Parallel.ForEach(_slots, s => Interlocked.Exchange(ref s.Current, null)?.Dispose());
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"Scheduler.Processes({Workers})";
+
+    // Registration runs when this assembly loads, so TASKGRAPH_SCHEDULER=processes works without code naming this class.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() => SchedulerRegistry.Register("processes", () => Scheduler.Processes());
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.IO.Pipes;
+using TaskGraph.Wire;
+
+namespace TaskGraph;
+
+/// <summary>
+/// One running worker process, seen from the parent: the process, its task pipe (used by one dispatcher at a
+/// time) and its data pipe (shared, guarded by a lock), and the forwarding of its console output.
+/// </summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly NamedPipeServerStream _task;
+    private readonly NamedPipeServerStream _data;
+    private readonly WireReader _dataReader;
+    private readonly WireWriter _dataWriter = new(1024);
+    private readonly object _dataLock = new();
+    private readonly Action<long> _countBytes;
+    private int _disposed;
+
+    /// <summary>Position in the pool.</summary>
+    public int Slot { get; }
+
+    /// <summary>The worker's name for listeners and console lines (<c>process-0</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The operating-system process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The task pipe.</summary>
+    public Stream TaskStream => _task;
+
+    /// <summary>Reads the task pipe.</summary>
+    public WireReader TaskReader { get; }
+
+    /// <summary>Builds frames for the task pipe (only the dispatcher holding the slot uses it).</summary>
+    public WireWriter TaskWriter { get; } = new(64 * 1024);
+
+    /// <summary>True once the process has exited or its pipes broke.</summary>
+    public bool IsBroken => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
+
+    private WorkerProcess(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, Action<long> countBytes)
+    {
+        Slot = slot;
+        Name = $"process-{slot}";
+        _process = process;
+        _task = task;
+        _data = data;
+        _countBytes = countBytes;
+        TaskReader = new WireReader(task);
+        _dataReader = new WireReader(data, 4096);
+    }
+
+    /// <summary>Starts a worker and waits until it has connected both pipes.</summary>
+    public static WorkerProcess Start(int slot, Action<long> countBytes)
+    {
+        var launch = WorkerLaunch.ForThisProcess;
+        var stem = $"tg{Environment.ProcessId}-{slot}-{Guid.NewGuid().ToString("N")[..8]}";
+        var task = new NamedPipeServerStream(stem + "t", PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
+        var data = new NamedPipeServerStream(stem + "d", PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
+        var psi = new ProcessStartInfo(launch.Dotnet)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            CreateNoWindow = true,
+        };
+        foreach (var a in launch.Arguments()) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(stem + "t");
+        psi.ArgumentList.Add(stem + "d");
+        psi.ArgumentList.Add(slot.ToString());
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        string prefix = $"[worker {slot}] ";
+        var earlyErrors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Out.WriteLine(prefix + e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            if (earlyErrors.Count < 50) earlyErrors.Enqueue(e.Data);
+            Console.Error.WriteLine(prefix + e.Data);
+        };
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var connected = Task.WhenAll(task.WaitForConnectionAsync(timeout.Token), data.WaitForConnectionAsync(timeout.Token));
+            var exited = process.WaitForExitAsync(timeout.Token);
+            int which = Task.WaitAny(connected, exited);
+            if (which != 0 || !connected.IsCompletedSuccessfully)
+            {
+                try { exited.Wait(500); } catch { }
+                throw new InvalidOperationException(
+                    $"Worker process {slot} did not start ({(process.HasExited ? $"exit code {process.ExitCode}" : "no connection within 60 s")}). " +
+                    $"Command: {launch.Dotnet} {string.Join(' ', psi.ArgumentList)}. Output: {string.Join(Environment.NewLine, earlyErrors)}");
+            }
+        }
+        catch
+        {
+            try { if (!process.HasExited) process.Kill(); } catch { }
+            task.Dispose();
+            data.Dispose();
+            throw;
+        }
+        return new WorkerProcess(slot, process, task, data, countBytes);
+    }
+
+    /// <summary>Fetches the encoded result of <paramref name="node"/> of computation <paramref name="compute"/>; null when the worker does not have it (or died).</summary>
+    public byte[]? TryGet(int compute, int node)
+    {
+        try
+        {
+            lock (_dataLock)
+            {
+                _dataWriter.BeginFrame();
+                _dataWriter.WriteByte(Protocol.Get);
+                _dataWriter.WriteInt32(compute);
+                _dataWriter.WriteInt32(node);
+                _countBytes(_dataWriter.WriteFrame(_data));
+                long len = _dataReader.ReadInt64();
+                byte found = _dataReader.ReadByte();
+                if (found == 0) return null;
+                var bytes = _dataReader.ReadByteArray(len - 1);
+                _countBytes(len + 8);
+                return bytes;
+            }
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Asks the worker to drop results (no answer expected; a dead worker has dropped them anyway).</summary>
+    public void Release(int compute, IReadOnlyList<int> nodes)
+    {
+        SendData(w =>
+        {
+            w.WriteByte(Protocol.Release);
+            w.WriteInt32(compute);
+            w.WriteInt32(nodes.Count);
+            foreach (var n in nodes) w.WriteInt32(n);
+        });
+    }
+
+    /// <summary>Tells the worker a computation ended: its queued runs are skipped and its results dropped.</summary>
+    public void Drop(int compute) => SendData(w =>
+    {
+        w.WriteByte(Protocol.Drop);
+        w.WriteInt32(compute);
+    });
+
+    private void SendData(Action<WireWriter> write)
+    {
+        try
+        {
+            lock (_dataLock)
+            {
+                _dataWriter.BeginFrame();
+                write(_dataWriter);
+                _countBytes(_dataWriter.WriteFrame(_data));
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException) { /* the worker is gone; nothing to release */ }
+    }
+
+    /// <summary>Kills the process at once (used when it is known to be broken).</summary>
+    public void Kill()
+    {
+        try { if (!_process.HasExited) _process.Kill(); } catch { }
+    }
+
+    /// <summary>The exit code, once the process has exited (waits up to a second).</summary>
+    public string ExitDescription()
+    {
+        try
+        {
+            if (_process.WaitForExit(1000)) return $"exit code {_process.ExitCode}";
+        }
+        catch { }
+        return "still running";
+    }
+
+    /// <summary>Shuts the worker down: a shutdown message, end of its standard input, then a kill if it lingers.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            // End of standard input and of the pipes both make the worker exit; a kill covers a task that never returns.
+            try { _process.StandardInput.Close(); } catch { }
+            _task.Dispose();
+            _data.Dispose();
+            if (!_process.WaitForExit(2000)) _process.Kill();
+        }
+        catch { }
+        _task.Dispose();
+        _data.Dispose();
+        _process.Dispose();
+    }
+}

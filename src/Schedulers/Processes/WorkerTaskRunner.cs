@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using TaskGraph.Wire;
+
+namespace TaskGraph;
+
+/// <summary>
+/// The worker side of the process pool (and the task runner other out-of-process schedulers reuse): keeps the
+/// functions and results of each computation, runs the tasks of a batch in order and answers one frame per run.
+/// The task pipe is served by one thread (tasks run there, one at a time); the data pipe by another, so a
+/// result can be fetched for another worker while a long task runs.
+/// </summary>
+public sealed class WorkerTaskRunner
+{
+    private readonly ConcurrentDictionary<long, object?> _store = new();
+    private readonly Dictionary<long, Function> _functions = new();
+    private readonly ConcurrentDictionary<int, bool> _dropped = new();
+    private readonly WireWriter _out = new(4096);
+    private readonly WireWriter _data = new(4096);
+
+    private sealed record Function(Delegate? Target, TaskInvoker? Invoker, Exception? Error);
+
+    /// <summary>A value that failed to decode: the run that reads it fails with <see cref="Error"/>.</summary>
+    private sealed record Undecodable(Exception Error);
+
+    /// <summary>Serves the task pipe until the parent shuts the worker down or the pipe closes.</summary>
+    public void ServeTasks(Stream stream)
+    {
+        var r = new WireReader(stream);
+        while (true)
+        {
+            try { r.ReadInt64(); }
+            catch (EndOfStreamException) { return; }
+            byte op = r.ReadByte();
+            if (op == Protocol.Shutdown) return;
+            if (op != Protocol.Batch) throw new InvalidDataException($"Unknown task operation {op}.");
+            RunBatch(r, stream);
+        }
+    }
+
+    /// <summary>Serves the data pipe (fetch, release, drop) until it closes.</summary>
+    public void ServeData(Stream stream)
+    {
+        var r = new WireReader(stream);
+        while (true)
+        {
+            try { r.ReadInt64(); }
+            catch (Exception e) when (e is EndOfStreamException or IOException) { return; }
+            byte op = r.ReadByte();
+            int compute = r.ReadInt32();
+            switch (op)
+            {
+                case Protocol.Get:
+                {
+                    int node = r.ReadInt32();
+                    _data.BeginFrame();
+                    if (_store.TryGetValue(Protocol.StoreKey(compute, node), out var v) && v is not Undecodable)
+                    {
+                        _data.WriteByte(1);
+                        try { WireCodec.Write(_data, v); }
+                        catch (WireException) { _data.BeginFrame(); _data.WriteByte(0); }
+                    }
+                    else _data.WriteByte(0);
+                    _data.WriteFrame(stream);
+                    break;
+                }
+                case Protocol.Release:
+                {
+                    int n = r.ReadInt32();
+                    for (int i = 0; i < n; i++) _store.TryRemove(Protocol.StoreKey(compute, r.ReadInt32()), out _);
+                    break;
+                }
+                case Protocol.Drop:
+                {
+                    _dropped[compute] = true;
+                    foreach (var k in _store.Keys)
+                        if ((int)(k >> 32) == compute) _store.TryRemove(k, out _);
+                    break;
+                }
+                default: throw new InvalidDataException($"Unknown data operation {op}.");
+            }
+        }
+    }
+
+    private void RunBatch(WireReader r, Stream output)
+    {
+        int compute = r.ReadInt32();
+        var flushed = Stopwatch.StartNew();
+        _out.Reset();
+        while (true)
+        {
+            byte item = r.ReadByte();
+            if (item == Protocol.ItemEnd) break;
+            switch (item)
+            {
+                case Protocol.ItemDefine:
+                {
+                    int fid = r.ReadInt32();
+                    long len = r.ReadInt64();
+                    long start = r.Position;
+                    Function f;
+                    try
+                    {
+                        var target = (Delegate)WireCodec.Read(r)!;
+                        var invoker = (TaskInvoker)Delegate.CreateDelegate(typeof(TaskInvoker), Identities.ReadMethod(r));
+                        f = new Function(target, invoker, null);
+                    }
+                    catch (Exception e)
+                    {
+                        r.Skip(start + len - r.Position);
+                        f = new Function(null, null, e);
+                    }
+                    if (_functions.Count > 100_000) _functions.Clear();
+                    _functions[Protocol.StoreKey(compute, fid)] = f;
+                    break;
+                }
+                case Protocol.ItemPut:
+                {
+                    int node = r.ReadInt32();
+                    var v = ReadLengthPrefixed(r);
+                    if (!_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = v;
+                    break;
+                }
+                case Protocol.ItemRun:
+                    Run(r, compute);
+                    if (flushed.ElapsedTicks > Stopwatch.Frequency / 1000 && _out.Length > 0)
+                    {
+                        // A long task's completion should not wait for the rest of the batch.
+                        _out.CopyTo(output);
+                        output.Flush();
+                        _out.Reset();
+                        flushed.Restart();
+                    }
+                    break;
+                default: throw new InvalidDataException($"Unknown batch item {item}.");
+            }
+        }
+        if (_out.Length > 0)
+        {
+            _out.CopyTo(output);
+            output.Flush();
+            _out.Reset();
+        }
+    }
+
+    private static object? ReadLengthPrefixed(WireReader r)
+    {
+        long len = r.ReadInt64();
+        long start = r.Position;
+        try { return WireCodec.Read(r); }
+        catch (Exception e)
+        {
+            r.Skip(start + len - r.Position);
+            return new Undecodable(e);
+        }
+    }
+
+    private void Run(WireReader r, int compute)
+    {
+        int node = r.ReadInt32();
+        bool returnValue = r.ReadByte() != 0;
+        int members = r.ReadInt32();
+        // Decode the whole run first (the stream must be consumed even if the run fails or is skipped).
+        var program = new Member[members];
+        for (int m = 0; m < members; m++)
+        {
+            if (r.ReadByte() == Protocol.MemberLiteral) { program[m] = new Member(null, [], [], ReadLengthPrefixed(r), true); continue; }
+            int fid = r.ReadInt32();
+            int argc = r.ReadInt32();
+            var args = argc == 0 ? [] : new object?[argc];
+            var kinds = new byte[argc];
+            for (int a = 0; a < argc; a++)
+            {
+                kinds[a] = r.ReadByte();
+                if (kinds[a] == Protocol.ArgLiteral) args[a] = ReadLengthPrefixed(r);
+                else if (kinds[a] == Protocol.ArgStored) args[a] = r.ReadInt32();
+            }
+            program[m] = new Member(_functions.GetValueOrDefault(Protocol.StoreKey(compute, fid)), args, kinds, null, false);
+        }
+        var mark = _out.BeginLength();
+        _out.WriteInt32(node);
+        if (_dropped.ContainsKey(compute))
+        {
+            _out.WriteByte(Protocol.StatusSkipped);
+            _out.WriteInt64(0);
+            _out.PatchLength(mark);
+            return;
+        }
+        long t0 = Stopwatch.GetTimestamp();
+        object? previous = null;
+        int member = 0;
+        try
+        {
+            for (member = 0; member < members; member++)
+            {
+                var (f, args, kinds, literal, isLiteral) = program[member];
+                if (isLiteral)
+                {
+                    previous = literal is Undecodable u ? throw u.Error : literal;
+                    continue;
+                }
+                if (f is null) throw new InvalidOperationException("The task's function was not sent to this worker.");
+                if (f.Error is not null) throw new WireException("The task's function could not be decoded in the worker: " + f.Error.Message, "", f.Error);
+                for (int a = 0; a < args.Length; a++)
+                {
+                    switch (kinds[a])
+                    {
+                        case Protocol.ArgStored:
+                            if (!_store.TryGetValue(Protocol.StoreKey(compute, (int)args[a]!), out var v))
+                                throw new InvalidOperationException($"Input {(int)args[a]!} of the task is not in this worker.");
+                            args[a] = v is Undecodable uv ? throw uv.Error : v;
+                            break;
+                        case Protocol.ArgPrevious:
+                            args[a] = previous;
+                            break;
+                        default:
+                            if (args[a] is Undecodable ul) throw ul.Error;
+                            break;
+                    }
+                }
+                previous = f.Invoker!(f.Target!, args);
+            }
+        }
+        catch (Exception e)
+        {
+            _out.WriteByte(Protocol.StatusFailed);
+            _out.WriteInt64(Stopwatch.GetTimestamp() - t0);
+            _out.WriteInt32(Math.Min(member, members - 1));
+            RemoteErrors.Write(_out, e);
+            _out.PatchLength(mark);
+            return;
+        }
+        long elapsed = Stopwatch.GetTimestamp() - t0;
+        if (!_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = previous;
+        var before = _out.GetMark();
+        _out.WriteByte(Protocol.StatusValue);
+        _out.WriteInt64(elapsed);
+        long valueStart = _out.Length;
+        try
+        {
+            WireCodec.Write(_out, previous, "result");
+            long size = _out.Length - valueStart;
+            if (!returnValue && size > Protocol.InlineResultBytes)
+            {
+                // Large: stays here until another worker or the parent asks for it.
+                _out.Truncate(before);
+                _out.WriteByte(Protocol.StatusHeld);
+                _out.WriteInt64(elapsed);
+                _out.WriteInt64(size);
+            }
+        }
+        catch (Exception e)
+        {
+            _out.Truncate(before);
+            _out.WriteByte(Protocol.StatusFailed);
+            _out.WriteInt64(elapsed);
+            _out.WriteInt32(members - 1);
+            RemoteErrors.Write(_out, new WireException("The task's result cannot be sent back to the parent process: " + e.Message, "", e));
+        }
+        _out.PatchLength(mark);
+    }
+
+    private sealed record Member(Function? F, object?[] Args, byte[] Kinds, object? Literal, bool IsLiteral);
+}

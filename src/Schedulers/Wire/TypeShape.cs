@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+
+namespace TaskGraph.Wire;
+
+/// <summary>How the codec handles one type; computed once per type and cached.</summary>
+internal enum ShapeKind : byte
+{
+    /// <summary>Cannot cross a process boundary (<see cref="TypeShape.Refusal"/> says why).</summary>
+    Refused,
+    /// <summary>An array whose elements hold no references: sent as raw memory.</summary>
+    RawArray,
+    /// <summary>Any other one-dimensional array: element by element.</summary>
+    Array,
+    /// <summary>A <c>Dictionary&lt;K,V&gt;</c>: rebuilt by insertion (string hash codes differ per process).</summary>
+    Dictionary,
+    /// <summary>A <c>HashSet&lt;T&gt;</c>: rebuilt by insertion.</summary>
+    HashSet,
+    /// <summary>A class or struct: field by field, through compiled accessors.</summary>
+    Fields,
+    /// <summary>An enum: its underlying integer.</summary>
+    Enum,
+    /// <summary>A delegate: method identity plus target.</summary>
+    Delegate,
+}
+
+/// <summary>One instance field and its compiled accessors (boxed get and set, written once as IL).</summary>
+internal sealed class FieldShape(FieldInfo field, Func<object, object?> get, Action<object, object?> set)
+{
+    public FieldInfo Field { get; } = field;
+    public Func<object, object?> Get { get; } = get;
+    public Action<object, object?> Set { get; } = set;
+    /// <summary>Field identity used by the closure cleaner (stable across generic instantiations).</summary>
+    public (Module, int) Key { get; } = (field.Module, field.MetadataToken);
+}
+
+/// <summary>
+/// The codec's cached view of a type: its kind, and for plain objects the instance fields (base classes
+/// included) with compiled accessors. Framework types are refused unless they are known to be plain data, so
+/// a stream, a lock, a thread or a handle captured by a lambda is caught before any work runs.
+/// </summary>
+internal sealed class TypeShape
+{
+    private static readonly ConcurrentDictionary<Type, TypeShape> Cache = new();
+
+    public Type Type { get; }
+    public ShapeKind Kind { get; }
+    public string? Refusal { get; }
+    public FieldShape[] Fields { get; } = [];
+    public bool IsClosure { get; }
+    public int ElementSize { get; }
+    public Type? Element { get; }
+
+    private TypeShape(Type type)
+    {
+        Type = type;
+        IsClosure = type.IsDefined(typeof(CompilerGeneratedAttribute), false) && type.Name.Contains("DisplayClass");
+        Refusal = RefusalOf(type);
+        if (Refusal is not null) { Kind = ShapeKind.Refused; return; }
+        if (type.IsEnum) { Kind = ShapeKind.Enum; return; }
+        if (typeof(Delegate).IsAssignableFrom(type)) { Kind = ShapeKind.Delegate; return; }
+        if (type.IsArray)
+        {
+            Element = type.GetElementType()!;
+            if (!type.IsSZArray) { Kind = ShapeKind.Refused; Refusal = "a multi-dimensional array (use jagged arrays)"; return; }
+            if (IsBlittable(Element)) { Kind = ShapeKind.RawArray; ElementSize = SizeOf(Element); }
+            else Kind = ShapeKind.Array;
+            return;
+        }
+        if (type.IsGenericType)
+        {
+            var def = type.GetGenericTypeDefinition();
+            if (def == typeof(Dictionary<,>)) { Kind = ShapeKind.Dictionary; return; }
+            if (def == typeof(HashSet<>)) { Kind = ShapeKind.HashSet; return; }
+        }
+        Kind = ShapeKind.Fields;
+        var fields = new List<FieldShape>();
+        for (var t = type; t is not null && t != typeof(object) && t != typeof(ValueType); t = t.BaseType)
+            foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                if (f.FieldType.IsPointer || f.FieldType.IsFunctionPointer || f.FieldType == typeof(IntPtr) || f.FieldType == typeof(UIntPtr))
+                {
+                    Kind = ShapeKind.Refused;
+                    Refusal = $"a native pointer (field '{f.Name}')";
+                    return;
+                }
+                fields.Add(new FieldShape(f, Getter(f), Setter(f)));
+            }
+        Fields = fields.ToArray();
+    }
+
+    public static TypeShape Of(Type type) => Cache.TryGetValue(type, out var s) ? s : Cache.GetOrAdd(type, static t => new TypeShape(t));
+
+    private static readonly HashSet<Type> FrameworkData =
+    [
+        typeof(object), typeof(decimal), typeof(DateTime), typeof(DateTimeOffset), typeof(TimeSpan), typeof(Guid),
+        typeof(DateOnly), typeof(TimeOnly), typeof(Half), typeof(Int128), typeof(UInt128), typeof(System.Numerics.BigInteger),
+        typeof(System.Numerics.Complex), typeof(System.Text.StringBuilder),
+    ];
+
+    private static readonly HashSet<Type> FrameworkGenerics =
+    [
+        typeof(List<>), typeof(Dictionary<,>), typeof(HashSet<>), typeof(Queue<>), typeof(Stack<>), typeof(KeyValuePair<,>), typeof(Nullable<>),
+        typeof(Tuple<>), typeof(Tuple<,>), typeof(Tuple<,,>), typeof(Tuple<,,,>), typeof(Tuple<,,,,>), typeof(Tuple<,,,,,>), typeof(Tuple<,,,,,,>), typeof(Tuple<,,,,,,,>),
+        typeof(ValueTuple<>), typeof(ValueTuple<,>), typeof(ValueTuple<,,>), typeof(ValueTuple<,,,>), typeof(ValueTuple<,,,,>), typeof(ValueTuple<,,,,,>), typeof(ValueTuple<,,,,,,>), typeof(ValueTuple<,,,,,,,>),
+        typeof(ArraySegment<>), typeof(ReadOnlyMemory<>), typeof(Memory<>),
+    ];
+
+    private static readonly Assembly CoreLib = typeof(object).Assembly;
+
+    /// <summary>Why <paramref name="t"/> cannot cross a process boundary, or null when it can.</summary>
+    private static string? RefusalOf(Type t)
+    {
+        if (t.IsPointer || t.IsFunctionPointer || t == typeof(IntPtr) || t == typeof(UIntPtr)) return "a native pointer";
+        if (typeof(Delegate).IsAssignableFrom(t)) return null; // sent as method plus target, never by fields
+        if (typeof(Stream).IsAssignableFrom(t)) return "a stream";
+        if (typeof(WaitHandle).IsAssignableFrom(t) || t == typeof(Lock) || t == typeof(SemaphoreSlim) || t == typeof(ManualResetEventSlim) || t == typeof(ReaderWriterLockSlim))
+            return "a lock or wait handle";
+        if (typeof(Thread).IsAssignableFrom(t)) return "a thread";
+        if (typeof(Task).IsAssignableFrom(t) || t == typeof(CancellationTokenSource) || t == typeof(CancellationToken)) return "a task or cancellation token of this process";
+        if (typeof(System.Runtime.InteropServices.SafeHandle).IsAssignableFrom(t)) return "an operating-system handle";
+        if (typeof(MarshalByRefObject).IsAssignableFrom(t)) return "an object bound to this process (a MarshalByRefObject: process, stream, timer…)";
+        if (typeof(MemberInfo).IsAssignableFrom(t) || typeof(Assembly).IsAssignableFrom(t) || typeof(Module).IsAssignableFrom(t)) return "reflection state (only Type and MethodInfo values cross)";
+        if (t.IsArray) return t.GetElementType() is { } e ? RefusalOf(e) : null;
+        if (t.IsEnum || t.IsPrimitive || t == typeof(string)) return null;
+        var asm = t.Assembly;
+        if (asm.IsDynamic || string.IsNullOrEmpty(asm.Location)) return Identities.InMemoryMessage(asm);
+        bool framework = asm == CoreLib || (asm.GetName().Name is { } n && (n.StartsWith("System.", StringComparison.Ordinal) || n.StartsWith("Microsoft.", StringComparison.Ordinal)) && IsFrameworkFile(asm));
+        if (!framework) return null;
+        if (FrameworkData.Contains(t)) return null;
+        if (t.IsGenericType && FrameworkGenerics.Contains(t.GetGenericTypeDefinition())) return null;
+        return $"a framework type the wire format does not know ({t})";
+    }
+
+    private static readonly string RuntimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+
+    private static bool IsFrameworkFile(Assembly a) => Path.GetDirectoryName(a.Location) is { } d && Path.GetDirectoryName(d) == Path.GetDirectoryName(RuntimeDir);
+
+    private static readonly ConcurrentDictionary<Type, bool> Blittable = new();
+
+    /// <summary>True for value types without references (their memory is their value).</summary>
+    public static bool IsBlittable(Type t) => Blittable.GetOrAdd(t, static t =>
+    {
+        if (!t.IsValueType || t == typeof(IntPtr) || t == typeof(UIntPtr) || t.IsPointer) return false;
+        if (t.IsPrimitive || t.IsEnum) return true;
+        var m = typeof(RuntimeHelpers).GetMethod(nameof(RuntimeHelpers.IsReferenceOrContainsReferences))!.MakeGenericMethod(t);
+        if ((bool)m.Invoke(null, null)!) return false;
+        foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            if (f.FieldType == typeof(IntPtr) || f.FieldType == typeof(UIntPtr) || f.FieldType.IsPointer) return false;
+        return true;
+    });
+
+    private static int SizeOf(Type t) => (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(t).Invoke(null, null)!;
+
+    private static Func<object, object?> Getter(FieldInfo f)
+    {
+        var dm = new DynamicMethod("get_" + f.Name, typeof(object), [typeof(object)], typeof(TypeShape).Module, skipVisibility: true);
+        var il = dm.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        var owner = f.DeclaringType!;
+        il.Emit(owner.IsValueType ? OpCodes.Unbox : OpCodes.Castclass, owner);
+        il.Emit(OpCodes.Ldfld, f);
+        if (f.FieldType.IsValueType) il.Emit(OpCodes.Box, f.FieldType);
+        il.Emit(OpCodes.Ret);
+        return dm.CreateDelegate<Func<object, object?>>();
+    }
+
+    private static Action<object, object?> Setter(FieldInfo f)
+    {
+        var dm = new DynamicMethod("set_" + f.Name, null, [typeof(object), typeof(object)], typeof(TypeShape).Module, skipVisibility: true);
+        var il = dm.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        var owner = f.DeclaringType!;
+        il.Emit(owner.IsValueType ? OpCodes.Unbox : OpCodes.Castclass, owner);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Unbox_Any, f.FieldType);
+        il.Emit(OpCodes.Stfld, f);
+        il.Emit(OpCodes.Ret);
+        return dm.CreateDelegate<Action<object, object?>>();
+    }
+}

@@ -1,0 +1,382 @@
+using System.Collections;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace TaskGraph.Wire;
+
+/// <summary>
+/// The binary codec of values crossing a process boundary (never BinaryFormatter). Every value starts with a
+/// one-byte tag:
+/// <list type="bullet">
+/// <item>primitives, strings (UTF-16 memory), decimal, DateTime, TimeSpan, Guid: their bytes;</item>
+/// <item>arrays of unmanaged elements (<c>double[]</c>, column buffers, array blocks): raw memory, no per-element work;</item>
+/// <item>other arrays, dictionaries, hash sets: element by element (sets and dictionaries are rebuilt by insertion,
+/// since string hash codes differ per process);</item>
+/// <item>records, tuples, lists, plain classes and structs (user types and a list of framework data types):
+/// field by field through compiled accessors;</item>
+/// <item><see cref="Type"/> and <see cref="MethodInfo"/> identities (with assembly MVID checks);</item>
+/// <item>delegates: method identity plus target; a closure target is sent by the fields its lambda reads
+/// (<see cref="ClosureCleaner"/>);</item>
+/// <item>object references: an object met twice is sent once, so shared objects and cycles survive.</item>
+/// </list>
+/// A value that cannot cross (a stream, a lock, a thread, a pointer, a delegate to such a target) throws
+/// <see cref="WireException"/> naming the field path.
+/// </summary>
+public static class WireCodec
+{
+    internal enum Tag : byte
+    {
+        Null, True, False, Int32, Int64, Double, String, Byte, SByte, Int16, UInt16, UInt32, UInt64, Single, Char,
+        Decimal, DateTime, TimeSpan, Guid, RawArray, Array, Dictionary, HashSet, Object, Enum, Type, Method, Delegate,
+        BackRef, Skip,
+    }
+
+    /// <summary>Writes <paramref name="value"/>.</summary>
+    public static void Write(WireWriter w, object? value, string rootName = "value") => new Encoder(w, rootName).Write(value);
+
+    /// <summary>Reads one value.</summary>
+    public static object? Read(WireReader r) => new Decoder(r).Read();
+
+    /// <summary>The encoding of <paramref name="value"/> as a byte array.</summary>
+    public static byte[] ToBytes(object? value)
+    {
+        var w = new WireWriter();
+        Write(w, value);
+        return w.ToArray();
+    }
+
+    /// <summary>Decodes a value from <paramref name="bytes"/>.</summary>
+    public static object? FromBytes(byte[] bytes) => Read(WireReader.FromBytes(bytes));
+
+    /// <summary>
+    /// Throws <see cref="WireException"/> (naming the field path) if <paramref name="value"/> cannot cross a
+    /// process boundary. Cheap: large arrays are not copied.
+    /// </summary>
+    public static void Check(object? value, string rootName = "value") => Write(new WireWriter(), value, rootName);
+
+    private sealed class Encoder(WireWriter w, string root)
+    {
+        private Dictionary<object, int>? _refs;
+        private readonly List<(string Name, int Index)> _path = [(root, -1)];
+        private HashSet<(Module, int)>? _usedFields;
+
+        private string PathText => string.Concat(_path.Select((p, i) => p.Index >= 0 ? $"[{p.Index}]" : i == 0 ? p.Name : "." + FieldName(p.Name)));
+
+        public void Write(object? v)
+        {
+            switch (v)
+            {
+                case null: w.WriteByte((byte)Tag.Null); return;
+                case int i: w.WriteByte((byte)Tag.Int32); w.Write(i); return;
+                case long l: w.WriteByte((byte)Tag.Int64); w.Write(l); return;
+                case double d: w.WriteByte((byte)Tag.Double); w.Write(d); return;
+                case string s: w.WriteByte((byte)Tag.String); w.WriteString(s); return;
+                case bool b: w.WriteByte((byte)(b ? Tag.True : Tag.False)); return;
+            }
+            var type = v.GetType();
+            if (type.IsPrimitive && !type.IsEnum) { WritePrimitive(v); return; }
+            switch (v)
+            {
+                case decimal m: w.WriteByte((byte)Tag.Decimal); w.Write(m); return;
+                case DateTime dt: w.WriteByte((byte)Tag.DateTime); w.Write(dt.ToBinary()); return;
+                case TimeSpan ts: w.WriteByte((byte)Tag.TimeSpan); w.Write(ts.Ticks); return;
+                case Guid g: w.WriteByte((byte)Tag.Guid); w.Write(g); return;
+                case Type t: w.WriteByte((byte)Tag.Type); Guard(() => Identities.WriteType(w, t)); return;
+                case MethodInfo mi: w.WriteByte((byte)Tag.Method); Guard(() => Identities.WriteMethod(w, mi)); return;
+                case Delegate del: WriteDelegate(del); return;
+            }
+            var shape = TypeShape.Of(type);
+            if (shape.Kind == ShapeKind.Refused) throw new WireException($"{type} cannot cross a process boundary: it is {shape.Refusal}.", PathText);
+            if (shape.Kind == ShapeKind.Enum)
+            {
+                w.WriteByte((byte)Tag.Enum);
+                WriteType(type);
+                w.Write(Enum.GetUnderlyingType(type) == typeof(ulong) ? unchecked((long)Convert.ToUInt64(v)) : Convert.ToInt64(v));
+                return;
+            }
+            if (!type.IsValueType)
+            {
+                _refs ??= new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+                if (_refs.TryGetValue(v, out int id))
+                {
+                    w.WriteByte((byte)Tag.BackRef);
+                    w.WriteInt32(id);
+                    return;
+                }
+                _refs.Add(v, _refs.Count);
+            }
+            switch (shape.Kind)
+            {
+                case ShapeKind.RawArray:
+                {
+                    var a = (Array)v;
+                    w.WriteByte((byte)Tag.RawArray);
+                    WriteType(type);
+                    w.WriteInt32(a.Length);
+                    w.WriteArrayMemory(a, (long)a.Length * shape.ElementSize);
+                    return;
+                }
+                case ShapeKind.Array:
+                {
+                    var a = v as object?[];
+                    w.WriteByte((byte)Tag.Array);
+                    WriteType(type);
+                    var arr = (Array)v;
+                    w.WriteInt32(arr.Length);
+                    for (int i = 0; i < arr.Length; i++)
+                    {
+                        _path.Add(new("", i));
+                        Write(a is not null ? a[i] : arr.GetValue(i));
+                        _path.RemoveAt(_path.Count - 1);
+                    }
+                    return;
+                }
+                case ShapeKind.Dictionary:
+                {
+                    var d = (IDictionary)v;
+                    w.WriteByte((byte)Tag.Dictionary);
+                    WriteType(type);
+                    WriteComparer(type.GetProperty("Comparer")!.GetValue(v), type.GetGenericArguments()[0]);
+                    w.WriteInt32(d.Count);
+                    foreach (DictionaryEntry e in d)
+                    {
+                        _path.Add(new("[key]", -1));
+                        Write(e.Key);
+                        Write(e.Value);
+                        _path.RemoveAt(_path.Count - 1);
+                    }
+                    return;
+                }
+                case ShapeKind.HashSet:
+                {
+                    w.WriteByte((byte)Tag.HashSet);
+                    WriteType(type);
+                    WriteComparer(type.GetProperty("Comparer")!.GetValue(v), type.GetGenericArguments()[0]);
+                    var items = ((IEnumerable)v).Cast<object?>().ToList();
+                    w.WriteInt32(items.Count);
+                    foreach (var item in items) Write(item);
+                    return;
+                }
+                default:
+                {
+                    w.WriteByte((byte)Tag.Object);
+                    WriteType(type);
+                    var used = shape.IsClosure ? _usedFields : null;
+                    foreach (var f in shape.Fields)
+                    {
+                        if (used is not null && !used.Contains(f.Key)) { w.WriteByte((byte)Tag.Skip); continue; }
+                        _path.Add(new(f.Field.Name, -1));
+                        Write(f.Get(v));
+                        _path.RemoveAt(_path.Count - 1);
+                    }
+                    return;
+                }
+            }
+        }
+
+        private static string FieldName(string n) => n switch
+        {
+            "<>4__this" => "this",
+            _ when n.StartsWith("CS$<>8__locals", StringComparison.Ordinal) => "outer",
+            _ when n.StartsWith('<') && n.IndexOf('>') > 1 => n[1..n.IndexOf('>')],
+            _ => n,
+        };
+
+        private void WriteComparer(object? comparer, Type keyType)
+        {
+            var defaultComparer = typeof(EqualityComparer<>).MakeGenericType(keyType).GetProperty("Default")!.GetValue(null);
+            if (comparer is null || comparer.Equals(defaultComparer)) { w.WriteByte(0); return; }
+            if (comparer == (object)StringComparer.Ordinal) { w.WriteByte(1); return; }
+            if (comparer == (object)StringComparer.OrdinalIgnoreCase) { w.WriteByte(2); return; }
+            if (comparer == (object)StringComparer.InvariantCulture) { w.WriteByte(3); return; }
+            if (comparer == (object)StringComparer.InvariantCultureIgnoreCase) { w.WriteByte(4); return; }
+            w.WriteByte(5);
+            _path.Add(new("comparer", -1));
+            Write(comparer);
+            _path.RemoveAt(_path.Count - 1);
+        }
+
+        private void WritePrimitive(object v)
+        {
+            switch (v)
+            {
+                case byte x: w.WriteByte((byte)Tag.Byte); w.Write(x); break;
+                case sbyte x: w.WriteByte((byte)Tag.SByte); w.Write(x); break;
+                case short x: w.WriteByte((byte)Tag.Int16); w.Write(x); break;
+                case ushort x: w.WriteByte((byte)Tag.UInt16); w.Write(x); break;
+                case uint x: w.WriteByte((byte)Tag.UInt32); w.Write(x); break;
+                case ulong x: w.WriteByte((byte)Tag.UInt64); w.Write(x); break;
+                case float x: w.WriteByte((byte)Tag.Single); w.Write(x); break;
+                case char x: w.WriteByte((byte)Tag.Char); w.Write(x); break;
+                default: throw new WireException($"{v.GetType()} cannot cross a process boundary: it is a native pointer.", PathText);
+            }
+        }
+
+        private void WriteType(Type t) => Guard(() => Identities.WriteType(w, t));
+
+        private void Guard(Action a)
+        {
+            try { a(); }
+            catch (WireException e) when (e.Path.Length == 0) { throw new WireException(e.Message, PathText, e.InnerException); }
+        }
+
+        private void WriteDelegate(Delegate d)
+        {
+            if (d.HasSingleTarget is false) throw new WireException("A multicast delegate cannot cross a process boundary.", PathText);
+            var method = d.Method;
+            w.WriteByte((byte)Tag.Delegate);
+            WriteType(d.GetType());
+            Guard(() => Identities.WriteMethod(w, method));
+            var saved = _usedFields;
+            _usedFields = ClosureCleaner.UsedFields(method);
+            _path.Add(new("target", -1));
+            try
+            {
+                Write(d.Target);
+            }
+            finally
+            {
+                _path.RemoveAt(_path.Count - 1);
+                _usedFields = saved;
+            }
+        }
+    }
+
+    private sealed class Decoder(WireReader r)
+    {
+        private List<object>? _refs;
+
+        public object? Read()
+        {
+            var tag = (Tag)r.ReadByte();
+            switch (tag)
+            {
+                case Tag.Null: return null;
+                case Tag.True: return true;
+                case Tag.False: return false;
+                case Tag.Int32: return r.Read<int>();
+                case Tag.Int64: return r.Read<long>();
+                case Tag.Double: return r.Read<double>();
+                case Tag.String: return r.ReadString();
+                case Tag.Byte: return r.Read<byte>();
+                case Tag.SByte: return r.Read<sbyte>();
+                case Tag.Int16: return r.Read<short>();
+                case Tag.UInt16: return r.Read<ushort>();
+                case Tag.UInt32: return r.Read<uint>();
+                case Tag.UInt64: return r.Read<ulong>();
+                case Tag.Single: return r.Read<float>();
+                case Tag.Char: return r.Read<char>();
+                case Tag.Decimal: return r.Read<decimal>();
+                case Tag.DateTime: return DateTime.FromBinary(r.Read<long>());
+                case Tag.TimeSpan: return new TimeSpan(r.Read<long>());
+                case Tag.Guid: return r.Read<Guid>();
+                case Tag.Type: return Identities.ReadType(r);
+                case Tag.Method: return Identities.ReadMethod(r);
+                case Tag.BackRef:
+                {
+                    int id = r.ReadInt32();
+                    if (_refs is null || id >= _refs.Count) throw new WireException("A reference points to an object not read yet (a cycle through a delegate is not supported).");
+                    return _refs[id];
+                }
+                case Tag.Enum:
+                {
+                    var t = CheckedType();
+                    return Enum.ToObject(t, r.Read<long>());
+                }
+                case Tag.RawArray:
+                {
+                    var t = CheckedType();
+                    var shape = TypeShape.Of(t);
+                    if (shape.Kind != ShapeKind.RawArray) throw new WireException($"{t} is not an array of unmanaged values.");
+                    int n = r.ReadInt32();
+                    var a = Array.CreateInstance(shape.Element!, n);
+                    Register(a);
+                    r.ReadArrayMemory(a, (long)n * shape.ElementSize);
+                    return a;
+                }
+                case Tag.Array:
+                {
+                    var t = CheckedType();
+                    int n = r.ReadInt32();
+                    var a = Array.CreateInstance(t.GetElementType()!, n);
+                    Register(a);
+                    if (a is object?[] objs) for (int i = 0; i < n; i++) objs[i] = Read();
+                    else for (int i = 0; i < n; i++) a.SetValue(Read(), i);
+                    return a;
+                }
+                case Tag.Dictionary:
+                {
+                    var t = CheckedType();
+                    var comparer = ReadComparer();
+                    int n = r.ReadInt32();
+                    var d = (IDictionary)(comparer is null ? Activator.CreateInstance(t, n)! : Activator.CreateInstance(t, n, comparer)!);
+                    Register(d);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var k = Read()!;
+                        d.Add(k, Read());
+                    }
+                    return d;
+                }
+                case Tag.HashSet:
+                {
+                    var t = CheckedType();
+                    var comparer = ReadComparer();
+                    int n = r.ReadInt32();
+                    var set = comparer is null ? Activator.CreateInstance(t, n)! : Activator.CreateInstance(t, n, comparer)!;
+                    Register(set);
+                    var add = t.GetMethod("Add")!;
+                    var one = new object?[1];
+                    for (int i = 0; i < n; i++) { one[0] = Read(); add.Invoke(set, one); }
+                    return set;
+                }
+                case Tag.Object:
+                {
+                    var t = CheckedType();
+                    var shape = TypeShape.Of(t);
+                    if (shape.Kind != ShapeKind.Fields) throw new WireException($"{t} is not sent field by field.");
+                    var o = RuntimeHelpers.GetUninitializedObject(t);
+                    if (!t.IsValueType) Register(o);
+                    foreach (var f in shape.Fields)
+                    {
+                        if (r.Peek(1)[0] == (byte)Tag.Skip) { r.ReadByte(); continue; }
+                        var value = Read();
+                        if (value is null && f.Field.FieldType.IsValueType && Nullable.GetUnderlyingType(f.Field.FieldType) is null) continue;
+                        f.Set(o, value);
+                    }
+                    return o;
+                }
+                case Tag.Delegate:
+                {
+                    var t = CheckedType();
+                    if (!typeof(Delegate).IsAssignableFrom(t)) throw new WireException($"{t} is not a delegate type.");
+                    var method = Identities.ReadMethod(r);
+                    var target = Read();
+                    // Delegates are not registered as references (the encoder does not track them either).
+                    return method.IsStatic && target is null ? Delegate.CreateDelegate(t, method) : Delegate.CreateDelegate(t, target, method);
+                }
+                default: throw new WireException($"Malformed value: unknown tag {(byte)tag}.");
+            }
+        }
+
+        private object? ReadComparer() => r.ReadByte() switch
+        {
+            0 => null,
+            1 => StringComparer.Ordinal,
+            2 => StringComparer.OrdinalIgnoreCase,
+            3 => StringComparer.InvariantCulture,
+            4 => StringComparer.InvariantCultureIgnoreCase,
+            _ => Read(),
+        };
+
+        private Type CheckedType()
+        {
+            var t = Identities.ReadType(r);
+            var shape = TypeShape.Of(t);
+            if (shape.Kind == ShapeKind.Refused) throw new WireException($"{t} cannot be read from the wire: it is {shape.Refusal}.");
+            return t;
+        }
+
+        private void Register(object o) => (_refs ??= []).Add(o);
+    }
+}
