@@ -91,11 +91,10 @@ internal sealed class DistributedCompute
             if (_done[r.Node]) return;
             _done[r.Node] = true;
         }
-        bool failed = r.ErrorType is not null;
+        bool failed = r.Error is not null;
         _state.ReportFinished(r.Node, r.Worker, failed);
         if (failed)
-            _state.Fail(r.Node, new TaskFailedException(_plan.KeyOf(r.Node).ToString(), _plan.FunctionOf(r.Node),
-                new RemoteTaskException(r.ErrorType!, r.ErrorMessage ?? "", r.ErrorStack, r.Worker)));
+            _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
         else
             _state.Complete(r.Node, r.Value);
         _window.Release();

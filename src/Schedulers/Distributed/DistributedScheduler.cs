@@ -25,12 +25,16 @@ public sealed class DistributedScheduler : IScheduler
     private volatile bool _disposed;
 
     /// <summary>Creates a client of the broker at <paramref name="address"/>; nothing connects until the first compute.</summary>
-    public DistributedScheduler(BrokerAddress address, int window = 256)
+    public DistributedScheduler(BrokerAddress address, int window = 256, string queue = Topology.Tasks)
     {
+        Queue = string.IsNullOrWhiteSpace(queue) ? throw new ArgumentException("The work queue needs a name.", nameof(queue)) : queue;
         _address = address ?? throw new ArgumentNullException(nameof(address));
         if (window < 1) throw new ArgumentOutOfRangeException(nameof(window), window, "At least one task must be allowed in flight.");
         Window = window;
     }
+
+    /// <summary>The work queue tasks are published to (workers consume the same one).</summary>
+    public string Queue { get; }
 
     /// <summary>Most tasks in flight at once per computation (published, result not yet back).</summary>
     public int Window { get; }
@@ -73,7 +77,7 @@ public sealed class DistributedScheduler : IScheduler
                     c.Abort(new BrokerUnavailableException($"Lost the connection to the RabbitMQ broker at {_address.Redacted} during the computation", reason));
             };
             _publish = await connection.ChannelAsync(confirms: true, cancellationToken).ConfigureAwait(false);
-            await Topology.DeclareAsync(_publish, cancellationToken).ConfigureAwait(false);
+            await Topology.DeclareAsync(_publish, Queue, cancellationToken).ConfigureAwait(false);
             _replies = await connection.ChannelAsync(confirms: false, cancellationToken).ConfigureAwait(false);
             _replyQueue = (await _replies.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken).ConfigureAwait(false)).QueueName;
             var consumer = new AsyncEventingBasicConsumer(_replies);
@@ -118,7 +122,7 @@ public sealed class DistributedScheduler : IScheduler
             DeliveryMode = DeliveryModes.Persistent,
             Type = task.Key,
         };
-        await publish.BasicPublishAsync("", Topology.Tasks, mandatory: false, props, body, cancellationToken).ConfigureAwait(false);
+        await publish.BasicPublishAsync("", Queue, mandatory: false, props, body, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the connection; later computes are refused.</summary>

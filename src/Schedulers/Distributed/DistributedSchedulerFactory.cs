@@ -14,8 +14,8 @@ public static class DistributedSchedulerFactory
         /// A client of the cluster behind the RabbitMQ broker at <paramref name="broker"/> (null: <c>TASKGRAPH_BROKER</c>).
         /// Nothing connects until the first compute; an unreachable broker then fails fast with a clear error.
         /// </summary>
-        public static IScheduler Distributed(string? broker = null, int window = 256)
-            => new DistributedScheduler(broker is null ? BrokerAddress.FromEnvironment() : BrokerAddress.Parse(broker), window);
+        public static IScheduler Distributed(string? broker = null, int window = 256, string queue = Topology.Tasks)
+            => new DistributedScheduler(broker is null ? BrokerAddress.FromEnvironment() : BrokerAddress.Parse(broker), window, queue);
     }
 
     // Registration runs when this assembly loads (SchedulerRegistry loads it by name on first lookup).

@@ -18,10 +18,12 @@ public sealed class DistributedWorker
     private readonly int _threads;
     private readonly TextWriter _log;
     private readonly string _name;
+    private readonly string _queue;
 
     /// <summary>Creates a worker for the broker at <paramref name="address"/> running <paramref name="threads"/> tasks at once.</summary>
-    public DistributedWorker(BrokerAddress address, int threads, TextWriter? log = null, bool debug = false)
+    public DistributedWorker(BrokerAddress address, int threads, TextWriter? log = null, bool debug = false, string queue = Topology.Tasks)
     {
+        _queue = queue;
         _address = address;
         _threads = Math.Max(1, threads);
         _log = log ?? Console.Error;
@@ -39,12 +41,12 @@ public sealed class DistributedWorker
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Lost += reason => lost.TrySetResult(reason);
         var channel = await connection.ChannelAsync(confirms: true, cancellationToken).ConfigureAwait(false);
-        await Topology.DeclareAsync(channel, cancellationToken).ConfigureAwait(false);
+        await Topology.DeclareAsync(channel, _queue, cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)_threads, false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, ea);
-        await channel.BasicConsumeAsync(Topology.Tasks, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
-        _log.WriteLine($"[taskgraph-worker {_name}] connected to {_address.Redacted}, {_threads} thread(s)");
+        await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        _log.WriteLine($"[taskgraph-worker {_name}] connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s)");
         var stopped = await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
         if (stopped == lost.Task)
         {
@@ -65,28 +67,23 @@ public sealed class DistributedWorker
         catch (Exception e)
         {
             _log.WriteLine($"[taskgraph-worker {_name}] refused message {props.MessageId} ({props.Type}): {e.GetType().Name}: {e.Message}");
-            await ReplyAsync(channel, props, new RemoteResult
-            {
-                Compute = props.CorrelationId ?? "", Node = NodeOf(props.MessageId), Worker = _name,
-                ErrorType = e.GetType().FullName, ErrorMessage = $"The worker refused the task: {e.Message}",
-            }).ConfigureAwait(false);
+            await ReplyAsync(channel, props, RemoteResult.Failed(props.CorrelationId ?? "", NodeOf(props.MessageId), _name,
+                new InvalidDataException($"The worker {_name} refused the task (dead-lettered): {e.Message}"))).ConfigureAwait(false);
             await channel.BasicNackAsync(ea.DeliveryTag, multiple: false, requeue: false).ConfigureAwait(false);
             return;
         }
         if (Debug) _log.WriteLine($"[taskgraph-worker {_name}] start {task.Key}");
         var sw = Stopwatch.StartNew();
-        var result = new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name };
+        RemoteResult result;
         try
         {
-            result.Value = await Task.Run(task.Run).ConfigureAwait(false);
+            result = new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Value = await Task.Run(task.Run).ConfigureAwait(false) };
         }
         catch (Exception e)
         {
-            result.ErrorType = e.GetType().FullName;
-            result.ErrorMessage = e.Message;
-            result.ErrorStack = e.StackTrace;
+            result = RemoteResult.Failed(task.Compute, task.Node, _name, e);
         }
-        if (Debug) _log.WriteLine($"[taskgraph-worker {_name}] finish {task.Key} in {sw.Elapsed.TotalMilliseconds:F1} ms{(result.ErrorType is null ? "" : " (failed)")}");
+        if (Debug) _log.WriteLine($"[taskgraph-worker {_name}] finish {task.Key} in {sw.Elapsed.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
         byte[] body;
         try
         {
@@ -94,7 +91,7 @@ public sealed class DistributedWorker
         }
         catch (Exception e)
         {
-            body = WireCodec.ToBytes(new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, ErrorType = e.GetType().FullName, ErrorMessage = $"The task's result cannot be sent back: {e.Message}" });
+            body = WireCodec.ToBytes(RemoteResult.Failed(task.Compute, task.Node, _name, new InvalidOperationException($"The task's result cannot be sent back: {e.Message}", e)));
         }
         await ReplyAsync(channel, props, body).ConfigureAwait(false);
         // Acknowledged only now: had this worker died before the result was published, the task would be redelivered.

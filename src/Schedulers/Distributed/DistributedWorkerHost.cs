@@ -2,7 +2,7 @@ namespace TaskGraph;
 
 /// <summary>
 /// Command line of a cluster worker:
-/// <c>dotnet TaskGraph.Worker.dll --broker amqp://user:pass@host/vhost --app path/to/app/bin [--threads N] [--debug]</c>
+/// <c>dotnet TaskGraph.Worker.dll --broker amqp://user:pass@host/vhost --app path/to/app/bin [--threads N] [--queue NAME] [--debug]</c>
 /// (the broker may come from <c>TASKGRAPH_BROKER</c> instead; threads default to the core count). The worker
 /// program resolves assemblies only from <c>--app</c> before calling <see cref="Run"/>.
 /// </summary>
@@ -14,6 +14,7 @@ public static class DistributedWorkerHost
         string? broker = null;
         int threads = Environment.ProcessorCount;
         bool debug = false;
+        string queue = Topology.Tasks;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -21,6 +22,7 @@ public static class DistributedWorkerHost
                 case "--broker": broker = args[++i]; break;
                 case "--threads": threads = int.Parse(args[++i]); break;
                 case "--debug": debug = true; break;
+                case "--queue": queue = args[++i]; break;
                 case "--app": i++; break; // handled by the worker program (assembly resolution)
             }
         }
@@ -30,7 +32,7 @@ public static class DistributedWorkerHost
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
         try
         {
-            return new DistributedWorker(address, threads, Console.Error, debug).RunAsync(stop.Token).GetAwaiter().GetResult();
+            return new DistributedWorker(address, threads, Console.Error, debug, queue).RunAsync(stop.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {

@@ -23,6 +23,12 @@ public sealed class RemoteTask
     /// <summary>The key of the node's result task, for error messages and logs.</summary>
     public string Key = "";
 
+    /// <summary>Per task: its key, so a failure inside a fused chain names the task that failed.</summary>
+    public string[] Keys = [];
+
+    /// <summary>Per task: its function's readable name.</summary>
+    public string[] FunctionNames = [];
+
     /// <summary>Per task: the user function (null for a literal task).</summary>
     public Delegate?[] Functions = [];
 
@@ -61,6 +67,7 @@ public sealed class RemoteTask
             Compute = compute, Node = node, Key = plan.KeyOf(node).ToString(), Inputs = inputs,
             Functions = new Delegate?[members.Length], Invokers = new TaskInvoker?[members.Length],
             Values = new object?[members.Length], ArgStart = new int[members.Length + 1],
+            Keys = new string[members.Length], FunctionNames = new string[members.Length],
         };
         var sources = new List<int>();
         var literals = new List<object?>();
@@ -71,6 +78,8 @@ public sealed class RemoteTask
             t.Functions[m] = spec.Function?.Delegate;
             t.Invokers[m] = spec.Function?.Invoker;
             t.Values[m] = spec.Value;
+            t.Keys[m] = spec.Key.ToString();
+            t.FunctionNames[m] = spec.Function?.ToString() ?? spec.Key.Name;
             t.ArgStart[m] = sources.Count;
             foreach (var a in spec.Args)
             {
@@ -86,7 +95,10 @@ public sealed class RemoteTask
         return t;
     }
 
-    /// <summary>Runs the tasks in order; returns the last one's result.</summary>
+    /// <summary>
+    /// Runs the tasks in order; returns the last one's result. A throwing task is reported as
+    /// <see cref="TaskFailedException"/> naming it (the original exception inside).
+    /// </summary>
     public object? Run()
     {
         object? previous = null;
@@ -100,13 +112,20 @@ public sealed class RemoteTask
                 int src = Sources[a0 + a];
                 args[a] = src >= 0 ? Inputs[src] : src == FromLiteral ? Literals[a0 + a] : previous;
             }
-            previous = Invokers[m]!(f, args);
+            try
+            {
+                previous = Invokers[m]!(f, args);
+            }
+            catch (Exception e)
+            {
+                throw new TaskFailedException(Keys[m], FunctionNames[m], e);
+            }
         }
         return previous;
     }
 }
 
-/// <summary>What a worker sends back: the node's result, or the error it raised (type, message, remote stack).</summary>
+/// <summary>What a worker sends back: the node's result, or the error it raised (encoded by <c>RemoteErrors</c>: type, message, remote stack).</summary>
 public sealed class RemoteResult
 {
     /// <summary>The computation.</summary>
@@ -115,39 +134,37 @@ public sealed class RemoteResult
     /// <summary>The node number.</summary>
     public int Node;
 
-    /// <summary>The result when <see cref="ErrorType"/> is null.</summary>
+    /// <summary>The result when <see cref="Error"/> is null.</summary>
     public object? Value;
 
-    /// <summary>The failing exception's type name, or null on success.</summary>
-    public string? ErrorType;
-
-    /// <summary>The failing exception's message.</summary>
-    public string? ErrorMessage;
-
-    /// <summary>The failing exception's stack trace on the worker.</summary>
-    public string? ErrorStack;
+    /// <summary>The exception the task raised, as written by <c>RemoteErrors.Write</c>; null on success.</summary>
+    public byte[]? Error;
 
     /// <summary>Which worker ran it.</summary>
     public string Worker = "";
-}
 
-/// <summary>An exception raised by a task on a remote worker, rebuilt in the client: type name, message and the worker's stack.</summary>
-public sealed class RemoteTaskException : Exception
-{
-    /// <summary>The original exception's full type name.</summary>
-    public string RemoteType { get; }
+    /// <summary>The key of the task that failed (inside a fused chain it may not be the node's own).</summary>
+    public string? FailedKey;
 
-    /// <summary>The stack trace on the worker.</summary>
-    public string? RemoteStackTrace { get; }
+    /// <summary>The function of the task that failed.</summary>
+    public string? FailedFunction;
 
-    /// <summary>Creates the exception.</summary>
-    public RemoteTaskException(string type, string message, string? stack, string worker)
-        : base($"{type}: {message} (on {worker})")
+    /// <summary>A failed result carrying <paramref name="error"/> (a <see cref="TaskFailedException"/> is unwrapped into key, function and cause).</summary>
+    public static RemoteResult Failed(string compute, int node, string worker, Exception error)
     {
-        RemoteType = type;
-        RemoteStackTrace = stack;
+        var r = new RemoteResult { Compute = compute, Node = node, Worker = worker };
+        if (error is TaskFailedException { InnerException: { } cause } tf)
+        {
+            r.FailedKey = tf.Key;
+            r.FailedFunction = tf.Function;
+            error = cause;
+        }
+        var w = new TaskGraph.Wire.WireWriter();
+        TaskGraph.Wire.RemoteErrors.Write(w, error);
+        r.Error = w.ToArray();
+        return r;
     }
 
-    /// <inheritdoc />
-    public override string? StackTrace => RemoteStackTrace;
+    /// <summary>The exception a failed result carries, rebuilt with the worker's stack trace.</summary>
+    public Exception ReadError() => TaskGraph.Wire.RemoteErrors.Read(TaskGraph.Wire.WireReader.FromBytes(Error!));
 }

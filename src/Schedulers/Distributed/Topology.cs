@@ -9,7 +9,7 @@ namespace TaskGraph;
 /// </summary>
 public static class Topology
 {
-    /// <summary>The work queue.</summary>
+    /// <summary>The default work queue (a cluster can use others to keep pools of workers apart).</summary>
     public const string Tasks = "taskgraph.tasks";
 
     /// <summary>The dead-letter exchange and queue for refused messages.</summary>
@@ -21,13 +21,13 @@ public static class Topology
     /// <summary>Message header: number of chunks of a split message.</summary>
     public const string ChunksHeader = "tg-chunks";
 
-    /// <summary>Declares the work queue and the dead-letter exchange and queue.</summary>
-    public static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken = default)
+    /// <summary>Declares the work queue <paramref name="tasks"/> and the dead-letter exchange and queue.</summary>
+    public static async Task DeclareAsync(IChannel channel, string tasks, CancellationToken cancellationToken = default)
     {
         await channel.ExchangeDeclareAsync(Dead, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(Dead, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(Dead, Dead, "", cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.QueueDeclareAsync(Tasks, durable: true, exclusive: false, autoDelete: false,
+        await channel.QueueDeclareAsync(tasks, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-dead-letter-exchange"] = Dead }, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TaskGraph.Tests.Distributed;
+namespace TaskGraph.Tests;
 
 /// <summary>
 /// The broker distributed tests talk to: <c>TASKGRAPH_TEST_BROKER</c> when set (CI starts one), else a private
@@ -48,10 +48,11 @@ public sealed class TestBroker
         throw new DirectoryNotFoundException("TaskGraph.sln not found above the test assembly.");
     }
 
-    /// <summary>Stops the private broker, if this run started one.</summary>
+    /// <summary>Stops the shared cluster and the private broker, if this run started them (after every fixture of the assembly).</summary>
     [OneTimeTearDown]
     public void StopOwnBroker()
     {
+        Distributed.TestCluster.DisposeShared();
         if (_ownBroker) Run("rabbit_stop");
     }
 }
