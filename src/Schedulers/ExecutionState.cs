@@ -129,6 +129,16 @@ public sealed class ExecutionState
         }
     }
 
+    /// <summary>
+    /// Ends the computation with <paramref name="error"/> as it is — a failure that belongs to no task, such as a
+    /// lost connection to a broker.
+    /// </summary>
+    public void Abort(Exception error)
+    {
+        lock (_gate)
+            if (!_ended) End(error);
+    }
+
     /// <summary>Ends the computation as cancelled.</summary>
     public void Cancel()
     {

@@ -12,6 +12,7 @@ public static class SchedulerCases
         yield return "sync";
         yield return "threads";
         yield return "processes";
+        yield return "distributed";
     }
 
     /// <summary>Schedulers that run tasks inside the test process (tests that observe process-local state use these).</summary>
@@ -27,6 +28,8 @@ public static class SchedulerCases
         "threads2" => Scheduler.Threads(2),
         // One pool of two workers for the whole test run: starting workers costs ~0.1 s each, and CI has 2 cores.
         "processes" => SharedProcesses.Value,
+        // Two cluster worker processes on the test broker, shared by the whole run.
+        "distributed" => Distributed.TestCluster.Shared.Scheduler,
         _ => Scheduler.FromName(name),
     };
 

@@ -177,7 +177,16 @@ public static class SchedulerFactory
     public static readonly Dictionary<string, Func<int, IScheduler>> WithWorkers = new()
     {
         ["processes"] = n => Scheduler.Processes(n),
+        // Like dask_bench.py's LocalCluster: n worker processes of one thread on this machine, started before and
+        // stopped after the workload's runs (not timed). The broker comes from TASKGRAPH_BROKER.
+        ["distributed"] = n => new LocalCluster(BrokerFromEnvironment(), workers: n, threadsPerWorker: 1, queue: "taskgraph.bench"),
     };
+
+    private static string BrokerFromEnvironment()
+    {
+        BrokerAddress.FromEnvironment(); // a clear error when TASKGRAPH_BROKER is not set
+        return Environment.GetEnvironmentVariable(BrokerAddress.Variable)!;
+    }
 
     /// <summary>The scheduler called <paramref name="name"/> with <paramref name="workers"/> workers when it takes a count.</summary>
     public static IScheduler Create(string name, int workers)

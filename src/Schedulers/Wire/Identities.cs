@@ -70,12 +70,21 @@ public static class Identities
         if (a.IsDynamic || string.IsNullOrEmpty(a.Location)) throw new WireException(InMemoryMessage(a));
     }
 
+    private static volatile string[] _trustedDirectories = [Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar)];
+
+    /// <summary>
+    /// Also trusts assemblies loaded from <paramref name="directory"/> (a cluster worker's <c>--app</c> folder,
+    /// when the worker program itself lives elsewhere).
+    /// </summary>
+    public static void TrustDirectory(string directory)
+        => _trustedDirectories = [.. _trustedDirectories, Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar)];
+
     /// <summary>True when <paramref name="a"/> was loaded from the application's own files or the shared framework.</summary>
     public static bool IsTrusted(Assembly a)
     {
         if (a.IsDynamic || string.IsNullOrEmpty(a.Location)) return false;
         var full = Path.GetFullPath(a.Location);
-        return Trusted.Value.Contains(full) || string.Equals(Path.GetDirectoryName(full), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+        return Trusted.Value.Contains(full) || _trustedDirectories.Contains(Path.GetDirectoryName(full), StringComparer.Ordinal);
     }
 
     private static HashSet<string> LoadTrusted()

@@ -1,12 +1,41 @@
 using System.Reflection;
+using System.Runtime.Loader;
 
-// The worker process of TaskGraph's process pool. It is launched as
+// TaskGraph's worker program, in two modes.
+//
+// Process pool (launched by ProcessPoolScheduler, positional arguments: pipe names and slot):
 //   dotnet exec --runtimeconfig <app>.runtimeconfig.json --depsfile <app>.deps.json TaskGraph.Worker.dll ...
-// so it resolves the application's own assemblies (user code, packages) exactly like the parent. The runner lives
-// in TaskGraph.Schedulers, found through the application's deps file; this project cannot reference it at compile
-// time because TaskGraph.Schedulers references this project (to have the worker copied next to every app).
-var schedulers = Assembly.Load(new AssemblyName("TaskGraph.Schedulers"));
-var host = schedulers.GetType("TaskGraph.WorkerHost", throwOnError: true)!;
+// so it resolves the application's own assemblies (user code, packages) exactly like the parent.
+//
+// Cluster worker (named options):
+//   dotnet TaskGraph.Worker.dll --broker amqp://user:pass@host:5672/vhost --app path/to/app/bin [--threads N] [--debug]
+// resolves assemblies only from the --app folder (and the shared framework), and runs tasks from the broker.
+//
+// The runners live in TaskGraph.Schedulers and TaskGraph.Distributed, found at run time: this project cannot
+// reference them at compile time because TaskGraph.Schedulers references this project (to have the worker copied
+// next to every application).
+bool cluster = args.Length > 0 && args[0].StartsWith("--", StringComparison.Ordinal);
+string hostType = "TaskGraph.WorkerHost", hostAssembly = "TaskGraph.Schedulers";
+if (cluster)
+{
+    int at = Array.IndexOf(args, "--app");
+    var app = Path.GetFullPath(at >= 0 && at + 1 < args.Length ? args[at + 1] : AppContext.BaseDirectory);
+    if (!Directory.Exists(app))
+    {
+        Console.Error.WriteLine($"TaskGraph worker: the application folder '{app}' does not exist.");
+        return 2;
+    }
+    AssemblyLoadContext.Default.Resolving += (context, name) =>
+    {
+        var path = Path.Combine(app, name.Name + ".dll");
+        return File.Exists(path) ? context.LoadFromAssemblyPath(path) : null;
+    };
+    hostType = "TaskGraph.DistributedWorkerHost";
+    hostAssembly = "TaskGraph.Distributed";
+    var schedulers = Assembly.Load(new AssemblyName("TaskGraph.Schedulers"));
+    schedulers.GetType("TaskGraph.Wire.Identities", throwOnError: true)!.GetMethod("TrustDirectory")!.Invoke(null, [app]);
+}
+var host = Assembly.Load(new AssemblyName(hostAssembly)).GetType(hostType, throwOnError: true)!;
 var run = host.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!;
 try
 {

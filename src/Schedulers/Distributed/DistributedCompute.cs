@@ -1,0 +1,104 @@
+using TaskGraph.Wire;
+
+namespace TaskGraph;
+
+/// <summary>
+/// One computation on the cluster: a dispatcher thread takes ready nodes from the shared
+/// <see cref="ExecutionState"/> (at most <see cref="DistributedScheduler.Window"/> in flight) and publishes them;
+/// results arriving on the reply queue complete them. A result for a node already done (a redelivered task that
+/// ran twice) is ignored.
+/// </summary>
+internal sealed class DistributedCompute
+{
+    private readonly DistributedScheduler _scheduler;
+    private readonly ExecutionPlan _plan;
+    private readonly ExecutionState _state;
+    private readonly SemaphoreSlim _window;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly bool[] _done;
+
+    public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id)
+    {
+        _scheduler = scheduler;
+        _plan = plan;
+        Id = id;
+        _state = new ExecutionState(plan, context);
+        _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
+        _done = new bool[plan.Count];
+    }
+
+    public string Id { get; }
+
+    public async Task<object?[]> RunAsync()
+    {
+        var dispatcher = new Thread(Dispatch) { IsBackground = true, Name = $"taskgraph-dispatch-{Id[..8]}" };
+        dispatcher.Start();
+        try
+        {
+            return await _state.Completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            _stop.Cancel();
+        }
+    }
+
+    private void Dispatch()
+    {
+        try
+        {
+            while (true)
+            {
+                _window.Wait(_stop.Token);
+                if (!_state.TryTake(out int node)) return;
+                RemoteTask task;
+                byte[] body;
+                try
+                {
+                    task = RemoteTask.Pack(Id, _plan, node, _state.Results);
+                    body = WireCodec.ToBytes(task);
+                }
+                catch (Exception e)
+                {
+                    _state.Fail(node, e);
+                    return;
+                }
+                _state.ReportStarted(node, "cluster");
+                // Not awaited one by one (that caps publishing near 1k messages/s): the window bounds what is in
+                // flight, and a failed publish (no confirm) ends the computation.
+                _scheduler.PublishAsync(task, body, _stop.Token).ContinueWith(
+                    t => Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(t.Exception!).Message))),
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The computation ended (done, failed or cancelled): nothing more to send.
+        }
+        catch (Exception e)
+        {
+            Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(e).Message)));
+        }
+    }
+
+    private static Exception Inner(Exception e) => e is AggregateException { InnerException: { } i } ? Inner(i) : e;
+
+    public void OnResult(RemoteResult r)
+    {
+        if ((uint)r.Node >= (uint)_done.Length) return;
+        lock (_done)
+        {
+            if (_done[r.Node]) return;
+            _done[r.Node] = true;
+        }
+        bool failed = r.Error is not null;
+        _state.ReportFinished(r.Node, r.Worker, failed);
+        if (failed)
+            _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
+        else
+            _state.Complete(r.Node, r.Value);
+        _window.Release();
+    }
+
+    public void Abort(Exception error) => _state.Abort(error);
+}

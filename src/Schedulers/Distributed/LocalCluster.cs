@@ -1,0 +1,100 @@
+using System.Diagnostics;
+
+namespace TaskGraph;
+
+/// <summary>
+/// Worker processes on this machine attached to a broker, like Dask's <c>LocalCluster</c>: each runs
+/// <c>dotnet TaskGraph.Worker.dll --broker … --app &lt;this application's folder&gt;</c> exactly as a worker on another
+/// machine would. The cluster is itself a scheduler (<c>x.Compute(cluster)</c>), through its client
+/// <see cref="Scheduler"/>; disposing it stops the workers.
+/// </summary>
+public sealed class LocalCluster : IScheduler
+{
+    private readonly List<Process> _workers = new();
+    private readonly BrokerAddress _address;
+    private readonly int _threads;
+    private readonly Action<string>? _log;
+
+    /// <summary>The work queue of this cluster.</summary>
+    public string Queue { get; }
+
+    /// <summary>A client of this cluster.</summary>
+    public DistributedScheduler Scheduler { get; }
+
+    /// <summary>The worker processes (a test may kill one).</summary>
+    public IReadOnlyList<Process> Workers { get { lock (_workers) return _workers.ToArray(); } }
+
+    /// <summary>
+    /// Starts <paramref name="workers"/> workers of <paramref name="threadsPerWorker"/> threads on <paramref name="queue"/>
+    /// and waits (up to 60 s each) until they are connected. Worker output goes to <paramref name="log"/> (default: discarded).
+    /// </summary>
+    public LocalCluster(string broker, int workers = 2, int threadsPerWorker = 1, string queue = Topology.Tasks, Action<string>? log = null)
+    {
+        _address = BrokerAddress.Parse(broker);
+        _threads = threadsPerWorker;
+        _log = log;
+        Queue = queue;
+        Scheduler = new DistributedScheduler(_address, queue: queue);
+        try
+        {
+            for (int i = 0; i < workers; i++) StartWorker();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public string Name => "distributed";
+
+    /// <inheritdoc />
+    public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context) => Scheduler.ExecuteAsync(plan, context);
+
+    /// <summary>Starts one more worker and waits until it is connected.</summary>
+    public Process StartWorker()
+    {
+        var bin = AppContext.BaseDirectory;
+        var dll = Path.Combine(bin, "TaskGraph.Worker.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("TaskGraph.Worker.dll is not next to this application (reference the TaskGraph.Schedulers package or project).", dll);
+        var psi = new ProcessStartInfo("dotnet", [dll, "--broker", _address.Uri.ToString(), "--app", bin, "--threads", _threads.ToString(), "--queue", Queue])
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start a worker process.");
+        using var ready = new ManualResetEventSlim();
+        var exited = false;
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            if (e.Data.Contains("connected to", StringComparison.Ordinal)) try { ready.Set(); } catch (ObjectDisposedException) { }
+            _log?.Invoke($"[worker {p.Id}] {_address.Scrub(e.Data)}");
+        };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) _log?.Invoke($"[worker {p.Id}] {e.Data}"); };
+        p.EnableRaisingEvents = true;
+        p.Exited += (_, _) => { exited = true; try { ready.Set(); } catch (ObjectDisposedException) { } };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        if (!ready.Wait(TimeSpan.FromSeconds(60)) || exited)
+        {
+            try { p.Kill(true); } catch (InvalidOperationException) { }
+            throw new BrokerUnavailableException($"A local worker did not connect to the broker at {_address.Redacted} within 60 s{(exited ? $" (it exited with code {p.ExitCode})" : "")}.");
+        }
+        lock (_workers) _workers.Add(p);
+        return p;
+    }
+
+    /// <summary>Stops the client and every worker.</summary>
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        lock (_workers)
+        {
+            foreach (var p in _workers)
+            {
+                try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+                p.Dispose();
+            }
+            _workers.Clear();
+        }
+    }
+}

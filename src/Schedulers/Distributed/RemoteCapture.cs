@@ -1,0 +1,28 @@
+using TaskGraph.Wire;
+
+namespace TaskGraph;
+
+/// <summary>
+/// Checks, before any task runs, that every task's function (with what its closure captured) can cross a process
+/// boundary. A capture that cannot (a stream, a lock, a delegate to an unserializable target…) fails the compute
+/// at once, naming the task and the field, instead of failing halfway through the graph.
+/// </summary>
+internal static class RemoteCapture
+{
+    public static void Check(ExecutionPlan plan)
+    {
+        var seen = new HashSet<Delegate>(ReferenceEqualityComparer.Instance);
+        foreach (var spec in plan.Tasks)
+        {
+            if (spec.Function is not { } f || !seen.Add(f.Delegate)) continue;
+            try
+            {
+                WireCodec.Check(f.Delegate, $"task {spec.Key}");
+            }
+            catch (Exception e)
+            {
+                throw new TaskFailedException(spec.Key.ToString(), f.ToString(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+
+namespace TaskGraph.Tests.Distributed;
+
+/// <summary>What only a cluster has: workers that die, brokers that are missing, secrets that must not leak.</summary>
+[NonParallelizable]
+public class DistributedTests
+{
+    private static int SlowSquare(int x)
+    {
+        Thread.Sleep(300);
+        return x * x;
+    }
+
+    [Test]
+    public void WorkerKilledMidTaskIsSurvived()
+    {
+        using var cluster = TestCluster.Start("taskgraph.tests.fault", workers: 2, threads: 1);
+        var square = Delayed.Wrap<int, int>(SlowSquare);
+        var total = Delayed.All(Enumerable.Range(0, 16).Select(i => square(i))).Then(v => v.Sum());
+        var run = Task.Run(() => total.Compute(cluster.Scheduler));
+        Thread.Sleep(1_000); // both workers are busy with a task by now
+        var victim = cluster.Workers[0];
+        Process.Start("kill", ["-KILL", victim.Id.ToString()])!.WaitForExit();
+        Assert.That(run.Wait(TimeSpan.FromSeconds(120)), Is.True, "the compute did not finish after a worker died");
+        Assert.That(run.Result, Is.EqualTo(Enumerable.Range(0, 16).Sum(i => i * i)));
+        Assert.That(victim.HasExited, Is.True);
+    }
+
+    [Test]
+    public async Task UnreachableBrokerFailsFastWithoutTheSecret()
+    {
+        using var s = Scheduler.Distributed("amqp://dave:wh1sper@127.0.0.1:1/");
+        var e = await Assert.ThrowsAsync<BrokerUnavailableException>(() => Delayed.Value(1).Then(x => x + 1).ComputeAsync(new ComputeOptions { Scheduler = s }));
+        Assert.That(e!.Message, Does.Contain("127.0.0.1:1").And.Not.Contain("wh1sper"));
+        Assert.That(s.ToString(), Does.Not.Contain("wh1sper"));
+    }
+
+    [Test]
+    public void SchedulerIsFoundByName()
+    {
+        Environment.SetEnvironmentVariable(BrokerAddress.Variable, TestBroker.Uri);
+        try
+        {
+            using var s = Scheduler.FromName("distributed");
+            Assert.That(s, Is.TypeOf<DistributedScheduler>());
+        }
+        finally { Environment.SetEnvironmentVariable(BrokerAddress.Variable, null); }
+    }
+
+    [Test]
+    public void MissingBrokerSettingIsExplained()
+    {
+        Environment.SetEnvironmentVariable(BrokerAddress.Variable, null);
+        var e = Assert.Throws<InvalidOperationException>(() => Scheduler.Distributed())!;
+        Assert.That(e.Message, Does.Contain("TASKGRAPH_BROKER"));
+    }
+
+    [Test]
+    public void LargeResultsComeBackInChunks()
+    {
+        // 40 MB of doubles back from a worker: more than the 16 MiB chunk size, so the reply is split.
+        var big = Delayed.Run(() => Enumerable.Range(0, 5_000_000).Select(i => (double)i).ToArray()).Then(a => a);
+        var result = big.Compute(TestCluster.Shared.Scheduler);
+        Assert.That(result, Has.Length.EqualTo(5_000_000));
+        Assert.That(result[4_999_999], Is.EqualTo(4_999_999d));
+    }
+
+    [Test]
+    public void UnserializableCaptureFailsBeforeAnyWork()
+    {
+        using var stream = new MemoryStream();
+        var d = Delayed.Run(() => stream.Length);
+        var e = Assert.Throws<TaskFailedException>(() => d.Compute(TestCluster.Shared.Scheduler))!;
+        Assert.That(e.Message, Does.Contain("stream").IgnoreCase);
+    }
+}
