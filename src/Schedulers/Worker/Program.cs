@@ -14,7 +14,7 @@ using System.Runtime.Loader;
 // The runners live in TaskGraph.Schedulers and TaskGraph.Distributed, found at run time: this project cannot
 // reference them at compile time because TaskGraph.Schedulers references this project (to have the worker copied
 // next to every application).
-bool cluster = args.Length > 0 && args[0].StartsWith("--", StringComparison.Ordinal);
+bool cluster = args.Contains("--broker") || args.Contains("--app");
 string hostType = "TaskGraph.WorkerHost", hostAssembly = "TaskGraph.Schedulers";
 if (cluster)
 {
