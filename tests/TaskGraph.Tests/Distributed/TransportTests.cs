@@ -28,7 +28,7 @@ public class TransportTests
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         var address = BrokerAddress.Parse("amqp://carol:topsecret@127.0.0.1:1/");
         var e = await Assert.ThrowsAsync<BrokerUnavailableException>(() => BrokerConnection.OpenAsync(address, "test", TimeSpan.FromSeconds(3)))!;
-        Assert.That(e.Message, Does.Contain("127.0.0.1:1").And.Contain("carol").And.Not.Contain("topsecret"));
+        Assert.That(e!.Message, Does.Contain("127.0.0.1:1").And.Contain("carol").And.Not.Contain("topsecret"));
     }
 
     [Test]
