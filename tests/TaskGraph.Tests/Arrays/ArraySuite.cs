@@ -1,0 +1,119 @@
+namespace TaskGraph.Tests.Arrays;
+
+/// <summary>Creation and elementwise maths of chunked arrays, compared with naive loops, on every scheduler.</summary>
+[TestFixtureSource(typeof(SchedulerCases), nameof(SchedulerCases.All))]
+public class ArraySuite(string schedulerName)
+{
+    private IScheduler _s = null!;
+
+    [OneTimeSetUp]
+    public void Create() => _s = SchedulerCases.Create(schedulerName);
+
+    [Test]
+    public void FromArrayRoundTripsOnRandomChunkings()
+    {
+        var r = new System.Random(1);
+        for (int t = 0; t < 20; t++)
+        {
+            var shape = Enumerable.Range(0, r.Next(0, 4)).Select(_ => r.Next(0, 7)).ToArray();
+            var data = Ref.Rand(r, Ref.Size(shape));
+            var x = NdArray.FromArray(data, shape, shape.Select(n => Ref.Chunks(r, n)).ToArray());
+            var c = x.Compute(_s);
+            Assert.That(c.Shape, Is.EqualTo(shape));
+            Assert.That(c.Data, Is.EqualTo(data));
+        }
+    }
+
+    [Test]
+    public void ElementwiseChainsMatchLoopsUnderBroadcasting()
+    {
+        var r = new System.Random(2);
+        for (int t = 0; t < 30; t++)
+        {
+            var shape = Enumerable.Range(0, r.Next(1, 4)).Select(_ => r.Next(1, 6)).ToArray();
+            // b drops leading axes and sets some axes to 1.
+            var bShape = shape.Skip(r.Next(0, shape.Length)).Select(d => r.Next(3) == 0 ? 1 : d).ToArray();
+            var ad = Ref.Rand(r, Ref.Size(shape));
+            var bd = Ref.Rand(r, Ref.Size(bShape));
+            var a = NdArray.FromArray(ad, shape, shape.Select(n => Ref.Chunks(r, n)).ToArray());
+            var b = NdArray.FromArray(bd, bShape, bShape.Select(n => Ref.Chunks(r, n)).ToArray());
+            var y = NdArray.Where(a > b, (a + b) * 2.0 - NdArray.Abs(b) / 4.0, NdArray.Sqrt(NdArray.Abs(a)) + NdArray.Exp(b / 10.0));
+            var got = y.Compute(_s);
+            Assert.That(got.Shape, Is.EqualTo(shape));
+            for (long f = 0; f < got.Length; f++)
+            {
+                var idx = Ref.Index(shape, f);
+                double av = ad[f], bv = Ref.At(bd, bShape, idx);
+                double want = av > bv ? (av + bv) * 2.0 - Math.Abs(bv) / 4.0 : Math.Sqrt(Math.Abs(av)) + Math.Exp(bv / 10.0);
+                Assert.That(got.Data[f], Is.EqualTo(want).Within(1e-9), $"shape {string.Join(",", shape)} b {string.Join(",", bShape)} at {f}");
+            }
+        }
+    }
+
+    [Test]
+    public void ElementwiseChainIsOneTaskPerBlock()
+    {
+        var x = NdArray.Random([100, 60], [25, 20], seed: 3);
+        var y = NdArray.Sin(x * 2.0 + 1.0) - NdArray.Cos(x.T.T) * x;
+        Assert.That(y.NumBlocks, Is.EqualTo(new[] { 4, 3 }));
+        Assert.That(y.TaskCount, Is.EqualTo(12));
+        var m = NdArray.FromArray(new double[100 * 60], [100, 60], [25, 20]);
+        Assert.That((NdArray.Exp(m + 1.0) * 3.0 - m).TaskCount, Is.EqualTo(24), "12 source blocks + 12 fused tasks");
+        StringAssert.Contains("shape (100, 60)", y.ToString());
+        StringAssert.Contains("tasks 12", y.ToString());
+    }
+
+    [Test]
+    public void RandomIsReproducibleAndIndependentOfScheduler()
+    {
+        var a = NdArray.Random([50, 40], [7, 9], seed: 11).Compute(_s).Data;
+        var b = NdArray.Random([50, 40], [7, 9], seed: 11).Compute(Scheduler.Synchronous).Data;
+        Assert.That(a, Is.EqualTo(b));
+        Assert.That(a.All(v => v >= 0 && v < 1));
+        Assert.That(a.Average(), Is.EqualTo(0.5).Within(0.05));
+        var t = NdArray.Random([50, 40], [7, 9], seed: 11).T.Compute(_s);
+        Assert.That(t[3, 5], Is.EqualTo(a[5 * 40 + 3]));
+        var n = NdArray.RandomNormal([200, 100], [64, 64], seed: 5).Compute(_s).Data;
+        Assert.That(n.Average(), Is.EqualTo(0).Within(0.05));
+        Assert.That(Math.Sqrt(n.Select(v => v * v).Average()), Is.EqualTo(1).Within(0.05));
+        Assert.That(NdArray.Random([50, 40], [7, 9], seed: 12).Compute(_s).Data, Is.Not.EqualTo(a));
+    }
+
+    [Test]
+    public void CreationFunctions()
+    {
+        Assert.That(NdArray.Zeros<int>([3, 4], [2, 3]).Compute(_s).Data, Is.EqualTo(new int[12]));
+        Assert.That(NdArray.Ones<float>([5], [2]).Compute(_s).Data, Is.EqualTo(Enumerable.Repeat(1f, 5)));
+        Assert.That(NdArray.Full([2, 2], [1, 1], 7L).Compute(_s).Data, Is.EqualTo(new long[] { 7, 7, 7, 7 }));
+        Assert.That(NdArray.Arange(10, 3).Compute(_s).Data, Is.EqualTo(Enumerable.Range(0, 10).Select(i => (long)i)));
+        Assert.That(NdArray.Arange(1.0, 2.0, 0.25, 3).Compute(_s).Data, Is.EqualTo(new[] { 1.0, 1.25, 1.5, 1.75 }));
+        Assert.That(NdArray.Linspace(0, 1, 5, 2).Compute(_s).Data, Is.EqualTo(new[] { 0, 0.25, 0.5, 0.75, 1 }).Within(1e-15));
+        var d = NdArray.FromDelayedBlocks([[2, 1], [2]], [Delayed.Value(new[] { 1, 2, 3, 4 }), Delayed.Value(new[] { 5, 6 })]);
+        Assert.That(d.Compute(_s).Data, Is.EqualTo(new[] { 1, 2, 3, 4, 5, 6 }));
+        Assert.That(NdArray.FromDelayed(Delayed.Run(() => new[] { 1.5, 2.5 }), [2]).Compute(_s).Data, Is.EqualTo(new[] { 1.5, 2.5 }));
+    }
+
+    [Test]
+    public void IntegerAndComparisonArithmetic()
+    {
+        var i = NdArray.Arange(12, 5).AsType<int>();
+        var m = ((i * 3 + 7) % 11 - 5).Compute(_s).Data;
+        Assert.That(m, Is.EqualTo(Enumerable.Range(0, 12).Select(v => (v * 3 + 7) % 11 - 5)));
+        Assert.That((i % -5).Compute(_s).Data, Is.EqualTo(Enumerable.Range(0, 12).Select(v => v % 5 == 0 ? 0 : v % 5 - 5)), "NumPy sign rule");
+        var b = ((i > 3) & (i <= 8)).Compute(_s).Data;
+        Assert.That(b, Is.EqualTo(Enumerable.Range(0, 12).Select(v => v > 3 && v <= 8)));
+        Assert.That(i.Eq(4).Compute(_s).Data.Count(x => x), Is.EqualTo(1));
+        Assert.That(NdArray.Where(i > 5, i, 0).Compute(_s).Data, Is.EqualTo(Enumerable.Range(0, 12).Select(v => v > 5 ? v : 0)));
+        Assert.That(i.AsType<double>().Pow(2).Compute(_s).Data, Is.EqualTo(Enumerable.Range(0, 12).Select(v => (double)v * v)));
+    }
+
+    [Test]
+    public void BadShapesFailAtBuildTime()
+    {
+        var a = NdArray.Zeros<double>([3, 4], [2, 2]);
+        var b = NdArray.Zeros<double>([3, 5], [2, 2]);
+        var ex = Assert.Throws<ArgumentException>(() => _ = a + b)!;
+        StringAssert.Contains("(3, 4)", ex.Message);
+        StringAssert.Contains("(3, 5)", ex.Message);
+    }
+}
