@@ -117,3 +117,41 @@ public class ArraySuite(string schedulerName)
         StringAssert.Contains("(3, 5)", ex.Message);
     }
 }
+
+/// <summary>Block-level operations: MapBlocks, concatenate and stack, on every scheduler.</summary>
+[TestFixtureSource(typeof(SchedulerCases), nameof(SchedulerCases.All))]
+public class ArrayBlockSuite(string schedulerName)
+{
+    private IScheduler _s = null!;
+
+    [OneTimeSetUp]
+    public void Create() => _s = SchedulerCases.Create(schedulerName);
+
+    private static DenseArray<double> Twice(DenseArray<double> b) => new(b.Data.Select(v => v * 2).ToArray(), b.Shape);
+    private static DenseArray<double> AddBlocks(DenseArray<double> a, DenseArray<double> b) => new(a.Data.Zip(b.Data, (x, y) => x + y).ToArray(), a.Shape);
+
+    [Test]
+    public void MapBlocksRunsOncePerBlock()
+    {
+        var data = Enumerable.Range(0, 30).Select(i => (double)i).ToArray();
+        var x = NdArray.FromArray(data, [5, 6], [2, 4]);
+        var y = x.MapBlocks<double>(Twice);
+        Assert.That(y.Compute(_s).Data, Is.EqualTo(data.Select(v => v * 2)));
+        Assert.That(x.MapBlocks<double, double>(x.Rechunk(5, 3), AddBlocks).Compute(_s).Data, Is.EqualTo(data.Select(v => v * 2)));
+    }
+
+    [Test]
+    public void ConcatenateAndStack()
+    {
+        var a = NdArray.FromArray(Enumerable.Range(0, 6).Select(i => (double)i).ToArray(), [2, 3], [1, 2]);
+        var b = NdArray.FromArray(Enumerable.Range(6, 3).Select(i => (double)i).ToArray(), [1, 3], [1, 3]);
+        var c = NdArray.Concatenate([a, b], 0).Compute(_s);
+        Assert.That(c.Shape, Is.EqualTo(new[] { 3, 3 }));
+        Assert.That(c.Data, Is.EqualTo(Enumerable.Range(0, 9).Select(i => (double)i)));
+        var s = NdArray.Stack([a, a + 10.0], 1).Compute(_s);
+        Assert.That(s.Shape, Is.EqualTo(new[] { 2, 2, 3 }));
+        Assert.That(s[1, 1, 2], Is.EqualTo(15.0));
+        Assert.That(s[0, 0, 1], Is.EqualTo(1.0));
+        Assert.Throws<ArgumentException>(() => NdArray.Concatenate([a, NdArray.Zeros<double>([2, 4], [1, 1])], 0));
+    }
+}
