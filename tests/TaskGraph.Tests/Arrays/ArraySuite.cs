@@ -155,3 +155,45 @@ public class ArrayBlockSuite(string schedulerName)
         Assert.Throws<ArgumentException>(() => NdArray.Concatenate([a, NdArray.Zeros<double>([2, 4], [1, 1])], 0));
     }
 }
+
+/// <summary>Reshape and boolean masks, on every scheduler.</summary>
+[TestFixtureSource(typeof(SchedulerCases), nameof(SchedulerCases.All))]
+public class ArrayShapeSuite(string schedulerName)
+{
+    private IScheduler _s = null!;
+
+    [OneTimeSetUp]
+    public void Create() => _s = SchedulerCases.Create(schedulerName);
+
+    [Test]
+    public void ReshapeKeepsCOrder()
+    {
+        var data = Enumerable.Range(0, 24).Select(i => (double)i).ToArray();
+        var x = NdArray.FromArray(data, [4, 6], [2, 4]);
+        var y = x.Reshape(8, 3);
+        Assert.That(y.Shape, Is.EqualTo(new[] { 8, 3 }));
+        Assert.That(y.Compute(_s).Data, Is.EqualTo(data));
+        Assert.That(x.Reshape(-1).Compute(_s).Data, Is.EqualTo(data));
+        Assert.That(x.Reshape(2, 2, 6).Compute(_s)[1, 0, 5], Is.EqualTo(17.0));
+        Assert.That(NdArray.FromArray(data, [24], [8]).Reshape(-1, 4).Rechunk(6, 4).Reshape(4, 6).Compute(_s).Data, Is.EqualTo(data));
+        var ex = Assert.Throws<ArgumentException>(() => x.Reshape(5, 5))!;
+        StringAssert.Contains("(4, 6)", ex.Message);
+        Assert.Throws<ArgumentException>(() => NdArray.FromArray(data, [24], [5]).Reshape(6, 4));
+    }
+
+    [Test]
+    public void BooleanMaskSelects()
+    {
+        var r = new System.Random(13);
+        for (int t = 0; t < 10; t++)
+        {
+            int n = r.Next(0, 30);
+            var data = Ref.Rand(r, n);
+            var x = NdArray.FromArray(data, [n], [Ref.Chunks(r, n)]);
+            var mask = data.Select(v => v > 2).ToArray();
+            var want = data.Where(v => v > 2).ToArray();
+            Assert.That(x.Mask(mask).Compute(_s).Data, Is.EqualTo(want));
+            Assert.That(x.Mask(x > 2.0, _s).Compute(_s).Data, Is.EqualTo(want));
+        }
+    }
+}
