@@ -66,6 +66,7 @@ internal sealed class BlockEvaluator
         return a;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private (Array, int, bool) Eval(ElemNode node, int f0, int len)
     {
         switch (node)
@@ -128,6 +129,7 @@ internal sealed class BlockEvaluator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void FillLeaf(LeafNode leaf, LeafState st, Array dst, int f0, int len)
     {
         if (st.Aligned || _n == 0) { FillRun(leaf, st, dst, 0, _n == 0 ? 0 : f0, 1, len); return; }
@@ -148,6 +150,7 @@ internal sealed class BlockEvaluator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void FillRun(LeafNode leaf, LeafState st, Array dst, int at, long start, long step, int count)
     {
         switch (leaf.Kind)

@@ -28,6 +28,7 @@ internal static class CounterRandom
     }
 
     /// <summary>Writes uniform [0, 1) numbers for counters <c>start, start + step, …</c>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Uniform(ulong key, long start, long step, Span<double> dst)
     {
         int i = 0;
@@ -73,6 +74,7 @@ internal static class CounterRandom
     }
 
     /// <summary>Writes standard normal numbers (Box–Muller on counters 2c and 2c + 1) for counters <c>start, start + step, …</c>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Normal(ulong key, long start, long step, Span<double> dst, Span<double> scratch)
     {
         var u1 = dst;

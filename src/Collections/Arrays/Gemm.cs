@@ -56,6 +56,7 @@ internal static unsafe class ManagedGemm
 
     public static string Kind => Vector512.IsHardwareAccelerated ? "managed-avx512" : Vector256.IsHardwareAccelerated ? "managed-avx2" : "managed-scalar";
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(int m, int n, int k, double[] a, double[] b, double[] c)
     {
         var bp = new double[KC * (Math.Min(NC, n) + NR)];
@@ -98,6 +99,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>B[pc.., jc..] (kc×nc) into NR-wide panels, each kc rows of NR contiguous values, zero-padded.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackB(double* b, int ldb, int pc, int jc, int kc, int nc, double* dst)
     {
         for (int jr = 0; jr < nc; jr += NR)
@@ -115,6 +117,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>A[ic.., pc..] (mc×kc) into MR-tall panels, each kc columns of MR contiguous values, zero-padded.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackA(double* a, int lda, int ic, int pc, int mc, int kc, double* dst)
     {
         for (int ir = 0; ir < mc; ir += MR)
@@ -146,6 +149,7 @@ internal static unsafe class ManagedGemm
             }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Micro512(int kc, double* a, double* b, double* c, int ldc)
     {
         Vector512<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -178,6 +182,7 @@ internal static unsafe class ManagedGemm
         (Vector512.Load(c + 8) + hi).Store(c + 8);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Micro256(int kc, double* a, double* b, double* c, int ldc, int half)
     {
         Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;

@@ -120,6 +120,7 @@ internal static class Kernels
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GatherT<T>(T[] src, long start, long step, T[] dst, int at, int len)
     {
         if (step == 0) { dst.AsSpan(at, len).Fill(src[start]); return; }
@@ -174,6 +175,7 @@ internal static class Kernels
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Cmp<T>(BinOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<bool> d) where T : unmanaged, INumber<T>
     {
         // One loop per operator so that the comparison is not re-dispatched per element.
@@ -188,6 +190,7 @@ internal static class Kernels
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Sel<T>(ReadOnlySpan<bool> c, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<T> d)
     {
         for (int i = 0; i < d.Length; i++) d[i] = c[i] ? a[aS ? 0 : i] : b[bS ? 0 : i];

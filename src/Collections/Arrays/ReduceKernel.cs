@@ -18,6 +18,7 @@ internal sealed class ReduceKernel
     [ThreadStatic] private static double[]? t_dev;
     private double[] _dev => t_dev ??= new double[BlockEvaluator.Tile];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ReducePartial Run(object?[] args)
     {
         var ev = new BlockEvaluator(Program, (int[])args[0]!, args, 1);
@@ -84,6 +85,7 @@ internal sealed class ReduceKernel
     }
 
     /// <summary>Folds all of <paramref name="x"/> into output position <paramref name="o"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Scalar(ReducePartial p, int o, ReadOnlySpan<double> x, long idx0, long idxStep)
     {
         switch (Op)
@@ -117,6 +119,7 @@ internal sealed class ReduceKernel
     }
 
     /// <summary>Folds <paramref name="x"/>[i] into output position <paramref name="o"/> + i.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Vector(ReducePartial p, int o, ReadOnlySpan<double> x, long idx)
     {
         var a = p.V.AsSpan(o, x.Length);
