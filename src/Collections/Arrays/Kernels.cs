@@ -93,7 +93,7 @@ internal static class Kernels
         }
     }
 
-    /// <summary>Writes a double into a typed buffer at <paramref name="index"/>, converting like <see cref="Convert"/>.</summary>
+    /// <summary>Fills <paramref name="len"/> elements of a typed buffer from <paramref name="start"/> with a double, converting like <see cref="Convert"/>.</summary>
     public static void Fill(DType t, Array d, int start, int len, double v)
     {
         switch (t)

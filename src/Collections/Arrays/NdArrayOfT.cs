@@ -2,7 +2,7 @@ namespace TaskGraph;
 
 /// <summary>
 /// A lazy, chunked n-dimensional array of <typeparamref name="E"/> (double, float, int, long or bool). Operations
-/// build a graph; <see cref="Compute()"/> runs it on a scheduler and returns a <see cref="DenseArray{T}"/>.
+/// build a graph; <c>Compute()</c> runs it on a scheduler and returns a <see cref="DenseArray{T}"/>.
 /// <code>
 /// var x = NdArray.Random([20_000, 20_000], [2_000, 2_000], seed: 42);
 /// double m = (x + x.T).Mean(axis: 0).Sum().Compute().Scalar;

@@ -178,6 +178,10 @@ public class ArrayReductionSuite(string schedulerName)
     {
         var x = NdArray.FromArray(new double[100], [100], [10]);
         Assert.That(x[Sel.Slice(12, 27)].TaskCount, Is.EqualTo(2 * 2), "two source blocks, two slice tasks");
+        var m = NdArray.FromArray(Enumerable.Range(0, 12).Select(i => (double)i).ToArray(), [3, 4], [2, 3]);
+        Assert.That(m[1].ToArray(_s), Is.EqualTo(new[] { 4.0, 5, 6, 7 }));
+        Assert.That(m[1..3, 2..^0].ToArray(_s), Is.EqualTo(new[] { 6.0, 7, 10, 11 }));
+        Assert.That(m[Sel.All, Sel.Slice(4, null)].Shape, Is.EqualTo(new[] { 3, 0 }));
     }
 
     [Test]
