@@ -15,7 +15,7 @@ public interface IDenseArray
 /// <summary>
 /// A dense in-memory n-dimensional array: a plain element array in C (row-major) order and its shape. It is
 /// both one block of an <see cref="NdArray{T}"/> (what a block task returns, so it is plain data that a process
-/// scheduler can copy as raw memory) and the result of <c>NdArray<see cref="NdArray{T}.Compute()"/>lt;E<see cref="NdArray{T}.Compute()"/>gt;.Compute()</c>.
+/// scheduler can copy as raw memory) and the result of <c>NdArray&lt;E&gt;.Compute()</c>.
 /// </summary>
 public sealed class DenseArray<T> : IDenseArray where T : unmanaged
 {
