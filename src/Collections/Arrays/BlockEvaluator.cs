@@ -171,17 +171,7 @@ internal sealed class BlockEvaluator
                 for (int i = 0; i < count; i++) buf[i] = leaf.A + leaf.B * (st.RampOffset + start + i * step);
                 break;
         }
-        if (leaf.Type != DType.Float64)
-        {
-            var tmp = _tmp!;
-            if (at == 0) Kernels.Convert(DType.Float64, tmp, 0, leaf.Type, dst, count);
-            else
-            {
-                var part = DTypes.NewArray(leaf.Type, count);
-                Kernels.Convert(DType.Float64, tmp, 0, leaf.Type, part, count);
-                Array.Copy(part, 0, dst, at, count);
-            }
-        }
+        if (leaf.Type != DType.Float64) Kernels.Convert(DType.Float64, _tmp!, 0, leaf.Type, dst, count, at);
     }
 
     /// <summary>Where one leaf's values come from for this block: strides per output axis, key, source data.</summary>

@@ -72,7 +72,21 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
         return new NdArray<R>(shape, chunks, root, inputs, name);
     }
 
-    internal static ElemNode Cast(ElemNode x, DType t) => x.Type == t ? x : x is ScalarNode s ? new ScalarNode { Type = t, Value = s.Value } : new CastNode { Type = t, X = x };
+    internal static ElemNode Cast(ElemNode x, DType t) => x switch
+    {
+        _ when x.Type == t => x,
+        ScalarNode s => new ScalarNode { Type = t, Value = s.Value },
+        // Generators compute in double and convert on output, so a cast only changes the type they convert to.
+        LeafNode { Kind: not LeafKind.Source } g when t != DType.Bool && g.Type != DType.Bool && (DTypes.IsFloat(t) || !DTypes.IsFloat(g.Type)) => Retyped(g, t),
+        _ => new CastNode { Type = t, X = x },
+    };
+
+    private static LeafNode Retyped(LeafNode g, DType t)
+    {
+        var c = g.With(g.AxisOf);
+        c.Type = t;
+        return c;
+    }
 
     private static NdArray<E> Arith(BinOp op, NdArray<E> a, NdArray<E> b)
     {
