@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TaskGraph;
 
@@ -198,19 +201,52 @@ internal static class Kernels
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Cmp<T>(BinOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<bool> d) where T : unmanaged, INumber<T>
     {
-        // One loop per operator so that the comparison is not re-dispatched per element.
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.Count % 8 == 0 && d.Length >= Vector256<T>.Count)
+        {
+            // Compare a vector at a time; the lane mask's bits become bytes 0/1 through a 256-entry table, 8 at once.
+            int w = Vector256<T>.Count;
+            ref byte dst = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetReference(d));
+            var sa = Vector256.Create(a[0]);
+            var sb = Vector256.Create(b[0]);
+            for (; i <= d.Length - w; i += w)
+            {
+                var x = aS ? sa : Vector256.Create(a.Slice(i, w));
+                var y = bS ? sb : Vector256.Create(b.Slice(i, w));
+                var m = op switch
+                {
+                    BinOp.Lt => Vector256.LessThan(x, y),
+                    BinOp.Le => Vector256.LessThanOrEqual(x, y),
+                    BinOp.Gt => Vector256.GreaterThan(x, y),
+                    BinOp.Ge => Vector256.GreaterThanOrEqual(x, y),
+                    BinOp.Eq => Vector256.Equals(x, y),
+                    _ => ~Vector256.Equals(x, y),
+                };
+                uint bits = m.ExtractMostSignificantBits();
+                for (int g = 0; g < w; g += 8)
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, i + g), BitBytes[(bits >> g) & 0xFF]);
+            }
+        }
+        // The tail, and hardware without 256-bit vectors: one loop per operator, no per-element dispatch.
         switch (op)
         {
-            case BinOp.Lt: for (int i = 0; i < d.Length; i++) d[i] = a[aS ? 0 : i] < b[bS ? 0 : i]; break;
-            case BinOp.Le: for (int i = 0; i < d.Length; i++) d[i] = a[aS ? 0 : i] <= b[bS ? 0 : i]; break;
-            case BinOp.Gt: for (int i = 0; i < d.Length; i++) d[i] = a[aS ? 0 : i] > b[bS ? 0 : i]; break;
-            case BinOp.Ge: for (int i = 0; i < d.Length; i++) d[i] = a[aS ? 0 : i] >= b[bS ? 0 : i]; break;
-            case BinOp.Eq: for (int i = 0; i < d.Length; i++) d[i] = a[aS ? 0 : i] == b[bS ? 0 : i]; break;
-            default: for (int i = 0; i < d.Length; i++) d[i] = a[aS ? 0 : i] != b[bS ? 0 : i]; break;
+            case BinOp.Lt: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] < b[bS ? 0 : i]; break;
+            case BinOp.Le: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] <= b[bS ? 0 : i]; break;
+            case BinOp.Gt: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] > b[bS ? 0 : i]; break;
+            case BinOp.Ge: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] >= b[bS ? 0 : i]; break;
+            case BinOp.Eq: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] == b[bS ? 0 : i]; break;
+            default: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] != b[bS ? 0 : i]; break;
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Entry k: eight bytes, byte j = bit j of k (a comparison mask byte spelled out as bools).</summary>
+    private static readonly ulong[] BitBytes = Enumerable.Range(0, 256).Select(k =>
+    {
+        ulong v = 0;
+        for (int j = 0; j < 8; j++) if ((k >> j & 1) != 0) v |= 1UL << (8 * j);
+        return v;
+    }).ToArray();
+
     private static void Sel<T>(ReadOnlySpan<bool> c, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<T> d)
     {
         for (int i = 0; i < d.Length; i++) d[i] = c[i] ? a[aS ? 0 : i] : b[bS ? 0 : i];

@@ -199,3 +199,28 @@ public class ArrayReductionSuite(string schedulerName)
         }
     }
 }
+
+/// <summary>Comparison kernels on every element type, including NaN and vector tails.</summary>
+public class ArrayComparisonTests
+{
+    [Test]
+    public void ComparisonsMatchScalarOperatorsOnEveryType()
+    {
+        var r = new System.Random(14);
+        foreach (int n in new[] { 1, 7, 8, 31, 64, 100 })
+        {
+            var ad = Enumerable.Range(0, n).Select(_ => (double)r.Next(-3, 4)).ToArray();
+            var bd = Enumerable.Range(0, n).Select(_ => (double)r.Next(-3, 4)).ToArray();
+            ad[0] = double.NaN;
+            var a = NdArray.FromArray(ad, [n], [5]);
+            var b = NdArray.FromArray(bd, [n], [5]);
+            var s = Scheduler.Synchronous;
+            Assert.That((a < b).ToArray(s), Is.EqualTo(ad.Zip(bd, (x, y) => x < y)));
+            Assert.That((a >= b).ToArray(s), Is.EqualTo(ad.Zip(bd, (x, y) => x >= y)));
+            Assert.That(a.Ne(b).ToArray(s), Is.EqualTo(ad.Zip(bd, (x, y) => x != y)));
+            Assert.That((a.AsType<float>() > 1f).ToArray(s), Is.EqualTo(ad.Select(x => (float)x > 1f)));
+            Assert.That(b.AsType<int>().Eq(b.AsType<int>().T).ToArray(s), Is.EqualTo(Enumerable.Repeat(true, n)));
+            Assert.That((b.AsType<long>() <= 0L).ToArray(s), Is.EqualTo(bd.Select(x => x <= 0)));
+        }
+    }
+}
