@@ -6,8 +6,9 @@ namespace TaskGraph;
 /// </summary>
 internal sealed class BlockGrid
 {
-    public BlockGrid(int[] shape, int[][] chunks, DType type, TaskSpec[] specs)
+    public BlockGrid(int[] shape, int[][] chunks, DType type, TaskSpec[] specs, Token token)
     {
+        Token = token;
         Shape = shape;
         Chunks = chunks;
         Type = type;
@@ -20,6 +21,9 @@ internal sealed class BlockGrid
     public int[] GridShape { get; }
     public DType Type { get; }
     public TaskSpec[] Specs { get; }
+
+    /// <summary>Fingerprint of the layer (see <see cref="LayerToken"/>).</summary>
+    public Token Token { get; }
 
     public TaskSpec At(ReadOnlySpan<int> blockIndex) => Specs[ShapeMath.FlatBlock(GridShape, blockIndex)];
 }

@@ -24,7 +24,7 @@ public sealed partial class NdArray<E>
         var product = TaskFunction.Create(new Func<DenseArray<E>, DenseArray<E>, DenseArray<double>>(BlockProduct), TaskInvokers.Call2<DenseArray<E>, DenseArray<E>, DenseArray<double>>, "matmul");
         var sum = TaskFunction.Create(new Func<object?[], DenseArray<double>>(SumBlocks<double>), TaskInvokers.CallArgs<DenseArray<double>>, "matmul-sum");
         var last = TaskFunction.Create(new Func<object?[], DenseArray<E>>(SumBlocks<E>), TaskInvokers.CallArgs<DenseArray<E>>, "matmul-sum");
-        var layer = NewLayer();
+        var layer = LayerToken.Of("matmul", ga, gb, splitEvery);
         int key = 0;
         var specs = new TaskSpec[bi * bj];
         for (int i = 0; i < bi; i++)
@@ -46,7 +46,7 @@ public sealed partial class NdArray<E>
                 specs[i * bj + j] = TaskSpec.Call(TaskKey.ForPartition("matmul-sum", layer, key++), last, level.Select(TaskArg.Of).ToArray());
             }
         var shape = new[] { ShapeRef[0], b.ShapeRef[1] };
-        return FromGrid(new BlockGrid(shape, [ChunksRef[0], b.ChunksRef[1]], DType, specs), "matmul");
+        return FromGrid(new BlockGrid(shape, [ChunksRef[0], b.ChunksRef[1]], DType, specs, layer), "matmul");
     }
 
     /// <summary>Same as <see cref="MatMul"/> (NumPy's <c>dot</c> for 2-d arrays).</summary>

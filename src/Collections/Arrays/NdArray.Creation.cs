@@ -98,7 +98,7 @@ public abstract partial class NdArray
         var grid = ShapeMath.GridShape(chunks);
         var offsets = chunks.Select(ShapeMath.Offsets).ToArray();
         var specs = new TaskSpec[ShapeMath.Size(grid)];
-        var layer = NewLayer();
+        var layer = LayerToken.Of("array", data, shape, chunks);
         for (int f = 0; f < specs.Length; f++)
         {
             var g = ShapeMath.Unflatten(grid, f);
@@ -109,7 +109,7 @@ public abstract partial class NdArray
             ShapeMath.CopyBox(data, shape, start, block, bs, new int[bs.Length], bs);
             specs[f] = TaskSpec.Literal(TaskKey.ForPartition("array", layer, f), new DenseArray<E>(block, bs));
         }
-        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs), "array");
+        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs, layer), "array");
     }
 
     /// <summary>A one-block array whose data (C order, of <paramref name="shape"/>) a delayed computation produces.</summary>
@@ -130,11 +130,11 @@ public abstract partial class NdArray
         var grid = ShapeMath.GridShape(chunks);
         if (blocks.Count != ShapeMath.Size(grid)) throw new ArgumentException($"Expected {ShapeMath.Size(grid)} blocks for chunks {ShapeMath.FormatChunks(chunks)}, got {blocks.Count}.", nameof(blocks));
         var fn = TaskFunction.Create(new Func<E[], int[], DenseArray<E>>(WrapBlock), TaskInvokers.Call2<E[], int[], DenseArray<E>>, "from-delayed");
-        var layer = NewLayer();
+        var layer = LayerToken.Of("from-delayed", blocks.Select(b => b.Spec).ToList(), chunks);
         var specs = new TaskSpec[blocks.Count];
         for (int f = 0; f < specs.Length; f++)
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("from-delayed", layer, f), fn, blocks[f].AsArg(), TaskArg.Value(ShapeMath.BlockShape(chunks, ShapeMath.Unflatten(grid, f))));
-        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs), "from-delayed");
+        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs, layer), "from-delayed");
     }
 
     private static DenseArray<E> WrapBlock<E>(E[] data, int[] shape) where E : unmanaged

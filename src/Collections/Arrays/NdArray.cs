@@ -99,9 +99,6 @@ public abstract partial class NdArray
         return true;
     }
 
-    /// <summary>A fresh layer token: array layers are named by operation plus a unique token.</summary>
-    internal static Token NewLayer() => ValueTokenizer.Unique();
-
     private BlockGrid Lower()
     {
         if (IsMaterialized)
@@ -113,7 +110,7 @@ public abstract partial class NdArray
         var fn = BlockFunction(program);
         var grid = ShapeMath.GridShape(_chunks);
         var specs = new TaskSpec[ShapeMath.Size(grid)];
-        var layer = NewLayer();
+        var layer = LayerToken.Of(Name, Expr, Inputs.ToList(), _shape, _chunks);
         for (int f = 0; f < specs.Length; f++)
         {
             var g = ShapeMath.Unflatten(grid, f);
@@ -126,7 +123,7 @@ public abstract partial class NdArray
             }
             specs[f] = TaskSpec.Call(TaskKey.ForPartition(Name, layer, f), fn, args);
         }
-        return new BlockGrid(_shape, _chunks, DType, specs);
+        return new BlockGrid(_shape, _chunks, DType, specs, layer);
     }
 
     /// <summary>The task function running <paramref name="program"/> for one block, typed by the element type.</summary>

@@ -25,7 +25,7 @@ public sealed partial class NdArray<E>
         var outGrid = ShapeMath.GridShape(chunks);
         var specs = new TaskSpec[ShapeMath.Size(outGrid)];
         var fn = TaskFunction.Create(new Func<object?[], DenseArray<E>>(BoxCopy.Run<E>), TaskInvokers.CallArgs<DenseArray<E>>, "rechunk");
-        var layer = NewLayer();
+        var layer = LayerToken.Of("rechunk", src, chunks);
         for (int f = 0; f < specs.Length; f++)
         {
             var g = ShapeMath.Unflatten(outGrid, f);
@@ -63,7 +63,7 @@ public sealed partial class NdArray<E>
             args[1] = TaskArg.Value(meta.ToArray());
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("rechunk", layer, f), fn, args.ToArray());
         }
-        return FromGrid(new BlockGrid(ShapeRef, chunks, DType, specs), "rechunk");
+        return FromGrid(new BlockGrid(ShapeRef, chunks, DType, specs, layer), "rechunk");
     }
 
     internal override NdArray RechunkUntyped(int[][] chunks) => Rechunk(chunks);

@@ -31,7 +31,7 @@ public sealed partial class NdArray<E>
         var stage1 = TaskFunction.Create(new Func<object?[], ReducePartial>(kernel.Run), TaskInvokers.CallArgs<ReducePartial>, name + "-chunk");
         var combine = TaskFunction.Create(new Func<object?[], ReducePartial>(ReduceTree.Combine), TaskInvokers.CallArgs<ReducePartial>, name + "-combine");
         var finish = TaskFunction.Create(new Func<object?[], DenseArray<R>>(ReduceTree.Finish<R>), TaskInvokers.CallArgs<DenseArray<R>>, name + "-agg");
-        var layer = NewLayer();
+        var layer = LayerToken.Of(name, Expr, Inputs.ToList(), ShapeRef, ChunksRef, (int)op, reduced, argAxis, splitEvery, ddof);
         int key = 0;
 
         var grid = NumBlocks;
@@ -73,7 +73,7 @@ public sealed partial class NdArray<E>
             fargs.AddRange(level.Select(TaskArg.Of));
             specs[o] = TaskSpec.Call(TaskKey.ForPartition(name + "-agg", layer, key++), finish, fargs.ToArray());
         }
-        return NdArray<R>.FromGrid(new BlockGrid(outShape, outChunks, DTypes.Of<R>(), specs), name);
+        return NdArray<R>.FromGrid(new BlockGrid(outShape, outChunks, DTypes.Of<R>(), specs, layer), name);
     }
 
     /// <summary>Sum over all axes.</summary>

@@ -47,11 +47,11 @@ public abstract partial class NdArray
     {
         var outGrid = ShapeMath.GridShape(chunks);
         var fn = TaskFunction.Create(new Func<DenseArray<E>, int[], DenseArray<E>>(Reshaped), TaskInvokers.Call2<DenseArray<E>, int[], DenseArray<E>>, "reshape");
-        var layer = NewLayer();
+        var layer = LayerToken.Of("reshape", grid, chunks);
         var specs = new TaskSpec[grid.Specs.Length];
         for (int f = 0; f < specs.Length; f++)
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("reshape", layer, f), fn, TaskArg.Of(grid.Specs[f]), TaskArg.Value(ShapeMath.BlockShape(chunks, ShapeMath.Unflatten(outGrid, f))));
-        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs), "reshape");
+        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs, layer), "reshape");
     }
 
     private static DenseArray<E> Reshaped<E>(DenseArray<E> block, int[] shape) where E : unmanaged => new(block.Data, shape);

@@ -59,7 +59,7 @@ public sealed partial class NdArray<E>
         var src = Grid;
         var fn = TaskFunction.Create(new Func<DenseArray<E>, int[], DenseArray<E>>(SliceBlock), TaskInvokers.Call2<DenseArray<E>, int[], DenseArray<E>>, "getitem");
         var empty = TaskFunction.Create(new Func<int[], DenseArray<E>>(EmptyBlock), TaskInvokers.Call1<int[], DenseArray<E>>, "getitem");
-        var layer = NewLayer();
+        var layer = LayerToken.Of("getitem", src, start, step, count, drop);
         for (int f = 0; f < specs.Length; f++)
         {
             var og = ShapeMath.Unflatten(outGrid, f);
@@ -80,7 +80,7 @@ public sealed partial class NdArray<E>
             }
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("getitem", layer, f), fn, TaskArg.Of(src.At(ib)), TaskArg.Value(plan.Concat(bshape).ToArray()));
         }
-        return FromGrid(new BlockGrid(outShape, outChunks, DType, specs), "getitem");
+        return FromGrid(new BlockGrid(outShape, outChunks, DType, specs, layer), "getitem");
     }
 
     private static DenseArray<E> EmptyBlock(int[] shape) => new(new E[ShapeMath.Size(shape)], shape);

@@ -59,3 +59,25 @@ public class ArrayTaskDataTests
         }
     }
 }
+
+/// <summary>Array keys are deterministic where inputs are, so identical arrays built twice collapse.</summary>
+public class ArrayKeyTests
+{
+    private static TaskKey KeyOf(NdArray<double> a) => a.ToDelayedBlocks()[0].Key;
+
+    [Test]
+    public void SameArrayBuiltTwiceHasSameKeys()
+    {
+        NdArray<double> Build(ulong seed) => (NdArray.Random([40, 30], [8, 7], seed) * 2.0 + 1.0).Rechunk(10, 10)[Sel.Slice(1, 30, 2)].Std(0).Sum();
+        Assert.That(KeyOf(Build(5)), Is.EqualTo(KeyOf(Build(5))));
+        Assert.That(KeyOf(Build(5)), Is.Not.EqualTo(KeyOf(Build(6))));
+        var data = Enumerable.Range(0, 12).Select(i => (double)i).ToArray();
+        var m1 = NdArray.FromArray(data, [3, 4], [2, 2]).MatMul(NdArray.Ones<double>([4, 2], [2, 2]));
+        var m2 = NdArray.FromArray((double[])data.Clone(), [3, 4], [2, 2]).MatMul(NdArray.Ones<double>([4, 2], [2, 2]));
+        Assert.That(KeyOf(m1), Is.EqualTo(KeyOf(m2)));
+        data[3] = 99;
+        Assert.That(KeyOf(NdArray.FromArray(data, [3, 4], [2, 2]).Sum()), Is.Not.EqualTo(KeyOf(m1.Sum())));
+        var (a, b) = Delayed.Compute(Build(5).ToDelayedBlocks()[0], Build(5).ToDelayedBlocks()[0]);
+        Assert.That(a.Scalar, Is.EqualTo(b.Scalar));
+    }
+}
