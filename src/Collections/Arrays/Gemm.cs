@@ -19,15 +19,24 @@ public static unsafe class Gemm
     /// <summary>The kernel in use, for reports: <c>openblas</c> or <c>managed-avx512</c> / <c>managed-avx2</c> / <c>managed-scalar</c>.</summary>
     public static string Kernel => UsesOpenBlas ? "openblas" : ManagedGemm.Kind;
 
+    /// <summary><c>C[m×n] = A[m×k]·B[k×n]</c>, all row-major and dense; <paramref name="c"/>'s old contents are ignored (it may be uninitialized).</summary>
+    public static void Multiply(int m, int n, int k, double[] a, double[] b, double[] c)
+    {
+        if (Dgemm == null || m == 0 || n == 0 || k == 0) c.AsSpan(0, m * n).Clear();
+        MultiplyAdd(m, n, k, a, b, c, Dgemm != null ? 0.0 : 1.0);
+    }
+
     /// <summary><c>C[m×n] += A[m×k]·B[k×n]</c>, all row-major and dense.</summary>
-    public static void MultiplyAdd(int m, int n, int k, double[] a, double[] b, double[] c)
+    public static void MultiplyAdd(int m, int n, int k, double[] a, double[] b, double[] c) => MultiplyAdd(m, n, k, a, b, c, 1.0);
+
+    private static void MultiplyAdd(int m, int n, int k, double[] a, double[] b, double[] c, double beta)
     {
         if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n) throw new ArgumentException("Gemm buffers are smaller than their dimensions.");
         if (m == 0 || n == 0 || k == 0) return;
         if (Dgemm != null)
         {
             fixed (double* pa = a, pb = b, pc = c)
-                Dgemm(101 /* row major */, 111, 111, m, n, k, 1.0, pa, k, pb, n, 1.0, pc, n);
+                Dgemm(101 /* row major */, 111, 111, m, n, k, 1.0, pa, k, pb, n, beta, pc, n);
             return;
         }
         ManagedGemm.MultiplyAdd(m, n, k, a, b, c);

@@ -55,8 +55,9 @@ public sealed partial class NdArray<E>
     private static DenseArray<double> BlockProduct(DenseArray<E> a, DenseArray<E> b)
     {
         int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
-        var c = new double[m * n];
-        Gemm.MultiplyAdd(m, n, k, AsDouble(a.Data), AsDouble(b.Data), c);
+        // Uninitialized: Multiply overwrites every element (large blocks skip a needless zeroing pass).
+        var c = GC.AllocateUninitializedArray<double>(m * n);
+        Gemm.Multiply(m, n, k, AsDouble(a.Data), AsDouble(b.Data), c);
         return new DenseArray<double>(c, m, n);
     }
 
@@ -72,8 +73,13 @@ public sealed partial class NdArray<E>
     private static DenseArray<R> SumBlocks<R>(object?[] args) where R : unmanaged
     {
         var first = (DenseArray<double>)args[0]!;
-        double[] acc = args.Length == 1 ? first.Data : (double[])first.Data.Clone();
-        for (int i = 1; i < args.Length; i++)
+        double[] acc = first.Data;
+        if (args.Length > 1)
+        {
+            acc = GC.AllocateUninitializedArray<double>(first.Data.Length);
+            System.Numerics.Tensors.TensorPrimitives.Add(first.Data, ((DenseArray<double>)args[1]!).Data, acc);
+        }
+        for (int i = 2; i < args.Length; i++)
             System.Numerics.Tensors.TensorPrimitives.Add(acc, ((DenseArray<double>)args[i]!).Data, acc);
         if (acc is R[] same) return new DenseArray<R>(same, first.Shape);
         var r = new R[acc.Length];
