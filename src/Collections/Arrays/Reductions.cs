@@ -76,7 +76,10 @@ public sealed partial class NdArray<E>
         return NdArray<R>.FromGrid(new BlockGrid(outShape, outChunks, DTypes.Of<R>(), specs, layer), name);
     }
 
-    /// <summary>Sum over all axes.</summary>
+    /// <summary>
+    /// Sum over all axes. Partials accumulate in double (exact for integers up to 2^53) and the result keeps the
+    /// element type, so cast integer arrays to long or double first when the total may overflow it.
+    /// </summary>
     public NdArray<E> Sum() => Reduce<E>(ReduceOp.Sum, null, DefaultSplitEvery);
     /// <summary>Sum over <paramref name="axis"/>.</summary>
     public NdArray<E> Sum(int axis) => Reduce<E>(ReduceOp.Sum, [axis], DefaultSplitEvery);
