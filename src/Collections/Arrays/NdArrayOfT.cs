@@ -1,0 +1,218 @@
+namespace TaskGraph;
+
+/// <summary>
+/// A lazy, chunked n-dimensional array of <typeparamref name="E"/> (double, float, int, long or bool). Operations
+/// build a graph; <c>Compute()</c> runs it on a scheduler and returns a <see cref="DenseArray{T}"/>.
+/// <code>
+/// var x = NdArray.Random([20_000, 20_000], [2_000, 2_000], seed: 42);
+/// double m = (x + x.T).Mean(axis: 0).Sum().Compute().Scalar;
+/// </code>
+/// </summary>
+public sealed partial class NdArray<E> : NdArray where E : unmanaged
+{
+    internal NdArray(int[] shape, int[][] chunks, ElemNode expr, BlockGrid[] inputs, string name)
+        : base(shape, chunks, expr, inputs, name)
+    {
+        if (expr.Type != DTypes.Of<E>()) throw new InvalidOperationException($"Internal: program type {expr.Type} is not {DTypes.Of<E>()}.");
+    }
+
+    /// <summary>An array that is exactly the given layer of block tasks.</summary>
+    internal static NdArray<E> FromGrid(BlockGrid grid, string name) => new(grid.Shape, grid.Chunks, SourceLeaf(grid), [grid], name);
+
+    private protected override TaskFunction BlockFunction(BlockProgram program)
+        => TaskFunction.Create(new Func<object?[], DenseArray<E>>(program.Run<E>), TaskInvokers.CallArgs<DenseArray<E>>, Name);
+
+    /// <summary>The delayed blocks of this array, in C order over the block grid.</summary>
+    public Delayed<DenseArray<E>>[] ToDelayedBlocks() => Grid.Specs.Select(Delayed.FromSpec<DenseArray<E>>).ToArray();
+
+    /// <summary>One delayed value assembling the whole array (one extra task that concatenates the blocks).</summary>
+    public Delayed<DenseArray<E>> ToDelayed()
+    {
+        int[] shape = ShapeRef;
+        int[][] chunks = ChunksRef;
+        return Delayed.All(ToDelayedBlocks(), Name + "-assemble").Then(blocks => Assemble(shape, chunks, blocks), Name + "-assemble");
+    }
+
+    /// <summary>Computes the array on the default scheduler (or <paramref name="scheduler"/>) into one dense array.</summary>
+    public DenseArray<E> Compute(IScheduler? scheduler = null) => Compute(new ComputeOptions { Scheduler = scheduler });
+
+    /// <summary>Computes the array with <paramref name="options"/> into one dense array.</summary>
+    public DenseArray<E> Compute(ComputeOptions options)
+    {
+        var blocks = Delayed.Compute(ToDelayedBlocks(), options);
+        return Assemble(ShapeRef, ChunksRef, blocks);
+    }
+
+    /// <summary>Computes the array and returns its elements in C (row-major) order.</summary>
+    public E[] ToArray(IScheduler? scheduler = null) => Compute(scheduler).Data;
+
+    internal static DenseArray<E> Assemble(int[] shape, int[][] chunks, DenseArray<E>[] blocks)
+    {
+        if (blocks.Length == 1 && blocks[0].Shape.SequenceEqual(shape)) return blocks[0];
+        var data = new E[ShapeMath.Size(shape)];
+        var grid = ShapeMath.GridShape(chunks);
+        var offsets = chunks.Select(ShapeMath.Offsets).ToArray();
+        for (int f = 0; f < blocks.Length; f++)
+        {
+            var g = ShapeMath.Unflatten(grid, f);
+            var start = new int[shape.Length];
+            for (int a = 0; a < shape.Length; a++) start[a] = (int)offsets[a][g[a]];
+            var b = blocks[f];
+            ShapeMath.CopyBox(b.Data, b.Shape, new int[shape.Length], data, shape, start, b.Shape);
+        }
+        return new DenseArray<E>(data, shape);
+    }
+
+    // ---- elementwise building ------------------------------------------------------------------------------
+
+    internal static NdArray<R> Build<R>(string name, Func<ElemNode[], ElemNode> make, params NdArray[] operands) where R : unmanaged
+    {
+        var (shape, chunks, exprs, inputs) = Broadcasting.Align(operands);
+        var root = make(exprs);
+        return new NdArray<R>(shape, chunks, root, inputs, name);
+    }
+
+    internal static ElemNode Cast(ElemNode x, DType t) => x switch
+    {
+        _ when x.Type == t => x,
+        ScalarNode s => new ScalarNode { Type = t, Value = s.Value },
+        // Generators compute in double and convert on output, so a cast only changes the type they convert to.
+        LeafNode { Kind: not LeafKind.Source } g when t != DType.Bool && g.Type != DType.Bool && (DTypes.IsFloat(t) || !DTypes.IsFloat(g.Type)) => Retyped(g, t),
+        _ => new CastNode { Type = t, X = x },
+    };
+
+    private static LeafNode Retyped(LeafNode g, DType t)
+    {
+        var c = g.With(g.AxisOf);
+        c.Type = t;
+        return c;
+    }
+
+    private static NdArray<E> Arith(BinOp op, NdArray<E> a, NdArray<E> b)
+    {
+        var t = DTypes.Of<E>();
+        if (t == DType.Bool) throw new InvalidOperationException($"Operator {BinOps.Symbol(op)} is not defined on bool arrays; use AsType<int>() first.");
+        return Build<E>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = t, Op = op, L = e[0], R = e[1] }, a, b);
+    }
+
+    private static NdArray<E> Arith(BinOp op, NdArray<E> a, double s, bool scalarLeft)
+    {
+        var t = DTypes.Of<E>();
+        if (t == DType.Bool) throw new InvalidOperationException($"Operator {BinOps.Symbol(op)} is not defined on bool arrays; use AsType<int>() first.");
+        var sn = new ScalarNode { Type = t, Value = s };
+        return Build<E>(op.ToString().ToLowerInvariant(), e => scalarLeft ? new BinaryNode { Type = t, Op = op, L = sn, R = e[0] } : new BinaryNode { Type = t, Op = op, L = e[0], R = sn }, a);
+    }
+
+    private static NdArray<bool> Cmp(BinOp op, NdArray<E> a, NdArray<E> b)
+        => Build<bool>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = DType.Bool, Op = op, L = e[0], R = e[1] }, a, b);
+
+    private static NdArray<bool> Cmp(BinOp op, NdArray<E> a, double s)
+        => Build<bool>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = DType.Bool, Op = op, L = e[0], R = new ScalarNode { Type = e[0].Type, Value = s } }, a);
+
+    private static double D(E v) => v switch
+    {
+        double d => d,
+        float f => f,
+        int i => i,
+        long l => l,
+        bool b => b ? 1 : 0,
+        _ => throw new NotSupportedException(),
+    };
+
+    /// <summary>Elementwise sum (NumPy broadcasting).</summary>
+    public static NdArray<E> operator +(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Add, a, b);
+    /// <summary>Adds a scalar to every element.</summary>
+    public static NdArray<E> operator +(NdArray<E> a, E b) => Arith(BinOp.Add, a, D(b), false);
+    /// <summary>Adds a scalar to every element.</summary>
+    public static NdArray<E> operator +(E a, NdArray<E> b) => Arith(BinOp.Add, b, D(a), true);
+    /// <summary>Elementwise difference (NumPy broadcasting).</summary>
+    public static NdArray<E> operator -(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Sub, a, b);
+    /// <summary>Subtracts a scalar from every element.</summary>
+    public static NdArray<E> operator -(NdArray<E> a, E b) => Arith(BinOp.Sub, a, D(b), false);
+    /// <summary>Subtracts every element from a scalar.</summary>
+    public static NdArray<E> operator -(E a, NdArray<E> b) => Arith(BinOp.Sub, b, D(a), true);
+    /// <summary>Elementwise product (NumPy broadcasting).</summary>
+    public static NdArray<E> operator *(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Mul, a, b);
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static NdArray<E> operator *(NdArray<E> a, E b) => Arith(BinOp.Mul, a, D(b), false);
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static NdArray<E> operator *(E a, NdArray<E> b) => Arith(BinOp.Mul, b, D(a), true);
+    /// <summary>Elementwise quotient; integer arrays divide as C# integers do (cast with <see cref="AsType{R}"/> for true division).</summary>
+    public static NdArray<E> operator /(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Div, a, b);
+    /// <summary>Divides every element by a scalar.</summary>
+    public static NdArray<E> operator /(NdArray<E> a, E b) => Arith(BinOp.Div, a, D(b), false);
+    /// <summary>Divides a scalar by every element.</summary>
+    public static NdArray<E> operator /(E a, NdArray<E> b) => Arith(BinOp.Div, b, D(a), true);
+    /// <summary>Elementwise modulo with NumPy's sign rule (the result has the divisor's sign).</summary>
+    public static NdArray<E> operator %(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Mod, a, b);
+    /// <summary>Every element modulo a scalar, with NumPy's sign rule.</summary>
+    public static NdArray<E> operator %(NdArray<E> a, E b) => Arith(BinOp.Mod, a, D(b), false);
+    /// <summary>Elementwise negation.</summary>
+    public static NdArray<E> operator -(NdArray<E> a) => Unary(UnOp.Neg, a);
+
+    /// <summary>Elementwise <c>a &lt; b</c>.</summary>
+    public static NdArray<bool> operator <(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Lt, a, b);
+    /// <summary>Elementwise <c>a &gt; b</c>.</summary>
+    public static NdArray<bool> operator >(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Gt, a, b);
+    /// <summary>Elementwise <c>a &lt;= b</c>.</summary>
+    public static NdArray<bool> operator <=(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Le, a, b);
+    /// <summary>Elementwise <c>a &gt;= b</c>.</summary>
+    public static NdArray<bool> operator >=(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Ge, a, b);
+    /// <summary>Elementwise <c>a &lt; s</c>.</summary>
+    public static NdArray<bool> operator <(NdArray<E> a, E s) => Cmp(BinOp.Lt, a, D(s));
+    /// <summary>Elementwise <c>a &gt; s</c>.</summary>
+    public static NdArray<bool> operator >(NdArray<E> a, E s) => Cmp(BinOp.Gt, a, D(s));
+    /// <summary>Elementwise <c>a &lt;= s</c>.</summary>
+    public static NdArray<bool> operator <=(NdArray<E> a, E s) => Cmp(BinOp.Le, a, D(s));
+    /// <summary>Elementwise <c>a &gt;= s</c>.</summary>
+    public static NdArray<bool> operator >=(NdArray<E> a, E s) => Cmp(BinOp.Ge, a, D(s));
+    /// <summary>Elementwise equality (an array, unlike <c>==</c> which C# keeps for reference equality).</summary>
+    public NdArray<bool> Eq(NdArray<E> other) => Cmp(BinOp.Eq, this, other);
+    /// <summary>Elementwise equality with a scalar.</summary>
+    public NdArray<bool> Eq(E value) => Cmp(BinOp.Eq, this, D(value));
+    /// <summary>Elementwise inequality.</summary>
+    public NdArray<bool> Ne(NdArray<E> other) => Cmp(BinOp.Ne, this, other);
+    /// <summary>Elementwise inequality with a scalar.</summary>
+    public NdArray<bool> Ne(E value) => Cmp(BinOp.Ne, this, D(value));
+
+    /// <summary>Elementwise logical and of bool arrays.</summary>
+    public static NdArray<E> operator &(NdArray<E> a, NdArray<E> b) => Logical(BinOp.And, a, b);
+    /// <summary>Elementwise logical or of bool arrays.</summary>
+    public static NdArray<E> operator |(NdArray<E> a, NdArray<E> b) => Logical(BinOp.Or, a, b);
+    /// <summary>Elementwise exclusive or of bool arrays.</summary>
+    public static NdArray<E> operator ^(NdArray<E> a, NdArray<E> b) => Logical(BinOp.Xor, a, b);
+    /// <summary>Elementwise logical not of a bool array.</summary>
+    public static NdArray<E> operator !(NdArray<E> a)
+        => DTypes.Of<E>() == DType.Bool ? Unary(UnOp.Not, a) : throw new InvalidOperationException("Operator ! needs a bool array.");
+
+    private static NdArray<E> Logical(BinOp op, NdArray<E> a, NdArray<E> b)
+    {
+        if (DTypes.Of<E>() != DType.Bool) throw new InvalidOperationException($"Operator {BinOps.Symbol(op)} needs bool arrays, not {DTypes.Name(DTypes.Of<E>())}.");
+        return Build<E>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = DType.Bool, Op = op, L = e[0], R = e[1] }, a, b);
+    }
+
+    internal static NdArray<E> Unary(UnOp op, NdArray<E> a)
+    {
+        var t = DTypes.Of<E>();
+        if (op is UnOp.Sqrt or UnOp.Exp or UnOp.Log or UnOp.Sin or UnOp.Cos && !DTypes.IsFloat(t))
+            throw new InvalidOperationException($"{op} needs a float array, not {DTypes.Name(t)}; use AsType<double>() first.");
+        if (t == DType.Bool && op != UnOp.Not) throw new InvalidOperationException($"{op} is not defined on bool arrays.");
+        return Build<E>(op.ToString().ToLowerInvariant(), e => new UnaryNode { Type = t, Op = op, X = e[0] }, a);
+    }
+
+    /// <summary>Elementwise power with a scalar exponent.</summary>
+    public NdArray<E> Pow(double exponent) => Arith(BinOp.Pow, this, exponent, false);
+
+    /// <summary>Elementwise power (NumPy broadcasting).</summary>
+    public NdArray<E> Pow(NdArray<E> exponent) => Arith(BinOp.Pow, this, exponent);
+
+    /// <summary>Elementwise absolute value.</summary>
+    public NdArray<E> Abs() => Unary(UnOp.Abs, this);
+
+    /// <summary>The array converted to element type <typeparamref name="R"/> (floats truncate toward zero into integers).</summary>
+    public NdArray<R> AsType<R>() where R : unmanaged
+    {
+        var t = DTypes.Of<R>();
+        return new NdArray<R>(ShapeRef, ChunksRef, Cast(Expr, t), Inputs, "astype");
+    }
+}

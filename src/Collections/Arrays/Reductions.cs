@@ -1,0 +1,137 @@
+namespace TaskGraph;
+
+public sealed partial class NdArray<E>
+{
+    /// <summary>Default number of partials one tree task combines (Dask's <c>split_every</c>).</summary>
+    public const int DefaultSplitEvery = 8;
+
+    /// <summary>
+    /// Builds a reduction tree: one stage-one task per block (running this array's fused program and folding it),
+    /// then combine tasks of at most <paramref name="splitEvery"/> partials, then one finishing task per output
+    /// block. Reduced axes disappear from the result; the kept axes keep their chunks.
+    /// </summary>
+    internal NdArray<R> Reduce<R>(ReduceOp op, int[]? axes, int splitEvery, int ddof = 0, string? name = null) where R : unmanaged
+    {
+        if (splitEvery < 2) throw new ArgumentOutOfRangeException(nameof(splitEvery), $"split_every must be at least 2, got {splitEvery}.");
+        int n = Rank;
+        var reduced = new bool[n];
+        if (axes is null || axes.Length == 0) Array.Fill(reduced, true);
+        else foreach (var a in axes) reduced[ShapeMath.CheckAxis(a, n)] = true;
+        int argAxis = -1;
+        if (op is ReduceOp.ArgMin or ReduceOp.ArgMax && axes is { Length: > 0 })
+        {
+            if (axes.Length != 1) throw new ArgumentException("ArgMin/ArgMax take one axis or none.", nameof(axes));
+            argAxis = ShapeMath.CheckAxis(axes[0], n);
+        }
+        if (DType == DType.Bool && op is not (ReduceOp.Any or ReduceOp.All or ReduceOp.Sum or ReduceOp.Mean))
+            throw new InvalidOperationException($"{op} is not defined on bool arrays; use AsType<int>() first.");
+        name ??= op.ToString().ToLowerInvariant();
+        var program = BlockProgram.For(Expr, ShapeRef, ChunksRef);
+        var kernel = new ReduceKernel { Program = program, Op = op, Reduced = reduced, ArgAxis = argAxis };
+        var stage1 = TaskFunction.Create(new Func<object?[], ReducePartial>(kernel.Run), TaskInvokers.CallArgs<ReducePartial>, name + "-chunk");
+        var combine = TaskFunction.Create(new Func<object?[], ReducePartial>(ReduceTree.Combine), TaskInvokers.CallArgs<ReducePartial>, name + "-combine");
+        var finish = TaskFunction.Create(new Func<object?[], DenseArray<R>>(ReduceTree.Finish<R>), TaskInvokers.CallArgs<DenseArray<R>>, name + "-agg");
+        var layer = LayerToken.Of(name, Expr, Inputs.ToList(), ShapeRef, ChunksRef, (int)op, reduced, argAxis, splitEvery, ddof);
+        int key = 0;
+
+        var grid = NumBlocks;
+        var keptAxes = Enumerable.Range(0, n).Where(a => !reduced[a]).ToArray();
+        var outChunks = keptAxes.Select(a => ChunksRef[a]).ToArray();
+        var outShape = keptAxes.Select(a => ShapeRef[a]).ToArray();
+        var outGrid = ShapeMath.GridShape(outChunks);
+        long count = 1;
+        for (int a = 0; a < n; a++) if (reduced[a]) count *= ShapeRef[a];
+        var groups = new List<TaskSpec>[ShapeMath.Size(outGrid)];
+        for (int i = 0; i < groups.Length; i++) groups[i] = new List<TaskSpec>();
+        long blocks = ShapeMath.Size(grid);
+        for (int f = 0; f < blocks; f++)
+        {
+            var g = ShapeMath.Unflatten(grid, f);
+            var args = new TaskArg[1 + program.SourceLeaves.Length];
+            args[0] = TaskArg.Value(g);
+            for (int i = 0; i < program.SourceLeaves.Length; i++)
+                args[i + 1] = TaskArg.Of(Inputs[program.SourceLeaves[i].Slot].At(BlockProgram.LeafBlock(program.SourceLeaves[i], g)));
+            var og = keptAxes.Select(a => g[a]).ToArray();
+            groups[ShapeMath.FlatBlock(outGrid, og)].Add(TaskSpec.Call(TaskKey.ForPartition(name + "-chunk", layer, key++), stage1, args));
+        }
+        var specs = new TaskSpec[groups.Length];
+        for (int o = 0; o < groups.Length; o++)
+        {
+            var level = groups[o];
+            while (level.Count > splitEvery)
+            {
+                var next = new List<TaskSpec>();
+                for (int i = 0; i < level.Count; i += splitEvery)
+                {
+                    var part = level.Skip(i).Take(splitEvery).Select(TaskArg.Of).Prepend(TaskArg.Value((int)op)).ToArray();
+                    next.Add(part.Length == 2 ? level[i] : TaskSpec.Call(TaskKey.ForPartition(name + "-combine", layer, key++), combine, part));
+                }
+                level = next;
+            }
+            var blockShape = ShapeMath.BlockShape(outChunks, ShapeMath.Unflatten(outGrid, o));
+            var fargs = new List<TaskArg> { TaskArg.Value((int)op), TaskArg.Value(count), TaskArg.Value(ddof), TaskArg.Value(blockShape) };
+            fargs.AddRange(level.Select(TaskArg.Of));
+            specs[o] = TaskSpec.Call(TaskKey.ForPartition(name + "-agg", layer, key++), finish, fargs.ToArray());
+        }
+        return NdArray<R>.FromGrid(new BlockGrid(outShape, outChunks, DTypes.Of<R>(), specs, layer), name);
+    }
+
+    /// <summary>
+    /// Sum over all axes. Partials accumulate in double (exact for integers up to 2^53) and the result keeps the
+    /// element type, so cast integer arrays to long or double first when the total may overflow it.
+    /// </summary>
+    public NdArray<E> Sum() => Reduce<E>(ReduceOp.Sum, null, DefaultSplitEvery);
+    /// <summary>Sum over <paramref name="axis"/>.</summary>
+    public NdArray<E> Sum(int axis) => Reduce<E>(ReduceOp.Sum, [axis], DefaultSplitEvery);
+    /// <summary>Sum over <paramref name="axes"/> (all when null), combining at most <paramref name="splitEvery"/> partials per task.</summary>
+    public NdArray<E> Sum(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.Sum, axes, splitEvery);
+
+    /// <summary>Minimum over all axes.</summary>
+    public NdArray<E> Min() => Reduce<E>(ReduceOp.Min, null, DefaultSplitEvery);
+    /// <summary>Minimum over <paramref name="axis"/>.</summary>
+    public NdArray<E> Min(int axis) => Reduce<E>(ReduceOp.Min, [axis], DefaultSplitEvery);
+    /// <summary>Minimum over <paramref name="axes"/> (all when null).</summary>
+    public NdArray<E> Min(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.Min, axes, splitEvery);
+
+    /// <summary>Maximum over all axes.</summary>
+    public NdArray<E> Max() => Reduce<E>(ReduceOp.Max, null, DefaultSplitEvery);
+    /// <summary>Maximum over <paramref name="axis"/>.</summary>
+    public NdArray<E> Max(int axis) => Reduce<E>(ReduceOp.Max, [axis], DefaultSplitEvery);
+    /// <summary>Maximum over <paramref name="axes"/> (all when null).</summary>
+    public NdArray<E> Max(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.Max, axes, splitEvery);
+
+    /// <summary>Arithmetic mean over all axes.</summary>
+    public NdArray<double> Mean() => Reduce<double>(ReduceOp.Mean, null, DefaultSplitEvery);
+    /// <summary>Arithmetic mean over <paramref name="axis"/>.</summary>
+    public NdArray<double> Mean(int axis) => Reduce<double>(ReduceOp.Mean, [axis], DefaultSplitEvery);
+    /// <summary>Arithmetic mean over <paramref name="axes"/> (all when null).</summary>
+    public NdArray<double> Mean(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<double>(ReduceOp.Mean, axes, splitEvery);
+
+    /// <summary>Variance over all axes (divisor N − <paramref name="ddof"/>), merged across blocks with Chan's update.</summary>
+    public NdArray<double> Var(int ddof = 0) => Reduce<double>(ReduceOp.Var, null, DefaultSplitEvery, ddof);
+    /// <summary>Variance over <paramref name="axes"/> (all when null).</summary>
+    public NdArray<double> Var(int[]? axes, int ddof = 0, int splitEvery = DefaultSplitEvery) => Reduce<double>(ReduceOp.Var, axes, splitEvery, ddof);
+
+    /// <summary>Standard deviation over all axes (divisor N − <paramref name="ddof"/>).</summary>
+    public NdArray<double> Std(int ddof = 0) => Reduce<double>(ReduceOp.Std, null, DefaultSplitEvery, ddof);
+    /// <summary>Standard deviation over <paramref name="axes"/> (all when null).</summary>
+    public NdArray<double> Std(int[]? axes, int ddof = 0, int splitEvery = DefaultSplitEvery) => Reduce<double>(ReduceOp.Std, axes, splitEvery, ddof);
+
+    /// <summary>Flat (C-order) index of the minimum; the first one on ties.</summary>
+    public NdArray<long> ArgMin() => Reduce<long>(ReduceOp.ArgMin, null, DefaultSplitEvery);
+    /// <summary>Index along <paramref name="axis"/> of the minimum; the first one on ties.</summary>
+    public NdArray<long> ArgMin(int axis, int splitEvery = DefaultSplitEvery) => Reduce<long>(ReduceOp.ArgMin, [axis], splitEvery);
+    /// <summary>Flat (C-order) index of the maximum; the first one on ties.</summary>
+    public NdArray<long> ArgMax() => Reduce<long>(ReduceOp.ArgMax, null, DefaultSplitEvery);
+    /// <summary>Index along <paramref name="axis"/> of the maximum; the first one on ties.</summary>
+    public NdArray<long> ArgMax(int axis, int splitEvery = DefaultSplitEvery) => Reduce<long>(ReduceOp.ArgMax, [axis], splitEvery);
+
+    /// <summary>True where any element is non-zero (all axes).</summary>
+    public NdArray<bool> Any() => Reduce<bool>(ReduceOp.Any, null, DefaultSplitEvery);
+    /// <summary>True where any element along <paramref name="axes"/> is non-zero.</summary>
+    public NdArray<bool> Any(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<bool>(ReduceOp.Any, axes, splitEvery);
+    /// <summary>True where every element is non-zero (all axes).</summary>
+    public NdArray<bool> All() => Reduce<bool>(ReduceOp.All, null, DefaultSplitEvery);
+    /// <summary>True where every element along <paramref name="axes"/> is non-zero.</summary>
+    public NdArray<bool> All(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<bool>(ReduceOp.All, axes, splitEvery);
+}
