@@ -10,7 +10,8 @@ rabbit_env() {
          RABBITMQ_PID_FILE=$RABBIT_DIR/rabbit.pid RABBITMQ_CONFIG_FILE=$RABBIT_DIR/rabbitmq \
          RABBITMQ_ENABLED_PLUGINS_FILE=$RABBIT_DIR/enabled_plugins RABBITMQ_NODENAME=rabbit${RABBIT_PORT}@localhost \
          RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=4371 \
-         RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+         RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+         RABBITMQ_DIST_PORT=$((RABBIT_PORT + 20000))
 }
 
 # rabbitmqctl and the server must share $HOME/.erlang.cookie: HOME is set per command, not globally.
@@ -30,7 +31,11 @@ rabbit_start() {
 rabbit_stop() {
   [ -f "$RABBIT_DIR/rabbit.pid" ] || return 0
   rabbit_ctl shutdown >/dev/null 2>&1 || kill "$(cat "$RABBIT_DIR/rabbit.pid")" 2>/dev/null
-  (rabbit_env; epmd -port 4371 -kill >/dev/null 2>&1 || /usr/lib/erlang/erts-*/bin/epmd -port 4371 -kill >/dev/null 2>&1)
+  # The private epmd is shared by every broker started from this script: stop it only when no node is left on it.
+  local epmd_bin; epmd_bin=$(command -v epmd || ls /usr/lib/erlang/erts-*/bin/epmd 2>/dev/null | head -1)
+  if [ -n "$epmd_bin" ] && ! "$epmd_bin" -port 4371 -names 2>/dev/null | grep -q '^name '; then
+    "$epmd_bin" -port 4371 -kill >/dev/null 2>&1
+  fi
   rm -f "$RABBIT_DIR/rabbit.pid"
   echo "[rabbitmq] stopped" >&2
 }
