@@ -266,8 +266,16 @@ public sealed class Column
             ColumnType.Int64 or ColumnType.DateTime => Mix((ulong)Int64s[i]),
             ColumnType.Double => Mix(BitConverter.DoubleToUInt64Bits(Doubles[i] == 0 ? 0.0 : Doubles[i])),
             ColumnType.Bool => Bools[i] ? 3UL : 5UL,
-            _ => Mix((ulong)(uint)string.GetHashCode(Strings[i].AsSpan())) ,
+            _ => StringHash(Strings[i]!),
         };
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: deterministic across processes (string.GetHashCode is randomised per process, which would break hash partitioning between workers).</summary>
+    public static ulong StringHash(string s)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in s) h = (h ^ c) * 1099511628211UL;
+        return Mix(h);
     }
 
     /// <summary>A strong, cheap 64-bit mixer (splitmix64 finaliser).</summary>

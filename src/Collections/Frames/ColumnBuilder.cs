@@ -97,6 +97,15 @@ internal sealed class ColumnBuilder
         _count++;
     }
 
+    /// <summary>Appends an empty (present) string: a quoted empty field.</summary>
+    public void AppendEmptyString()
+    {
+        if (_count == Capacity) Grow(_count + 1);
+        AppendString(ReadOnlySpan<byte>.Empty, _count);
+        if (_valid is not null) _valid[_count] = true;
+        _count++;
+    }
+
     /// <summary>Drops values appended after the first <paramref name="count"/> (a skipped bad line).</summary>
     public void Truncate(int count) => _count = Math.Min(_count, count);
 

@@ -66,7 +66,7 @@ internal static class CsvBlockParser
                     break;
                 }
                 ReadOnlySpan<byte> field;
-                bool atEol;
+                bool atEol, quotedEmpty = false;
                 int q;
                 if (p < n && data[p] == (byte)'"')
                 {
@@ -92,6 +92,7 @@ internal static class CsvBlockParser
                     if (q < n && data[q] != sep && data[q] != (byte)'\n') { problem = "unexpected character after a closing quote"; badColumn = c + 1; break; }
                     atEol = q >= n || data[q] == (byte)'\n';
                     field = scratch.AsSpan(0, len);
+                    quotedEmpty = len == 0;
                 }
                 else
                 {
@@ -112,7 +113,8 @@ internal static class CsvBlockParser
                 int t = target[c];
                 if (t >= 0)
                 {
-                    if (nullText is not null && field.SequenceEqual(nullText)) builders[t].AppendNull();
+                    if (quotedEmpty && req.FileTypes[c] == ColumnType.String) builders[t].AppendEmptyString();
+                    else if (nullText is not null && field.SequenceEqual(nullText)) builders[t].AppendNull();
                     else if (!builders[t].Append(field))
                     {
                         problem = $"'{System.Text.Encoding.UTF8.GetString(field)}' is not a valid {req.FileTypes[c]}";
