@@ -16,7 +16,8 @@ internal static class CsvBlockParser
         string[] FileColumns,
         ColumnType[] FileTypes,
         int[] Wanted,
-        CsvOptions Options);
+        CsvOptions Options,
+        long LinesBefore = -1);
 
     /// <summary>Parses <paramref name="data"/> (whole lines) into a table of the wanted columns.</summary>
     public static Table Parse(ReadOnlySpan<byte> data, Request req, out int badLines)
@@ -217,8 +218,8 @@ internal static class CsvBlockParser
     /// <summary>The 1-based line number of a block offset; counts newlines before the block only on this error path.</summary>
     private static long LineOf(Request req, ReadOnlySpan<byte> data, int offsetInBlock)
     {
-        long before = 0;
-        if (req.BlockOffset > 0 && File.Exists(req.File))
+        long before = Math.Max(0, req.LinesBefore);
+        if (req.LinesBefore < 0 && req.BlockOffset > 0 && File.Exists(req.File))
         {
             using var fs = new FileStream(req.File, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var buf = new byte[1 << 16];

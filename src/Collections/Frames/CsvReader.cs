@@ -34,7 +34,8 @@ public static class CsvReader
         options ??= new CsvOptions();
         var bytes = Encoding.UTF8.GetBytes(text);
         var layout = Sniff(bytes, options, "<memory>");
-        var req = new CsvBlockParser.Request("<memory>", 0, layout.Names, layout.Types, Enumerable.Range(0, layout.Names.Length).ToArray(), options);
+        long headerLines = bytes.AsSpan(0, (int)layout.DataStart).Count((byte)'\n');
+        var req = new CsvBlockParser.Request("<memory>", 0, layout.Names, layout.Types, Enumerable.Range(0, layout.Names.Length).ToArray(), options, headerLines);
         return ParseAt(bytes.AsSpan((int)layout.DataStart), req, (int)layout.DataStart, out badLines);
     }
 

@@ -160,8 +160,9 @@ public sealed partial class Frame
             ops = [.. ops, new ProjectOp(want, want.Select(Expr.Col).ToArray())];
             inputSchemas = [.. inputSchemas, Schema];
         }
-        var atSource = ops.Length == 0 ? want : Pipeline.NeededInputs(ops, inputSchemas, want);
-        return _source.Lower(atSource, ops);
+        if (ops.Length == 0) return _source.Lower(want, ops);
+        var (pruned, atSource) = Pipeline.Prune(ops, inputSchemas, want);
+        return _source.Lower(atSource, pruned);
     }
 
     /// <summary>The partitions as delayed tables.</summary>

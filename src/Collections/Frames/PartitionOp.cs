@@ -95,6 +95,30 @@ public static class Pipeline
         return input;
     }
 
+    /// <summary>
+    /// Rewrites a chain so that every projection computes only what later steps and the consumer need, and returns
+    /// the source columns the pruned chain reads (projection pushdown). <paramref name="schemas"/>[i] is the input
+    /// schema of <paramref name="ops"/>[i].
+    /// </summary>
+    public static (PartitionOp[] Ops, string[] SourceColumns) Prune(PartitionOp[] ops, Schema[] schemas, IReadOnlyCollection<string> needed)
+    {
+        var result = new PartitionOp[ops.Length];
+        IReadOnlyCollection<string> cur = needed.ToHashSet(StringComparer.Ordinal);
+        for (int i = ops.Length - 1; i >= 0; i--)
+        {
+            var op = ops[i];
+            if (op is ProjectOp p)
+            {
+                var keep = p.Names.Select((n, j) => (n, j)).Where(x => cur.Contains(x.n)).ToArray();
+                op = keep.Length == p.Names.Length ? p : new ProjectOp(keep.Select(x => x.n).ToArray(), keep.Select(x => p.Exprs[x.j]).ToArray());
+            }
+            result[i] = op;
+            cur = op.NeededInputs(cur, schemas[i]).ToHashSet(StringComparer.Ordinal);
+        }
+        var src = ops.Length == 0 ? needed : cur;
+        return (result, (ops.Length == 0 ? schemas[^1] : schemas[0]).Names.Where(src.Contains).ToArray());
+    }
+
     /// <summary>Input columns of a chain needed for <paramref name="needed"/> outputs.</summary>
     public static string[] NeededInputs(PartitionOp[] ops, Schema[] schemas, IReadOnlyCollection<string> needed)
     {
