@@ -272,3 +272,36 @@ public sealed partial class Frame
         return new(new MergeNode(this, other, lk, rk, how, suffixes ?? ("_x", "_y"), broadcastMaxPartitions, partitions));
     }
 }
+
+public sealed partial class Frame
+{
+    /// <summary>A global sort by <paramref name="columns"/> (sampled quantiles, then range partitioning); missing values last.</summary>
+    public Frame SortBy(string[] columns, bool[]? descending = null)
+    {
+        foreach (var c in columns) Schema.IndexOf(c);
+        descending ??= new bool[columns.Length];
+        if (descending.Length != columns.Length) throw new ArgumentException("Give one descending flag per sort column.");
+        return new(new SortNode(this, columns, descending));
+    }
+
+    /// <summary>A global sort by one column.</summary>
+    public Frame SortBy(string column, bool descending = false) => SortBy([column], [descending]);
+
+    /// <summary>Drops duplicate rows (equal on <paramref name="subset"/>, all columns when none), keeping the first of each.</summary>
+    public Frame DropDuplicates(params string[] subset)
+    {
+        foreach (var c in subset) Schema.IndexOf(c);
+        return new(new DropDuplicatesNode(this, subset.Length == 0 ? Columns : subset));
+    }
+
+    /// <summary>How often each value of <paramref name="column"/> occurs: columns <c>column</c> and <c>count</c>, most frequent first.</summary>
+    public Frame ValueCounts(string column)
+        => GroupBy(column).Agg(TaskGraph.Agg.Count()).With(new SortOp(["count", column], [true, false]), new Schema([Schema[column], new Field("count", ColumnType.Int64)]));
+
+    /// <summary>The same rows in <paramref name="partitions"/> partitions (neighbours concatenated or partitions sliced; no shuffle).</summary>
+    public Frame Repartition(int partitions)
+    {
+        if (partitions < 1) throw new ArgumentOutOfRangeException(nameof(partitions), "At least one partition.");
+        return new(new RepartitionNode(this, partitions));
+    }
+}

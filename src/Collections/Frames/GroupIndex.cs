@@ -15,8 +15,9 @@ internal sealed class GroupIndex
 
     private GroupIndex(int[] gid, int count, int[] firstRow) { Gid = gid; Count = count; FirstRow = firstRow; }
 
-    public static GroupIndex Build(Table table, string[] keys)
+    public static GroupIndex Build(Table table, string[] keys, bool keepMissing = false)
     {
+        if (keepMissing) return BuildGeneral(table, keys, true);
         int n = table.RowCount;
         var gid = new int[n];
         if (keys.Length == 0) return new GroupIndex(gid, 1, [0]); // one group holding every row (a whole-frame aggregate)
@@ -50,7 +51,16 @@ internal sealed class GroupIndex
             }
             return new GroupIndex(gid, first.Count, first.ToArray());
         }
-        // general: open addressing over row hashes, equality against each group's first row
+        return BuildGeneral(table, keys, false);
+    }
+
+    private static GroupIndex BuildGeneral(Table table, string[] keys, bool keepMissing)
+    {
+        // general: open addressing over row hashes, equality against each group's first row (missing equals missing)
+        int n = table.RowCount;
+        var gid = new int[n];
+        var cols = keys.Select(k => table[k]).ToArray();
+        var first = new List<int>();
         int cap = 16;
         while (cap < n * 2) cap <<= 1;
         var slots = new int[Math.Min(cap, 1 << 26)];
@@ -62,7 +72,7 @@ internal sealed class GroupIndex
             ulong h = 0x12345UL;
             foreach (var c in cols)
             {
-                if (!c.IsValid(i)) { missing = true; break; }
+                if (!keepMissing && !c.IsValid(i)) { missing = true; break; }
                 h = Column.Mix(h ^ c.HashAt(i));
             }
             if (missing) { gid[i] = -1; continue; }

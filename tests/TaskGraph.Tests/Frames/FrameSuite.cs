@@ -230,5 +230,39 @@ public class FrameSuite(string schedulerName)
         Assert.That(f.Filter(Col("v") > 5).Compute(_s).RowCount, Is.Zero);
     }
 
+    [Test]
+    public void SortByIsGlobalAcrossPartitions()
+    {
+        var rnd = new Random(11);
+        var xs = Enumerable.Range(0, 2000).Select(_ => rnd.Next(500)).Select(v => v % 37 == 0 ? (double?)null : v).ToList();
+        var t = Table.Create(("x", Column.FromValues(ColumnType.Double, xs.Cast<object?>().ToList())), ("i", Column.Of(Enumerable.Range(0, 2000).Select(i => (long)i).ToArray())));
+        var f = Frame.FromTable(t, 6);
+        var asc = f.SortBy("x").Compute(_s);
+        var expected = xs.Where(x => x is not null).OrderBy(x => x).Cast<double?>().Concat(xs.Where(x => x is null)).ToList();
+        Assert.That(Enumerable.Range(0, 2000).Select(r => (double?)asc[r, "x"]), Is.EqualTo(expected));
+        var desc = f.SortBy(["x", "i"], [true, false]).Compute(_s);
+        Assert.That(Enumerable.Range(0, 2000).Select(r => (double?)desc[r, "x"]).Take(10), Is.EqualTo(xs.Where(x => x is not null).OrderByDescending(x => x).Take(10)));
+        Assert.That(desc.ContentEqualsUnordered(t), Is.True);
+    }
+
+    [Test]
+    public void DropDuplicatesValueCountsAndRepartition()
+    {
+        var t = Table.Create(("a", Column.Of(new[] { "x", "y", "x", null, null, "z", "x" })), ("b", Column.Of(new long[] { 1, 2, 1, 3, 3, 4, 5 })));
+        var f = Frame.FromTable(t, 3);
+        var d = f.DropDuplicates().Compute(_s);
+        Assert.That(d.ContentEqualsUnordered(t.Take([0, 1, 3, 5, 6], 5)), Is.True);
+        Assert.That(f.DropDuplicates("a").Compute(_s).RowCount, Is.EqualTo(4));
+        var vc = f.ValueCounts("a").Compute(_s);
+        Assert.That(vc.Row(0), Is.EqualTo(new object?[] { "x", 3L }));
+        Assert.That(vc.RowCount, Is.EqualTo(3));
+        foreach (var n in new[] { 1, 2, 3, 5, 8 })
+        {
+            var r = f.Repartition(n);
+            Assert.That(r.NPartitions, Is.EqualTo(n));
+            Assert.That(r.Compute(_s).ContentEquals(t), Is.True, $"repartition {n}");
+        }
+    }
+
     public sealed record Rec(int Id, string? Name);
 }
