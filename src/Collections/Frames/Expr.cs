@@ -6,7 +6,7 @@ namespace TaskGraph;
 /// A column expression: a small tree of plain data (column names, literals, operators) that is type-checked
 /// against a schema when a frame operation is built and evaluated column-at-a-time inside partition tasks.
 /// Being plain data, an expression travels to worker processes as is and fingerprints into task keys through
-/// its canonical <see cref="ToString"/>. Write <c>using static TaskGraph.Expr;</c> for <c>Col("x")</c> and <c>Lit(1)</c>.
+/// its canonical <c>ToString()</c>. Write <c>using static TaskGraph.Expr;</c> for <c>Col("x")</c> and <c>Lit(1)</c>.
 /// </summary>
 public abstract class Expr
 {
@@ -215,17 +215,17 @@ public sealed class Substring(Expr inner, int start, int length) : Expr
     /// <summary>First character.</summary>
     public int Start { get; } = start;
     /// <summary>Maximum length.</summary>
-    public int Length { get; } = length;
+    public int MaxLength { get; } = length;
     /// <inheritdoc />
     public override ColumnType TypeIn(Schema schema)
         => Inner.TypeIn(schema) == ColumnType.String ? ColumnType.String : throw new InvalidOperationException($"Substring needs a String, {Inner} is {Inner.TypeIn(schema)}.");
     /// <inheritdoc />
     public override Column Evaluate(Table table)
-        => Kernels.MapString(Inner.Evaluate(table), s => Start >= s.Length ? "" : s.Substring(Start, Math.Min(Length, s.Length - Start)));
+        => Kernels.MapString(Inner.Evaluate(table), s => Start >= s.Length ? "" : s.Substring(Start, Math.Min(MaxLength, s.Length - Start)));
     /// <inheritdoc />
     public override void CollectColumns(ISet<string> into) => Inner.CollectColumns(into);
     /// <inheritdoc />
-    public override string ToString() => $"substring({Inner}, {Start}, {Length})";
+    public override string ToString() => $"substring({Inner}, {Start}, {MaxLength})";
 }
 
 /// <summary>String predicates with a constant argument.</summary>

@@ -42,6 +42,9 @@ internal static class Kernels
     {
         int n = table.RowCount;
         var a = left.Evaluate(table);
+        if (right is Literal { Value: not null } lit && op is >= BinaryOp.Equal and <= BinaryOp.GreaterOrEqual
+            && TryCompareScalar(op, a, lit, n) is { } fast)
+            return fast;
         var b = right.Evaluate(table);
         var mask = op == BinaryOp.FillNull ? null : AndMask(a, b, n);
         switch (op)
@@ -120,6 +123,43 @@ internal static class Kernels
         if (a.Type is ColumnType.Int32 or ColumnType.Date && b.Type is ColumnType.Int32 or ColumnType.Date) { CompareNumbers(op, a.Int32s.AsSpan(0, n), b.Int32s.AsSpan(0, n), r); return r; }
         CompareNumbers(op, Longs(a).AsSpan(0, n), Longs(b).AsSpan(0, n), r);
         return r;
+    }
+
+    /// <summary>Column-versus-constant comparisons without materialising the constant as a column (the common filter shape).</summary>
+    private static Column? TryCompareScalar(BinaryOp op, Column a, Literal lit, int n)
+    {
+        var r = new bool[n];
+        var mask = a.Validity is null ? null : (bool[])a.Validity.Clone();
+        if (a.Type == ColumnType.Double && lit.Type.IsNumeric())
+        {
+            double v = Convert.ToDouble(lit.Value, CultureInfo.InvariantCulture);
+            CompareScalar(op, a.Doubles.AsSpan(0, n), v, r);
+        }
+        else if (a.Type == ColumnType.Int64 && lit.Type is ColumnType.Int64 or ColumnType.Int32)
+            CompareScalar(op, a.Int64s.AsSpan(0, n), Convert.ToInt64(lit.Value, CultureInfo.InvariantCulture), r);
+        else if (a.Type == ColumnType.Int32 && lit.Type == ColumnType.Int32)
+            CompareScalar(op, a.Int32s.AsSpan(0, n), (int)lit.Value!, r);
+        else if (a.Type == ColumnType.String && lit.Type == ColumnType.String && a.Codes is { } codes && a.Dictionary is { } dict)
+        {
+            var s = (string)lit.Value!;
+            var d = dict.Select(x => Holds(op, string.CompareOrdinal(x, s))).ToArray();
+            for (int i = 0; i < n; i++) r[i] = codes[i] >= 0 && d[codes[i]];
+        }
+        else return null;
+        return new Column(ColumnType.Bool, r, n, mask);
+    }
+
+    private static void CompareScalar<T>(BinaryOp op, ReadOnlySpan<T> x, T y, Span<bool> r) where T : INumber<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Equal: for (int i = 0; i < r.Length; i++) r[i] = x[i] == y; break;
+            case BinaryOp.NotEqual: for (int i = 0; i < r.Length; i++) r[i] = x[i] != y; break;
+            case BinaryOp.Less: for (int i = 0; i < r.Length; i++) r[i] = x[i] < y; break;
+            case BinaryOp.LessOrEqual: for (int i = 0; i < r.Length; i++) r[i] = x[i] <= y; break;
+            case BinaryOp.Greater: for (int i = 0; i < r.Length; i++) r[i] = x[i] > y; break;
+            default: for (int i = 0; i < r.Length; i++) r[i] = x[i] >= y; break;
+        }
     }
 
     private static bool Holds(BinaryOp op, int cmp) => op switch
