@@ -22,23 +22,57 @@ internal static class CsvBlockParser
     /// <summary>Parses <paramref name="data"/> (whole lines) into a table of the wanted columns.</summary>
     public static Table Parse(ReadOnlySpan<byte> data, Request req, out int badLines)
     {
+        var state = new State(req, EstimateRows(data, data.Length));
+        state.Parse(data, req.BlockOffset);
+        badLines = state.BadLines;
+        return state.Finish();
+    }
+
+    /// <summary>Builders and counters of one block, fed window by window (whole lines each time).</summary>
+    internal sealed class State
+    {
+        private readonly Request _req;
+        private readonly int[] _target;
+        private readonly ColumnBuilder[] _builders;
+        private int _rows, _bad;
+
+        public State(Request req, int estimateRows)
+        {
+            _req = req;
+            _target = new int[req.FileColumns.Length];
+            Array.Fill(_target, -1);
+            for (int w = 0; w < req.Wanted.Length; w++) _target[req.Wanted[w]] = w;
+            _builders = new ColumnBuilder[req.Wanted.Length];
+            for (int w = 0; w < _builders.Length; w++) _builders[w] = new ColumnBuilder(req.FileTypes[req.Wanted[w]], estimateRows, req.Options.MaxDictionarySize);
+        }
+
+        public int BadLines => _bad;
+
+        /// <summary>Parses whole lines that start at file offset <paramref name="offset"/>.</summary>
+        public void Parse(ReadOnlySpan<byte> data, long offset)
+        {
+            var req = _req with { BlockOffset = offset };
+            if (req.Options.NullText is null && data.IndexOf((byte)'"') < 0) ParseUnquoted(data, req, _target, _builders, ref _rows, ref _bad);
+            else ParseGeneral(data, req, _target, _builders, ref _rows, ref _bad);
+        }
+
+        public Table Finish()
+        {
+            var fields = _req.Wanted.Select(w => new Field(_req.FileColumns[w], _req.FileTypes[w]));
+            return new Table(new Schema(fields), _builders.Select(b => b.Build()).ToArray(), _rows);
+        }
+    }
+
+    private static void ParseGeneral(ReadOnlySpan<byte> data, Request req, int[] target, ColumnBuilder[] builders, ref int rows, ref int badLines)
+    {
         var opt = req.Options;
         byte sep = opt.Sep;
         int ncols = req.FileColumns.Length;
-        var target = new int[ncols];
-        Array.Fill(target, -1);
-        for (int w = 0; w < req.Wanted.Length; w++) target[req.Wanted[w]] = w;
         int lastWanted = req.Wanted.Length == 0 ? -1 : req.Wanted.Max();
-        int estimate = EstimateRows(data);
-        var builders = new ColumnBuilder[req.Wanted.Length];
-        for (int w = 0; w < builders.Length; w++) builders[w] = new ColumnBuilder(req.FileTypes[req.Wanted[w]], estimate, opt.MaxDictionarySize);
         byte[]? nullText = opt.NullText is null ? null : System.Text.Encoding.UTF8.GetBytes(opt.NullText);
         bool noQuotes = data.IndexOf((byte)'"') < 0;
-        if (noQuotes && nullText is null)
-            return ParseUnquoted(data, req, target, builders, out badLines);
         byte[] scratch = [];
-        badLines = 0;
-        int rows = 0, p = 0, n = data.Length;
+        int p = 0, n = data.Length;
 
         while (p < n)
         {
@@ -140,17 +174,14 @@ internal static class CsvBlockParser
             if (p <= lineStart) p = lineStart + 1;
         }
 
-        var fields = req.Wanted.Select(w => new Field(req.FileColumns[w], req.FileTypes[w]));
-        return new Table(new Schema(fields), builders.Select(b => b.Build()).ToArray(), rows);
     }
 
     /// <summary>The fast path for blocks without quotes: fields come from <see cref="DelimiterScanner"/>.</summary>
-    private static Table ParseUnquoted(ReadOnlySpan<byte> data, Request req, int[] target, ColumnBuilder[] builders, out int badLines)
+    private static void ParseUnquoted(ReadOnlySpan<byte> data, Request req, int[] target, ColumnBuilder[] builders, ref int rows, ref int badLines)
     {
         int ncols = req.FileColumns.Length;
         var scan = new DelimiterScanner(data, req.Options.Sep);
-        badLines = 0;
-        int rows = 0, p = 0, n = data.Length;
+        int p = 0, n = data.Length;
         while (p < n)
         {
             int lineStart = p;
@@ -198,8 +229,6 @@ internal static class CsvBlockParser
             if (p <= lineStart) p = lineStart + 1;
             scan.SkipTo(p);
         }
-        var fields = req.Wanted.Select(w => new Field(req.FileColumns[w], req.FileTypes[w]));
-        return new Table(new Schema(fields), builders.Select(b => b.Build()).ToArray(), rows);
     }
 
     private static void Put(ref byte[] scratch, int at, byte b)
@@ -208,11 +237,12 @@ internal static class CsvBlockParser
         scratch[at] = b;
     }
 
-    private static int EstimateRows(ReadOnlySpan<byte> data)
+    /// <summary>Rows expected in <paramref name="totalBytes"/> bytes, from the line density of a sample.</summary>
+    internal static int EstimateRows(ReadOnlySpan<byte> sample, long totalBytes)
     {
-        int sample = Math.Min(data.Length, 64 * 1024);
-        int lines = Math.Max(1, data.Slice(0, sample).Count((byte)'\n'));
-        return (int)Math.Min(int.MaxValue / 2, (long)data.Length * lines / Math.Max(1, sample) + 16);
+        int len = Math.Min(sample.Length, 64 * 1024);
+        int lines = Math.Max(1, sample.Slice(0, len).Count((byte)'\n'));
+        return (int)Math.Min(int.MaxValue / 2, totalBytes * lines / Math.Max(1, len) * 21 / 20 + 16);
     }
 
     /// <summary>The 1-based line number of a block offset; counts newlines before the block only on this error path.</summary>

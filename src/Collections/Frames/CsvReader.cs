@@ -156,46 +156,101 @@ public static class CsvReader
         long start = Math.Max(block.Start, block.DataStart);
         long end = Math.Min(block.End, fileLen);
         if (start >= end || layout.Names.Length == 0) { badLines = 0; return Table.Empty(new Schema(wanted.Select(w => new Field(layout.Names[w], layout.Types[w])))); }
-        // Read one byte before the start (to know whether a line starts there) and some slack after the end.
-        long readFrom = start > block.DataStart ? start - 1 : start;
-        int slack = 64 * 1024;
-        long want = Math.Min(fileLen - readFrom, end - readFrom + slack);
+        // Stream the block through a small window (whole lines at a time) so a 64 MB block never sits in memory
+        // as raw text: only the parsed columns grow. Read one byte before the start to know whether a line starts there.
+        long pos = start > block.DataStart ? start - 1 : start;
         var pool = ArrayPool<byte>.Shared;
-        byte[] buf = pool.Rent((int)want);
+        byte[] buf = pool.Rent(WindowBytes);
+        CsvBlockParser.State? state = null;
+        int carry = 0;
+        bool first = true;
         try
         {
-            int len = ReadFully(handle, buf.AsSpan(0, (int)want), readFrom);
-            int begin = 0;
-            if (readFrom < start)
-            {
-                // a line starts at `start` only if the byte before it is a newline
-                int nl = buf.AsSpan(0, len).IndexOf((byte)'\n');
-                begin = nl < 0 ? len : nl + 1;
-            }
-            long ownedEnd = end - readFrom; // lines starting before this offset are ours
-            if (begin >= ownedEnd) { badLines = 0; return Table.Empty(new Schema(wanted.Select(w => new Field(layout.Names[w], layout.Types[w])))); }
-            // stop after the newline that ends the line holding byte ownedEnd - 1
-            int stop;
             while (true)
             {
-                int from = (int)ownedEnd - 1;
-                int nl = buf.AsSpan(from, len - from).IndexOf((byte)'\n');
-                if (nl >= 0) { stop = from + nl + 1; break; }
-                if (readFrom + len >= fileLen) { stop = len; break; }
-                // the last line is longer than the slack: read more
-                int more = Math.Max(slack, len);
-                var bigger = pool.Rent(len + more);
-                buf.AsSpan(0, len).CopyTo(bigger);
-                pool.Return(buf);
-                buf = bigger;
-                len += ReadFully(handle, buf.AsSpan(len, (int)Math.Min(more, fileLen - readFrom - len)), readFrom + len);
+                if (carry == buf.Length)
+                {
+                    // a line longer than the window: grow it
+                    var bigger = pool.Rent(buf.Length * 2);
+                    buf.AsSpan(0, carry).CopyTo(bigger);
+                    pool.Return(buf);
+                    buf = bigger;
+                }
+                int got = ReadFully(handle, buf.AsSpan(carry, (int)Math.Min(buf.Length - carry, fileLen - pos)), pos);
+                pos += got;
+                int len = carry + got;
+                bool eof = pos >= fileLen;
+                long spanOffset = pos - len; // file offset of buf[0]
+                int begin = 0;
+                if (first)
+                {
+                    first = false;
+                    if (spanOffset < start)
+                    {
+                        int nl = buf.AsSpan(0, len).IndexOf((byte)'\n');
+                        if (nl < 0 && !eof) { carry = len; first = true; pos -= 0; continue; }
+                        begin = nl < 0 ? len : nl + 1;
+                    }
+                    state = new CsvBlockParser.State(req, CsvBlockParser.EstimateRows(buf.AsSpan(begin, len - begin), end - start));
+                }
+                var span = buf.AsSpan(begin, len - begin);
+                long offset = spanOffset + begin;
+                if (offset >= end) break; // no line of ours starts here
+                // lines starting before `end` are ours: stop after the newline ending the line that holds byte end - 1
+                int from = (int)Math.Max(0, end - 1 - offset);
+                int stop = from < span.Length ? LineEndAtOrAfter(span, from) : -1;
+                if (stop >= 0) { state!.Parse(span.Slice(0, stop + 1), offset); break; }
+                if (eof) { state!.Parse(span, offset); break; }
+                int last = LastLineEnd(span);
+                if (last >= 0) state!.Parse(span.Slice(0, last + 1), offset);
+                int rest = span.Length - (last + 1);
+                span.Slice(last + 1).CopyTo(buf);
+                carry = rest;
             }
-            return CsvBlockParser.Parse(buf.AsSpan(begin, stop - begin), req with { BlockOffset = readFrom + begin }, out badLines);
+            state ??= new CsvBlockParser.State(req, 16);
+            badLines = state.BadLines;
+            return state.Finish();
         }
         finally
         {
             pool.Return(buf);
         }
+    }
+
+    /// <summary>Bytes read per step of a block (whole lines are parsed, the tail carries over).</summary>
+    internal static int WindowBytes = 4 << 20;
+
+    /// <summary>The first newline at or after <paramref name="from"/> outside quotes (the span starts at a line start); -1 if none.</summary>
+    private static int LineEndAtOrAfter(ReadOnlySpan<byte> span, int from)
+    {
+        if (span.IndexOf((byte)'"') < 0)
+        {
+            int nl = span.Slice(from).IndexOf((byte)'\n');
+            return nl < 0 ? -1 : from + nl;
+        }
+        bool quoted = false;
+        for (int i = 0; i < span.Length; i++)
+        {
+            byte b = span[i];
+            if (b == (byte)'"') quoted = !quoted;
+            else if (b == (byte)'\n' && !quoted && i >= from) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>The last newline outside quotes (the span starts at a line start); -1 if none.</summary>
+    private static int LastLineEnd(ReadOnlySpan<byte> span)
+    {
+        if (span.IndexOf((byte)'"') < 0) return span.LastIndexOf((byte)'\n');
+        bool quoted = false;
+        int last = -1;
+        for (int i = 0; i < span.Length; i++)
+        {
+            byte b = span[i];
+            if (b == (byte)'"') quoted = !quoted;
+            else if (b == (byte)'\n' && !quoted) last = i;
+        }
+        return last;
     }
 
     private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)

@@ -123,6 +123,29 @@ public class CsvTests
     }
 
     [Test]
+    public void SmallReadWindowsCarryPartialLinesAndQuotedNewlines([Values(16, 50, 4096)] int window)
+    {
+        var saved = CsvReader.WindowBytes;
+        CsvReader.WindowBytes = window;
+        try
+        {
+            var lines = Enumerable.Range(0, 200).Select(i => i % 10 == 0 ? $"{i},\"multi\nline, {i}\"" : $"{i},plain{i}");
+            var p = Write("w.csv", "id,s\n" + string.Join("\n", lines) + "\n");
+            var t = CsvReader.ReadFile(p);
+            Assert.That(t["id"].Int64s.Take(t.RowCount), Is.EqualTo(Enumerable.Range(0, 200).Select(i => (long)i)));
+            Assert.That(t[30, "s"], Is.EqualTo("multi\nline, 30"));
+            var noQuotes = Write("n.csv", "id,s\n" + string.Join("\n", Enumerable.Range(0, 300).Select(i => $"{i},{new string('x', i % 40)}")));
+            var layout = CsvReader.Sniff(noQuotes, new CsvOptions());
+            var ids = CsvReader.Blocks([(noQuotes, layout.DataStart)], 333).SelectMany(b => { var x = CsvReader.ReadBlock(b, layout, ["id"], new CsvOptions(), out _); return x["id"].Int64s.Take(x.RowCount); });
+            Assert.That(ids, Is.EqualTo(Enumerable.Range(0, 300).Select(i => (long)i)));
+        }
+        finally
+        {
+            CsvReader.WindowBytes = saved;
+        }
+    }
+
+    [Test]
     public void EmptyFileAndHeaderOnlyFile()
     {
         var header = Write("h.csv", "a,b\n");
