@@ -28,9 +28,23 @@ public sealed class AggPartial
     public int Groups => Keys.RowCount;
 
     /// <summary>The partial aggregate of one partition.</summary>
-    public static AggPartial Chunk(Table table, string[] keys, Aggregation[] aggs)
+    public static AggPartial Chunk(Table table, string[] keys, Aggregation[] aggs) => Chunk(table, keys, aggs, null);
+
+    /// <summary>
+    /// The partial aggregate of the rows of one partition where <paramref name="predicate"/> holds (all when null):
+    /// a filter right before a group-by only marks rows out of their group instead of copying the survivors.
+    /// </summary>
+    public static AggPartial Chunk(Table table, string[] keys, Aggregation[] aggs, Expr? predicate)
     {
         var gi = GroupIndex.Build(table, keys);
+        if (predicate is not null)
+        {
+            var mask = predicate.Evaluate(table);
+            var v = mask.Bools;
+            var gid = gi.Gid;
+            for (int i = 0; i < table.RowCount; i++) if (!(v[i] && mask.IsValid(i))) gid[i] = -1;
+            if (keys.Length > 0) gi = gi.Compact(); // a whole-frame aggregate keeps its one group even when empty
+        }
         var keyTable = table.Select(keys).Take(gi.FirstRow, gi.Count);
         var states = new Column[aggs.Length][];
         var extra = new object?[aggs.Length][];

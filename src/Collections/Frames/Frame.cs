@@ -35,6 +35,10 @@ public sealed partial class Frame
     /// <summary>The per-partition steps after the source (for plan inspection).</summary>
     public IReadOnlyList<PartitionOp> Steps => _ops;
 
+    /// <summary>This frame without its last step when that step is a filter, and the filter's predicate.</summary>
+    internal (Frame Input, Expr? Predicate) SplitTrailingFilter()
+        => _ops.Length > 0 && _ops[^1] is FilterOp f ? (new Frame(_source, _ops[..^1], _schemas[..^1]), f.Predicate) : (this, null);
+
     private Frame With(PartitionOp op, Schema output) => new(_source, [.. _ops, op], [.. _schemas, output]);
 
     // ---- sources ----

@@ -42,7 +42,7 @@ public sealed class GroupByNode : PlanNode
     public override int NPartitions => SplitOut;
 
     private static readonly TaskFunction ChunkFn = TaskFunction.Create(
-        (Func<Table, string[], Aggregation[], AggPartial>)AggPartial.Chunk, TaskInvokers.Call3<Table, string[], Aggregation[], AggPartial>, "agg-chunk");
+        (Func<Table, string[], Aggregation[], Expr?, AggPartial>)AggPartial.Chunk, TaskInvokers.Call4<Table, string[], Aggregation[], Expr?, AggPartial>, "agg-chunk");
 
     private static readonly TaskFunction CombineFn = TaskFunction.Create(
         (Func<object?[], AggPartial>)CombineArgs, TaskInvokers.CallArgs<AggPartial>, "agg-combine");
@@ -78,11 +78,14 @@ public sealed class GroupByNode : PlanNode
     {
         var layer = Layer(needed, ops);
         var inputCols = Keys.Concat(Aggs.Where(a => a.Column is not null).Select(a => a.Column!)).Distinct().ToArray();
-        var parts = Input.LowerPartitions(inputCols);
+        // A trailing filter is applied inside the chunk as a row mask (no copy of the surviving rows).
+        var (input, predicate) = Input.SplitTrailingFilter();
+        if (predicate is not null) inputCols = inputCols.Concat(predicate.Columns).Distinct().ToArray();
+        var parts = input.LowerPartitions(inputCols);
         var all = Restrict(Schema, needed, ops);
         var level = new List<TaskSpec>();
         for (int i = 0; i < parts.Length; i++)
-            level.Add(TaskSpec.Call(PartKey("agg-chunk", layer, i), ChunkFn, TaskArg.Of(parts[i]), TaskArg.Value(Keys), TaskArg.Value(Aggs)));
+            level.Add(TaskSpec.Call(PartKey("agg-chunk", layer, i), ChunkFn, TaskArg.Of(parts[i]), TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(predicate)));
         if (SplitOut == 1)
         {
             int depth = 0;

@@ -13,6 +13,23 @@ internal sealed class GroupIndex
     /// <summary>The first row of every group, in order of first appearance.</summary>
     public int[] FirstRow { get; }
 
+    /// <summary>Renumbers groups after rows were dropped (gid set to -1), removing groups left empty.</summary>
+    public GroupIndex Compact()
+    {
+        var map = new int[Count];
+        Array.Fill(map, -1);
+        var first = new List<int>();
+        for (int i = 0; i < Gid.Length; i++)
+        {
+            int g = Gid[i];
+            if (g < 0) continue;
+            int m = map[g];
+            if (m < 0) { m = map[g] = first.Count; first.Add(i); }
+            Gid[i] = m;
+        }
+        return new GroupIndex(Gid, first.Count, first.ToArray());
+    }
+
     private GroupIndex(int[] gid, int count, int[] firstRow) { Gid = gid; Count = count; FirstRow = firstRow; }
 
     public static GroupIndex Build(Table table, string[] keys, bool keepMissing = false)

@@ -45,8 +45,8 @@ public class FramePropertyTests
         {
             var rows = RandomRows(c.Seed, c.Rows, c.Keys);
             var f = Frame.FromTable(ToTable(rows), c.Parts);
-            var got = f.GroupBy("k", "j").SplitEvery(2).Agg(Sum("v"), Count("v"), Count().As("n"), Min("v"), Max("v"), Mean("v"), NUnique("v")).Compute(s);
-            var expected = rows.Where(r => r.K is not null && r.J is not null).GroupBy(r => (r.K, r.J)).Select(g =>
+            var got = f.Filter(Col("j") != 3L).GroupBy("k", "j").SplitEvery(2).Agg(Sum("v"), Count("v"), Count().As("n"), Min("v"), Max("v"), Mean("v"), NUnique("v")).Compute(s);
+            var expected = rows.Where(r => r.K is not null && r.J is not null && r.J != 3).GroupBy(r => (r.K, r.J)).Select(g =>
             {
                 var vs = g.Where(r => r.V is not null).Select(r => r.V!.Value).ToList();
                 return new object?[] { g.Key.K, g.Key.J, vs.Sum(), (long)vs.Count, (long)g.Count(),
@@ -63,6 +63,18 @@ public class FramePropertyTests
                 ("v_mean", Column.FromValues(ColumnType.Double, expected.Select(e => e[7]).ToList())),
                 ("v_nunique", Column.FromValues(ColumnType.Int64, expected.Select(e => e[8]).ToList())));
             return got.ContentEqualsUnordered(exp, 1e-9);
+        });
+    }
+
+    [Test]
+    public void WholeFrameAggregatesAfterAFilterEqualLinq()
+    {
+        Check(c =>
+        {
+            var rows = RandomRows(c.Seed, c.Rows, c.Keys);
+            var got = Frame.FromTable(ToTable(rows), c.Parts).Filter(Col("v") > 10.0).Agg(Sum("v"), Count()).Compute(Scheduler.Synchronous);
+            var vs = rows.Where(r => r.V is > 10.0).Select(r => r.V!.Value).ToList();
+            return got.RowCount == 1 && Math.Abs((double)got[0, "v_sum"]! - vs.Sum()) < 1e-6 && (long)got[0, "count"]! == vs.Count;
         });
     }
 
