@@ -109,9 +109,57 @@ internal sealed class ColumnBuilder
     /// <summary>Drops values appended after the first <paramref name="count"/> (a skipped bad line).</summary>
     public void Truncate(int count) => _count = Math.Min(_count, count);
 
+    // Short strings (up to 8 bytes, e.g. vendor ids) are looked up by their bytes packed into one ulong.
+    private int[] _shortSlots = new int[64];
+    private readonly List<ulong> _shortKey = [];
+    private readonly List<int> _shortCode = [];
+
     private void AppendString(ReadOnlySpan<byte> field, int i)
     {
         if (_dictOff) { _s[i] = Encoding.UTF8.GetString(field); return; }
+        if (field.Length <= 7)
+        {
+            ulong key = (ulong)field.Length << 56;
+            for (int k = 0; k < field.Length; k++) key |= (ulong)field[k] << (8 * k);
+            int smask = _shortSlots.Length - 1;
+            int sslot = (int)(Column.Mix(key) & (ulong)smask);
+            while (true)
+            {
+                int e = _shortSlots[sslot];
+                if (e == 0) break;
+                if (_shortKey[e - 1] == key)
+                {
+                    int code = _shortCode[e - 1];
+                    _s[i] = _dict[code];
+                    _codes![i] = code;
+                    return;
+                }
+                sslot = (sslot + 1) & smask;
+            }
+            int before = _dict.Count;
+            AppendLong(field, i);
+            if (_dictOff || _dict.Count == before) return;
+            _shortKey.Add(key);
+            _shortCode.Add(_codes![i]);
+            _shortSlots[sslot] = _shortKey.Count;
+            if (_shortKey.Count * 2 > _shortSlots.Length)
+            {
+                _shortSlots = new int[_shortSlots.Length * 2];
+                int m = _shortSlots.Length - 1;
+                for (int e = 0; e < _shortKey.Count; e++)
+                {
+                    int sl = (int)(Column.Mix(_shortKey[e]) & (ulong)m);
+                    while (_shortSlots[sl] != 0) sl = (sl + 1) & m;
+                    _shortSlots[sl] = e + 1;
+                }
+            }
+            return;
+        }
+        AppendLong(field, i);
+    }
+
+    private void AppendLong(ReadOnlySpan<byte> field, int i)
+    {
         int h = 5381;
         foreach (var b in field) h = (h * 33) ^ b;
         int mask = _slots.Length - 1;
