@@ -3,17 +3,17 @@ namespace TaskGraph;
 /// <summary>The ordered, named and typed columns of a table or frame; known before anything is computed.</summary>
 public sealed class Schema : IEquatable<Schema>
 {
+    // Only a plain array (no dictionary): schemas travel inside task arguments to worker processes, and they are
+    // small enough that a linear search is as fast as hashing.
     private readonly Field[] _fields;
-    private readonly Dictionary<string, int> _index;
 
     /// <summary>Creates a schema; column names must be unique.</summary>
     public Schema(IEnumerable<Field> fields)
     {
         _fields = fields.ToArray();
-        _index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < _fields.Length; i++)
-            if (!_index.TryAdd(_fields[i].Name, i))
-                throw new ArgumentException($"Duplicate column name '{_fields[i].Name}'.");
+            for (int j = 0; j < i; j++)
+                if (_fields[i].Name == _fields[j].Name) throw new ArgumentException($"Duplicate column name '{_fields[i].Name}'.");
     }
 
     /// <summary>Creates a schema from (name, type) pairs.</summary>
@@ -35,11 +35,17 @@ public sealed class Schema : IEquatable<Schema>
     public Field this[string name] => _fields[IndexOf(name)];
 
     /// <summary>True when a column of that name exists.</summary>
-    public bool Contains(string name) => _index.ContainsKey(name);
+    public bool Contains(string name) => Find(name) >= 0;
+
+    private int Find(string name)
+    {
+        for (int i = 0; i < _fields.Length; i++) if (string.Equals(_fields[i].Name, name, StringComparison.Ordinal)) return i;
+        return -1;
+    }
 
     /// <summary>Position of <paramref name="name"/>; throws <see cref="KeyNotFoundException"/> listing the available columns.</summary>
     public int IndexOf(string name)
-        => _index.TryGetValue(name, out var i) ? i
+        => Find(name) is var i and >= 0 ? i
          : throw new KeyNotFoundException($"Unknown column '{name}'. Available columns: {string.Join(", ", _fields.Select(f => f.Name))}.");
 
     /// <inheritdoc />
