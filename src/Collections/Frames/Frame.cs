@@ -175,11 +175,12 @@ public sealed partial class Frame
     /// <summary>The whole frame as one delayed table.</summary>
     public Delayed<Table> ToDelayed()
     {
-        var schema = Schema;
         var parts = LowerPartitions();
-        Func<object?[], Table> concat = args => Table.Concat(args.Cast<Table>().ToArray(), schema);
-        return Delayed.Call<Table>(concat, TaskInvokers.CallArgs<Table>, "concat", parts.Select(TaskArg.Of).ToArray());
+        return Delayed.Call<Table>(ConcatFn, TaskInvokers.CallArgs<Table>, "concat", [TaskArg.Value(Schema), .. parts.Select(TaskArg.Of)]);
     }
+
+    // a static function (no closure): args are the schema, then the partitions
+    private static readonly Func<object?[], Table> ConcatFn = static a => Table.Concat(a.Skip(1).Cast<Table>().ToArray(), (Schema)a[0]!);
 
     /// <summary>Computes the whole frame into one table.</summary>
     public Table Compute(IScheduler? scheduler = null) => ToDelayed().Compute(scheduler);

@@ -114,6 +114,30 @@ public class FrameSuite(string schedulerName)
     }
 
     [Test]
+    public void ProjectionPushdownParsesOnlyNeededColumns()
+    {
+        // "bad" is declared Int64 but holds text: only a query that reads it fails
+        var p = Path.Combine(_dir, "proj.csv");
+        File.WriteAllText(p, "a,bad,c\n1,x,2.5\n2,y,3.5\n");
+        var f = Frame.ReadCsv(p, options: new CsvOptions { ColumnTypes = new Dictionary<string, ColumnType> { ["bad"] = ColumnType.Int64 } });
+        var t = f.Filter(Col("c") > 3.0).Select("a").Compute(_s);
+        Assert.That(t["a"].Int64s.Take(t.RowCount), Is.EqualTo(new long[] { 2 }));
+        Assert.That(f.GroupBy("a").Agg(Sum("c")).Compute(_s).RowCount, Is.EqualTo(2));
+        var ex = Assert.Throws<TaskFailedException>(() => f.Select("bad").Compute(_s));
+        Assert.That(ex!.InnerException, Is.TypeOf<CsvFormatException>());
+        Assert.That(ex.InnerException!.Message, Does.Contain("proj.csv: line 2, column 2 ('bad')"));
+    }
+
+    [Test]
+    public void SkipBadLinesInFrames()
+    {
+        var p = Path.Combine(_dir, "skip.csv");
+        File.WriteAllText(p, "a,b\n1,2\n3\n4,5\n");
+        var t = Frame.ReadCsv(p, options: new CsvOptions { SkipBadLines = true }).Compute(_s);
+        Assert.That(t["a"].Int64s.Take(t.RowCount), Is.EqualTo(new long[] { 1, 4 }));
+    }
+
+    [Test]
     public void HeadComputesOnlyTheFirstPartitions()
     {
         var p = TripsCsv();
