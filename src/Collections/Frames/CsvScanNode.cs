@@ -36,4 +36,20 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
                 TaskArg.Value(Blocks[i]), TaskArg.Value(Layout), TaskArg.Value(needed), TaskArg.Value(Options), TaskArg.Value(ops));
         return result;
     }
+
+    private static readonly TaskFunction CountBadFn = TaskFunction.Create(
+        (Func<CsvBlock, CsvLayout, CsvOptions, int>)CountBad, TaskInvokers.Call3<CsvBlock, CsvLayout, CsvOptions, int>, "csv-bad-lines");
+
+    private static int CountBad(CsvBlock block, CsvLayout layout, CsvOptions options)
+    {
+        CsvReader.ReadBlock(block, layout, null, options with { SkipBadLines = true }, out int bad);
+        return bad;
+    }
+
+    /// <summary>One task per block counting the lines <see cref="CsvOptions.SkipBadLines"/> skips (every column parsed).</summary>
+    public TaskSpec[] LowerBadLineCounts()
+    {
+        var layer = Layer(["bad-lines"], []);
+        return Blocks.Select((b, i) => TaskSpec.Call(PartKey("csv-bad-lines", layer, i), CountBadFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(Options))).ToArray();
+    }
 }

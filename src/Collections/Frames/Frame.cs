@@ -216,6 +216,17 @@ public sealed partial class Frame
     }
 
     /// <summary>
+    /// For a frame read from CSV: the number of malformed lines (wrong field count, unbalanced quote, unparsable
+    /// value) that <see cref="CsvOptions.SkipBadLines"/> skips, counted in parallel over the blocks.
+    /// </summary>
+    public long CountBadLines(IScheduler? scheduler = null)
+    {
+        if (_source is not CsvScanNode scan) throw new InvalidOperationException("CountBadLines needs a frame read by Frame.ReadCsv.");
+        Func<object?[], long> sum = static args => args.Sum(a => (long)(int)a!);
+        return Delayed.Call<long>(sum, TaskInvokers.CallArgs<long>, "bad-lines", scan.LowerBadLineCounts().Select(TaskArg.Of).ToArray()).Compute(scheduler);
+    }
+
+    /// <summary>
     /// Writes one CSV file per partition; <c>*</c> in <paramref name="pattern"/> becomes the partition number
     /// (zero-padded). Returns the file names.
     /// </summary>

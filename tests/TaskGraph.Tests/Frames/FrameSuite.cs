@@ -133,8 +133,10 @@ public class FrameSuite(string schedulerName)
     {
         var p = Path.Combine(_dir, "skip.csv");
         File.WriteAllText(p, "a,b\n1,2\n3\n4,5\n");
-        var t = Frame.ReadCsv(p, options: new CsvOptions { SkipBadLines = true }).Compute(_s);
+        var f = Frame.ReadCsv(p, options: new CsvOptions { SkipBadLines = true });
+        var t = f.Compute(_s);
         Assert.That(t["a"].Int64s.Take(t.RowCount), Is.EqualTo(new long[] { 1, 4 }));
+        Assert.That(f.CountBadLines(_s), Is.EqualTo(1));
     }
 
     [Test]
