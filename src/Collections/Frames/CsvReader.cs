@@ -1,0 +1,284 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace TaskGraph;
+
+/// <summary>What the start of a CSV file says: column names, their types (inferred or given) and where the data starts.</summary>
+public sealed record CsvLayout(string[] Names, ColumnType[] Types, long DataStart)
+{
+    /// <summary>The schema of the file.</summary>
+    public Schema Schema => new(Names.Select((n, i) => new Field(n, Types[i])));
+}
+
+/// <summary>Reads CSV text into tables: whole files, strings, or one byte block of a file.</summary>
+public static class CsvReader
+{
+    /// <summary>Reads a whole file.</summary>
+    public static Table ReadFile(string path, CsvOptions? options = null) => ReadFile(path, options, out _);
+
+    /// <summary>Reads a whole file; <paramref name="badLines"/> counts lines skipped under <see cref="CsvOptions.SkipBadLines"/>.</summary>
+    public static Table ReadFile(string path, CsvOptions? options, out int badLines)
+    {
+        options ??= new CsvOptions();
+        var layout = Sniff(path, options);
+        return ReadBlock(new CsvBlock(path, layout.DataStart, new FileInfo(path).Length, layout.DataStart), layout, null, options, out badLines);
+    }
+
+    /// <summary>Parses CSV text held in memory.</summary>
+    public static Table Parse(string text, CsvOptions? options = null) => Parse(text, options, out _);
+
+    /// <summary>Parses CSV text held in memory, counting skipped bad lines.</summary>
+    public static Table Parse(string text, CsvOptions? options, out int badLines)
+    {
+        options ??= new CsvOptions();
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var layout = Sniff(bytes, options, "<memory>");
+        long headerLines = bytes.AsSpan(0, (int)layout.DataStart).Count((byte)'\n');
+        var req = new CsvBlockParser.Request("<memory>", 0, layout.Names, layout.Types, Enumerable.Range(0, layout.Names.Length).ToArray(), options, headerLines);
+        return ParseAt(bytes.AsSpan((int)layout.DataStart), req, (int)layout.DataStart, out badLines);
+    }
+
+    private static Table ParseAt(ReadOnlySpan<byte> data, CsvBlockParser.Request req, int offset, out int badLines)
+        => CsvBlockParser.Parse(data, req with { BlockOffset = offset }, out badLines);
+
+    /// <summary>Reads the header and a sample at the start of <paramref name="path"/> and infers the column types.</summary>
+    public static CsvLayout Sniff(string path, CsvOptions options)
+    {
+        using var handle = File.OpenHandle(path);
+        long len = RandomAccess.GetLength(handle);
+        var buf = new byte[(int)Math.Min(len, options.SampleBytes)];
+        int got = ReadFully(handle, buf, 0);
+        return Sniff(buf.AsSpan(0, got), options, path, got == len);
+    }
+
+    internal static CsvLayout Sniff(ReadOnlySpan<byte> sample, CsvOptions options, string file, bool whole = true)
+    {
+        // Keep whole lines only (the sample may end mid-line).
+        if (!whole)
+        {
+            int last = sample.LastIndexOf((byte)'\n');
+            if (last >= 0) sample = sample.Slice(0, last + 1);
+        }
+        int bom = 0;
+        if (sample.Length >= 3 && sample[0] == 0xEF && sample[1] == 0xBB && sample[2] == 0xBF) { sample = sample.Slice(3); bom = 3; }
+        string[] names;
+        long dataStart;
+        int firstEol = sample.IndexOf((byte)'\n');
+        int headerLen = firstEol < 0 ? sample.Length : firstEol + 1;
+        var firstFields = SplitLine(sample.Slice(0, headerLen), options.Sep);
+        if (options.Header)
+        {
+            names = firstFields.Select((f, i) => f.Length == 0 ? $"column{i}" : f).ToArray();
+            dataStart = headerLen + bom;
+        }
+        else
+        {
+            names = firstFields.Select((_, i) => $"column{i}").ToArray();
+            dataStart = bom;
+        }
+        if (names.Length == 0 || (names.Length == 1 && names[0] == "column0" && sample.Length == 0))
+            return new CsvLayout([], [], dataStart);
+        var dup = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new CsvFormatException(file, 1, Array.IndexOf(names, dup.Key) + 1, dup.Key, "duplicate column name");
+        var strings = new ColumnType[names.Length];
+        Array.Fill(strings, ColumnType.String);
+        var req = new CsvBlockParser.Request(file, 0, names, strings, Enumerable.Range(0, names.Length).ToArray(),
+            options with { MaxDictionarySize = 0, SkipBadLines = true });
+        var body = sample.Slice((int)Math.Min(sample.Length, dataStart - bom));
+        var table = CsvBlockParser.Parse(body, req, out _);
+        var types = new ColumnType[names.Length];
+        for (int c = 0; c < names.Length; c++)
+            types[c] = options.ColumnTypes is { } given && given.TryGetValue(names[c], out var t) ? t : Infer(table[c]);
+        if (options.ColumnTypes is { } g2)
+            foreach (var k in g2.Keys)
+                if (!names.Contains(k)) throw new KeyNotFoundException($"{file}: column type given for unknown column '{k}'. Available columns: {string.Join(", ", names)}.");
+        return new CsvLayout(names, types, dataStart);
+    }
+
+    private static List<string> SplitLine(ReadOnlySpan<byte> line, byte sep)
+    {
+        var text = Encoding.UTF8.GetString(line).TrimEnd('\n').TrimEnd('\r');
+        var result = new List<string>();
+        if (text.Length == 0) return result;
+        var sb = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char ch = text[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < text.Length && text[i + 1] == '"') { sb.Append('"'); i++; }
+                else if (ch == '"') quoted = false;
+                else sb.Append(ch);
+            }
+            else if (ch == '"') quoted = true;
+            else if (ch == (char)sep) { result.Add(sb.ToString()); sb.Clear(); }
+            else sb.Append(ch);
+        }
+        result.Add(sb.ToString());
+        return result;
+    }
+
+    /// <summary>The narrowest type every present value of a sampled string column parses as.</summary>
+    private static ColumnType Infer(Column strings)
+    {
+        bool i64 = true, f64 = true, b = true, date = true, dt = true, any = false;
+        var values = strings.Strings;
+        for (int r = 0; r < strings.Length; r++)
+        {
+            if (!strings.IsValid(r)) continue;
+            any = true;
+            var bytes = Encoding.UTF8.GetBytes(values[r]!);
+            if (i64 && !Utf8Parsers.TryParseInt64(bytes, out _)) i64 = false;
+            if (f64 && !Utf8Parsers.TryParseDouble(bytes, out _)) f64 = false;
+            if (b && !Utf8Parsers.TryParseBool(bytes, out _)) b = false;
+            if (date && !Utf8Parsers.TryParseDate(bytes, out _)) date = false;
+            if (dt && !Utf8Parsers.TryParseDateTime(bytes, out _)) dt = false;
+            if (!i64 && !f64 && !b && !date && !dt) break;
+        }
+        if (!any) return ColumnType.String;
+        return i64 ? ColumnType.Int64 : f64 ? ColumnType.Double : b ? ColumnType.Bool : date ? ColumnType.Date : dt ? ColumnType.DateTime : ColumnType.String;
+    }
+
+    /// <summary>
+    /// Reads the lines owned by <paramref name="block"/> and parses the columns named in <paramref name="columns"/>
+    /// (all when null), in that order.
+    /// </summary>
+    public static Table ReadBlock(CsvBlock block, CsvLayout layout, string[]? columns, CsvOptions options, out int badLines)
+    {
+        int[] wanted = columns is null ? Enumerable.Range(0, layout.Names.Length).ToArray()
+            : columns.Select(c => Array.IndexOf(layout.Names, c) is var i and >= 0 ? i
+                : throw new KeyNotFoundException($"Unknown column '{c}' in {block.File}. Available columns: {string.Join(", ", layout.Names)}.")).ToArray();
+        var req = new CsvBlockParser.Request(block.File, 0, layout.Names, layout.Types, wanted, options);
+        using var handle = File.OpenHandle(block.File);
+        long fileLen = RandomAccess.GetLength(handle);
+        long start = Math.Max(block.Start, block.DataStart);
+        long end = Math.Min(block.End, fileLen);
+        if (start >= end || layout.Names.Length == 0) { badLines = 0; return Table.Empty(new Schema(wanted.Select(w => new Field(layout.Names[w], layout.Types[w])))); }
+        // Stream the block through a small window (whole lines at a time) so a 64 MB block never sits in memory
+        // as raw text: only the parsed columns grow. Read one byte before the start to know whether a line starts there.
+        long pos = start > block.DataStart ? start - 1 : start;
+        var pool = ArrayPool<byte>.Shared;
+        byte[] buf = pool.Rent(WindowBytes);
+        CsvBlockParser.State? state = null;
+        int carry = 0;
+        bool first = true;
+        try
+        {
+            while (true)
+            {
+                if (carry == buf.Length)
+                {
+                    // a line longer than the window: grow it
+                    var bigger = pool.Rent(buf.Length * 2);
+                    buf.AsSpan(0, carry).CopyTo(bigger);
+                    pool.Return(buf);
+                    buf = bigger;
+                }
+                int got = ReadFully(handle, buf.AsSpan(carry, (int)Math.Min(buf.Length - carry, fileLen - pos)), pos);
+                pos += got;
+                int len = carry + got;
+                bool eof = pos >= fileLen;
+                long spanOffset = pos - len; // file offset of buf[0]
+                int begin = 0;
+                if (first)
+                {
+                    first = false;
+                    if (spanOffset < start)
+                    {
+                        int nl = buf.AsSpan(0, len).IndexOf((byte)'\n');
+                        if (nl < 0 && !eof) { carry = len; first = true; pos -= 0; continue; }
+                        begin = nl < 0 ? len : nl + 1;
+                    }
+                    state = new CsvBlockParser.State(req, CsvBlockParser.EstimateRows(buf.AsSpan(begin, len - begin), end - start));
+                }
+                var span = buf.AsSpan(begin, len - begin);
+                long offset = spanOffset + begin;
+                if (offset >= end) break; // no line of ours starts here
+                // lines starting before `end` are ours: stop after the newline ending the line that holds byte end - 1
+                int from = (int)Math.Max(0, end - 1 - offset);
+                int stop = from < span.Length ? LineEndAtOrAfter(span, from) : -1;
+                if (stop >= 0) { state!.Parse(span.Slice(0, stop + 1), offset); break; }
+                if (eof) { state!.Parse(span, offset); break; }
+                int last = LastLineEnd(span);
+                if (last >= 0) state!.Parse(span.Slice(0, last + 1), offset);
+                int rest = span.Length - (last + 1);
+                span.Slice(last + 1).CopyTo(buf);
+                carry = rest;
+            }
+            state ??= new CsvBlockParser.State(req, 16);
+            badLines = state.BadLines;
+            return state.Finish();
+        }
+        finally
+        {
+            pool.Return(buf);
+        }
+    }
+
+    /// <summary>Bytes read per step of a block (whole lines are parsed, the tail carries over).</summary>
+    internal static int WindowBytes = 4 << 20;
+
+    /// <summary>The first newline at or after <paramref name="from"/> outside quotes (the span starts at a line start); -1 if none.</summary>
+    private static int LineEndAtOrAfter(ReadOnlySpan<byte> span, int from)
+    {
+        if (span.IndexOf((byte)'"') < 0)
+        {
+            int nl = span.Slice(from).IndexOf((byte)'\n');
+            return nl < 0 ? -1 : from + nl;
+        }
+        bool quoted = false;
+        for (int i = 0; i < span.Length; i++)
+        {
+            byte b = span[i];
+            if (b == (byte)'"') quoted = !quoted;
+            else if (b == (byte)'\n' && !quoted && i >= from) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>The last newline outside quotes (the span starts at a line start); -1 if none.</summary>
+    private static int LastLineEnd(ReadOnlySpan<byte> span)
+    {
+        if (span.IndexOf((byte)'"') < 0) return span.LastIndexOf((byte)'\n');
+        bool quoted = false;
+        int last = -1;
+        for (int i = 0; i < span.Length; i++)
+        {
+            byte b = span[i];
+            if (b == (byte)'"') quoted = !quoted;
+            else if (b == (byte)'\n' && !quoted) last = i;
+        }
+        return last;
+    }
+
+    private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int got = RandomAccess.Read(handle, buffer.Slice(total), offset + total);
+            if (got <= 0) break;
+            total += got;
+        }
+        return total;
+    }
+
+    private static int ReadFully(SafeFileHandle handle, byte[] buffer, long offset) => ReadFully(handle, buffer.AsSpan(), offset);
+
+    /// <summary>Splits each file into blocks of about <paramref name="blockSize"/> bytes.</summary>
+    public static List<CsvBlock> Blocks(IEnumerable<(string File, long DataStart)> files, long blockSize)
+    {
+        if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), "The block size must be positive.");
+        var blocks = new List<CsvBlock>();
+        foreach (var (file, dataStart) in files)
+        {
+            long len = new FileInfo(file).Length;
+            if (len <= dataStart) { blocks.Add(new CsvBlock(file, dataStart, dataStart, dataStart)); continue; }
+            for (long s = 0; s < len; s += blockSize)
+                blocks.Add(new CsvBlock(file, s, Math.Min(len, s + blockSize), dataStart));
+        }
+        return blocks;
+    }
+}

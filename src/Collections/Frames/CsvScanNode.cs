@@ -1,0 +1,55 @@
+namespace TaskGraph;
+
+/// <summary>CSV blocks: each partition reads its byte range and parses only the needed columns, then runs the steps, in one task.</summary>
+public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions options) : PlanNode
+{
+    /// <summary>The byte blocks, one per partition.</summary>
+    public CsvBlock[] Blocks { get; } = blocks;
+
+    /// <summary>Column names and types of the files.</summary>
+    public CsvLayout Layout { get; } = layout;
+
+    /// <summary>Reader options (column types already resolved into <see cref="Layout"/>).</summary>
+    public CsvOptions Options { get; } = options with { ColumnTypes = null };
+
+    /// <inheritdoc />
+    public override Schema Schema { get; } = layout.Schema;
+
+    /// <inheritdoc />
+    public override int NPartitions => Blocks.Length;
+
+    private static readonly TaskFunction ReadFn = TaskFunction.Create(
+        (Func<CsvBlock, CsvLayout, string[], CsvOptions, PartitionOp[], Table>)Read,
+        TaskInvokers.Call5<CsvBlock, CsvLayout, string[], CsvOptions, PartitionOp[], Table>, "read-csv");
+
+    /// <summary>The task body: read a block's needed columns, then run the steps.</summary>
+    public static Table Read(CsvBlock block, CsvLayout layout, string[] columns, CsvOptions options, PartitionOp[] ops)
+        => Pipeline.Run(CsvReader.ReadBlock(block, layout, columns, options, out _), ops);
+
+    /// <inheritdoc />
+    public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
+    {
+        var layer = Layer(needed, ops);
+        var result = new TaskSpec[Blocks.Length];
+        for (int i = 0; i < Blocks.Length; i++)
+            result[i] = TaskSpec.Call(PartKey("read-csv", layer, i), ReadFn,
+                TaskArg.Value(Blocks[i]), TaskArg.Value(Layout), TaskArg.Value(needed), TaskArg.Value(Options), TaskArg.Value(ops));
+        return result;
+    }
+
+    private static readonly TaskFunction CountBadFn = TaskFunction.Create(
+        (Func<CsvBlock, CsvLayout, CsvOptions, int>)CountBad, TaskInvokers.Call3<CsvBlock, CsvLayout, CsvOptions, int>, "csv-bad-lines");
+
+    private static int CountBad(CsvBlock block, CsvLayout layout, CsvOptions options)
+    {
+        CsvReader.ReadBlock(block, layout, null, options with { SkipBadLines = true }, out int bad);
+        return bad;
+    }
+
+    /// <summary>One task per block counting the lines <see cref="CsvOptions.SkipBadLines"/> skips (every column parsed).</summary>
+    public TaskSpec[] LowerBadLineCounts()
+    {
+        var layer = Layer(["bad-lines"], []);
+        return Blocks.Select((b, i) => TaskSpec.Call(PartKey("csv-bad-lines", layer, i), CountBadFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(Options))).ToArray();
+    }
+}

@@ -1,0 +1,323 @@
+using System.Text.RegularExpressions;
+
+namespace TaskGraph;
+
+/// <summary>
+/// A lazy, partitioned table: a logical plan (a <see cref="PlanNode"/> source plus per-partition steps) whose
+/// schema and partition count are known without computing. Nothing runs until <see cref="Compute(IScheduler?)"/>,
+/// <see cref="Head"/>, <see cref="ToCsv"/> or a similar call; then the plan lowers to graph tasks, one per
+/// partition per stage (consecutive per-partition steps share one task), and runs on any scheduler.
+/// </summary>
+public sealed partial class Frame
+{
+    private readonly PlanNode _source;
+    private readonly PartitionOp[] _ops;
+    private readonly Schema[] _schemas; // _schemas[i] = input schema of _ops[i]; last = output schema
+
+    internal Frame(PlanNode source) : this(source, [], [source.Schema]) { }
+
+    private Frame(PlanNode source, PartitionOp[] ops, Schema[] schemas)
+    {
+        _source = source;
+        _ops = ops;
+        _schemas = schemas;
+    }
+
+    /// <summary>The output schema (known without computing).</summary>
+    public Schema Schema => _schemas[^1];
+
+    /// <summary>Column names.</summary>
+    public string[] Columns => Schema.Names;
+
+    /// <summary>Number of partitions.</summary>
+    public int NPartitions => _source.NPartitions;
+
+    /// <summary>The per-partition steps after the source (for plan inspection).</summary>
+    public IReadOnlyList<PartitionOp> Steps => _ops;
+
+    /// <summary>This frame without its last step when that step is a filter, and the filter's predicate.</summary>
+    internal (Frame Input, Expr? Predicate) SplitTrailingFilter()
+        => _ops.Length > 0 && _ops[^1] is FilterOp f ? (new Frame(_source, _ops[..^1], _schemas[..^1]), f.Predicate) : (this, null);
+
+    private Frame With(PartitionOp op, Schema output) => new(_source, [.. _ops, op], [.. _schemas, output]);
+
+    // ---- sources ----
+
+    /// <summary>
+    /// A frame over CSV files (a path or a glob such as <c>data/*.csv</c>), split into byte blocks of about
+    /// <paramref name="blockSize"/> bytes aligned to line starts; column types are inferred from a sample at the start
+    /// of the first file unless given in <paramref name="options"/>.
+    /// </summary>
+    public static Frame ReadCsv(string pathOrGlob, long blockSize = 64L << 20, CsvOptions? options = null)
+    {
+        options ??= new CsvOptions();
+        var files = ExpandGlob(pathOrGlob);
+        var layout = CsvReader.Sniff(files[0], options);
+        var starts = files.Select(f => (f, f == files[0] ? layout.DataStart : CsvReader.Sniff(f, options with { SampleBytes = 64 * 1024 }).DataStart));
+        var blocks = CsvReader.Blocks(starts, blockSize);
+        return new Frame(new CsvScanNode(blocks.ToArray(), layout, options));
+    }
+
+    /// <summary>Files matching a path or a glob (<c>*</c> and <c>?</c> in the file name), sorted.</summary>
+    public static string[] ExpandGlob(string pathOrGlob)
+    {
+        if (!pathOrGlob.Contains('*') && !pathOrGlob.Contains('?'))
+            return File.Exists(pathOrGlob) ? [pathOrGlob] : throw new FileNotFoundException($"CSV file not found: {pathOrGlob}", pathOrGlob);
+        var dir = Path.GetDirectoryName(pathOrGlob);
+        if (string.IsNullOrEmpty(dir)) dir = ".";
+        var files = Directory.Exists(dir) ? Directory.GetFiles(dir, Path.GetFileName(pathOrGlob)).OrderBy(f => f, StringComparer.Ordinal).ToArray() : [];
+        return files.Length > 0 ? files : throw new FileNotFoundException($"No file matches {pathOrGlob}.", pathOrGlob);
+    }
+
+    /// <summary>A frame over an in-memory table split into <paramref name="partitions"/> row ranges.</summary>
+    public static Frame FromTable(Table table, int partitions = 1)
+    {
+        if (partitions < 1) throw new ArgumentOutOfRangeException(nameof(partitions), "At least one partition.");
+        var parts = new Table[partitions];
+        int n = table.RowCount;
+        for (int p = 0; p < partitions; p++)
+        {
+            int s = (int)((long)n * p / partitions), e = (int)((long)n * (p + 1) / partitions);
+            parts[p] = table.Slice(s, e - s);
+        }
+        return new Frame(new TablesNode(parts, table.Schema));
+    }
+
+    /// <summary>A frame over tables given as partitions (all of one schema).</summary>
+    public static Frame FromPartitions(IReadOnlyList<Table> partitions, Schema? schema = null)
+    {
+        schema ??= partitions.Count > 0 ? partitions[0].Schema : throw new ArgumentException("No partitions and no schema.");
+        foreach (var p in partitions)
+            if (!p.Schema.Equals(schema)) throw new ArgumentException($"Partition schema {p.Schema} differs from {schema}.");
+        return new Frame(new TablesNode(partitions.ToArray(), schema));
+    }
+
+    /// <summary>A frame over records (one column per public property or field).</summary>
+    public static Frame FromRecords<T>(IEnumerable<T> records, int partitions = 1) => FromTable(Table.FromRecords(records), partitions);
+
+    // ---- per-partition steps ----
+
+    /// <summary>Keeps the rows where <paramref name="predicate"/> is true.</summary>
+    public Frame Filter(Expr predicate)
+    {
+        var t = predicate.TypeIn(Schema);
+        if (t != ColumnType.Bool) throw new InvalidOperationException($"A filter needs a Bool expression; {predicate} is {t}.");
+        return With(new FilterOp(predicate), Schema);
+    }
+
+    /// <summary>Only the named columns, in that order.</summary>
+    public Frame Select(params string[] columns) => Select(columns.Select(Expr.Col).ToArray());
+
+    /// <summary>One column per expression (named by <see cref="Expr.As"/>, or the column it reads).</summary>
+    public Frame Select(params Expr[] exprs)
+    {
+        var names = exprs.Select(e => e.DefaultName).ToArray();
+        var types = exprs.Select(e => e.TypeIn(Schema)).ToArray();
+        return With(new ProjectOp(names, exprs), new Schema(names.Select((n, i) => new Field(n, types[i]))));
+    }
+
+    /// <summary>Adds (or replaces) column <paramref name="name"/>.</summary>
+    public Frame WithColumn(string name, Expr expr)
+    {
+        var type = expr.TypeIn(Schema);
+        var names = Schema.Names.ToList();
+        var exprs = names.Select(Expr.Col).ToList();
+        int at = names.IndexOf(name);
+        if (at >= 0) exprs[at] = expr; else { names.Add(name); exprs.Add(expr); }
+        var fields = names.Select((n, i) => n == name ? new Field(n, type) : Schema[n]);
+        return With(new ProjectOp(names.ToArray(), exprs.ToArray()), new Schema(fields));
+    }
+
+    /// <summary>Renames columns (<c>old → new</c>).</summary>
+    public Frame Rename(IReadOnlyDictionary<string, string> names)
+    {
+        foreach (var k in names.Keys) Schema.IndexOf(k);
+        var outNames = Schema.Names.Select(n => names.TryGetValue(n, out var r) ? r : n).ToArray();
+        return With(new ProjectOp(outNames, Schema.Names.Select(Expr.Col).ToArray()),
+            new Schema(Schema.Fields.Select((f, i) => new Field(outNames[i], f.Type))));
+    }
+
+    /// <summary>Renames one column.</summary>
+    public Frame Rename(string from, string to) => Rename(new Dictionary<string, string> { [from] = to });
+
+    /// <summary>Drops columns.</summary>
+    public Frame Drop(params string[] columns)
+    {
+        foreach (var c in columns) Schema.IndexOf(c);
+        return Select(Schema.Names.Where(n => !columns.Contains(n)).ToArray());
+    }
+
+    /// <summary>Runs <paramref name="function"/> on every partition; <paramref name="output"/> is its schema (the input schema when null).</summary>
+    public Frame MapPartitions(Func<Table, Table> function, Schema? output = null) => With(new MapOp(function, output ?? Schema), output ?? Schema);
+
+    // ---- lowering and computing ----
+
+    /// <summary>One task per partition producing the columns <paramref name="needed"/> (all when null).</summary>
+    public TaskSpec[] LowerPartitions(IReadOnlyCollection<string>? needed = null)
+    {
+        string[] want = needed is null ? Schema.Names : Schema.Names.Where(needed.Contains).ToArray();
+        if (needed is not null) foreach (var n in needed) Schema.IndexOf(n);
+        var ops = _ops;
+        var inputSchemas = _schemas[..^1];
+        if (want.Length != Schema.Count || !want.SequenceEqual(Schema.Names))
+        {
+            ops = [.. ops, new ProjectOp(want, want.Select(Expr.Col).ToArray())];
+            inputSchemas = [.. inputSchemas, Schema];
+        }
+        if (ops.Length == 0) return _source.Lower(want, ops);
+        var (pruned, atSource) = Pipeline.Prune(ops, inputSchemas, want);
+        return _source.Lower(atSource, pruned);
+    }
+
+    /// <summary>The partitions as delayed tables.</summary>
+    public Delayed<Table>[] ToDelayedPartitions() => LowerPartitions().Select(Delayed.FromSpec<Table>).ToArray();
+
+    /// <summary>The whole frame as one delayed table.</summary>
+    public Delayed<Table> ToDelayed()
+    {
+        var parts = LowerPartitions();
+        return Delayed.Call<Table>(ConcatFn, TaskInvokers.CallArgs<Table>, "concat", [TaskArg.Value(Schema), .. parts.Select(TaskArg.Of)]);
+    }
+
+    // a static function (no closure): args are the schema, then the partitions
+    private static readonly Func<object?[], Table> ConcatFn = static a => Table.Concat(a.Skip(1).Cast<Table>().ToArray(), (Schema)a[0]!);
+
+    /// <summary>Computes the whole frame into one table.</summary>
+    public Table Compute(IScheduler? scheduler = null) => ToDelayed().Compute(scheduler);
+
+    /// <summary>Computes the whole frame into one table.</summary>
+    public Table Compute(ComputeOptions options) => ToDelayed().Compute(options);
+
+    /// <summary>Computes the frame into records of <typeparamref name="T"/>.</summary>
+    public List<T> ToRecords<T>(IScheduler? scheduler = null) => Compute(scheduler).ToRecords<T>();
+
+    /// <summary>The first <paramref name="n"/> rows, computing partitions one at a time only until there are enough.</summary>
+    public Table Head(int n = 5, IScheduler? scheduler = null)
+    {
+        var parts = LowerPartitions();
+        var got = new List<Table>();
+        int rows = 0;
+        foreach (var p in parts)
+        {
+            if (rows >= n) break;
+            var t = Delayed.FromSpec<Table>(p).Compute(scheduler);
+            got.Add(t);
+            rows += t.RowCount;
+        }
+        return Table.Concat(got, Schema).Head(n);
+    }
+
+    /// <summary>Number of rows (parses no column of a CSV source unless a filter needs one).</summary>
+    public long Count(IScheduler? scheduler = null)
+    {
+        var parts = LowerPartitions(Array.Empty<string>());
+        Func<object?[], long> sum = args => args.Sum(a => (long)((Table)a!).RowCount);
+        return Delayed.Call<long>(sum, TaskInvokers.CallArgs<long>, "count", parts.Select(TaskArg.Of).ToArray()).Compute(scheduler);
+    }
+
+    /// <summary>
+    /// For a frame read from CSV: the number of malformed lines (wrong field count, unbalanced quote, unparsable
+    /// value) that <see cref="CsvOptions.SkipBadLines"/> skips, counted in parallel over the blocks.
+    /// </summary>
+    public long CountBadLines(IScheduler? scheduler = null)
+    {
+        if (_source is not CsvScanNode scan) throw new InvalidOperationException("CountBadLines needs a frame read by Frame.ReadCsv.");
+        Func<object?[], long> sum = static args => args.Sum(a => (long)(int)a!);
+        return Delayed.Call<long>(sum, TaskInvokers.CallArgs<long>, "bad-lines", scan.LowerBadLineCounts().Select(TaskArg.Of).ToArray()).Compute(scheduler);
+    }
+
+    /// <summary>
+    /// Writes one CSV file per partition; <c>*</c> in <paramref name="pattern"/> becomes the partition number
+    /// (zero-padded). Returns the file names.
+    /// </summary>
+    public string[] ToCsv(string pattern, CsvOptions? options = null, IScheduler? scheduler = null)
+    {
+        if (!pattern.Contains('*')) throw new ArgumentException($"The output pattern '{pattern}' needs a '*' for the partition number.");
+        options ??= new CsvOptions();
+        var parts = LowerPartitions();
+        int width = Math.Max(1, (parts.Length - 1).ToString().Length);
+        var names = parts.Select((_, i) => pattern.Replace("*", i.ToString().PadLeft(width, '0'))).ToArray();
+        var writes = parts.Select((p, i) => Delayed.FromSpec<Table>(p).Then(t => CsvWriter.WriteFile(t, names[i], options), "to-csv")).ToList();
+        Delayed.Compute(writes, new ComputeOptions { Scheduler = scheduler });
+        return names;
+    }
+
+    /// <summary>Graph tasks and fused tasks of computing the whole frame (for checking fusion).</summary>
+    public (int Tasks, int FusedTasks) TaskCounts()
+    {
+        var spec = ToDelayed().Spec;
+        var plan = ExecutionPlan.Compile([spec], true);
+        return (plan.TaskCount, plan.Count);
+    }
+
+    /// <inheritdoc />
+    public override string ToString()
+        => $"Frame[{NPartitions} partitions] {Schema}" + (_ops.Length == 0 ? "" : " <- " + string.Join(" <- ", _ops.Reverse().Select(o => o.ToString())));
+}
+
+public sealed partial class Frame
+{
+    /// <summary>Groups rows by the key columns; follow with <see cref="GroupedFrame.Agg"/>.</summary>
+    public GroupedFrame GroupBy(params string[] keys) => new(this, keys);
+
+    /// <summary>Whole-frame aggregates: a one-row frame (e.g. <c>df.Agg(Sum("fare"), Mean("tip"))</c>).</summary>
+    public Frame Agg(params Aggregation[] aggs) => new(new GroupByNode(this, [], aggs, 8, 1));
+}
+
+public sealed partial class Frame
+{
+    /// <summary>
+    /// Joins with <paramref name="other"/> like pandas' <c>merge</c>: on shared key columns (<paramref name="on"/>) or on
+    /// <paramref name="leftOn"/>/<paramref name="rightOn"/>; overlapping non-key names get <paramref name="suffixes"/>
+    /// (<c>_x</c>, <c>_y</c>). A side with at most <paramref name="broadcastMaxPartitions"/> partitions is broadcast
+    /// (when the join type allows); otherwise both sides are hash-shuffled into <paramref name="partitions"/> buckets
+    /// (default: the larger partition count).
+    /// </summary>
+    public Frame Merge(Frame other, string[]? on = null, JoinType how = JoinType.Inner, string[]? leftOn = null, string[]? rightOn = null,
+        (string Left, string Right)? suffixes = null, int broadcastMaxPartitions = 1, int? partitions = null)
+    {
+        if (on is null && leftOn is null)
+        {
+            on = Schema.Names.Where(other.Schema.Contains).ToArray();
+            if (on.Length == 0) throw new ArgumentException($"No common columns to merge on. Left: {string.Join(", ", Columns)}; right: {string.Join(", ", other.Columns)}.");
+        }
+        var lk = on ?? leftOn!;
+        var rk = on ?? rightOn ?? throw new ArgumentException("leftOn needs rightOn.");
+        foreach (var k in lk) Schema.IndexOf(k);
+        foreach (var k in rk) other.Schema.IndexOf(k);
+        return new(new MergeNode(this, other, lk, rk, how, suffixes ?? ("_x", "_y"), broadcastMaxPartitions, partitions));
+    }
+}
+
+public sealed partial class Frame
+{
+    /// <summary>A global sort by <paramref name="columns"/> (sampled quantiles, then range partitioning); missing values last.</summary>
+    public Frame SortBy(string[] columns, bool[]? descending = null)
+    {
+        foreach (var c in columns) Schema.IndexOf(c);
+        descending ??= new bool[columns.Length];
+        if (descending.Length != columns.Length) throw new ArgumentException("Give one descending flag per sort column.");
+        return new(new SortNode(this, columns, descending));
+    }
+
+    /// <summary>A global sort by one column.</summary>
+    public Frame SortBy(string column, bool descending = false) => SortBy([column], [descending]);
+
+    /// <summary>Drops duplicate rows (equal on <paramref name="subset"/>, all columns when none), keeping the first of each.</summary>
+    public Frame DropDuplicates(params string[] subset)
+    {
+        foreach (var c in subset) Schema.IndexOf(c);
+        return new(new DropDuplicatesNode(this, subset.Length == 0 ? Columns : subset));
+    }
+
+    /// <summary>How often each value of <paramref name="column"/> occurs: columns <c>column</c> and <c>count</c>, most frequent first.</summary>
+    public Frame ValueCounts(string column)
+        => GroupBy(column).Agg(TaskGraph.Agg.Count()).With(new SortOp(["count", column], [true, false]), new Schema([Schema[column], new Field("count", ColumnType.Int64)]));
+
+    /// <summary>The same rows in <paramref name="partitions"/> partitions (neighbours concatenated or partitions sliced; no shuffle).</summary>
+    public Frame Repartition(int partitions)
+    {
+        if (partitions < 1) throw new ArgumentOutOfRangeException(nameof(partitions), "At least one partition.");
+        return new(new RepartitionNode(this, partitions));
+    }
+}

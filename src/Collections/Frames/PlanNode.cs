@@ -1,0 +1,52 @@
+namespace TaskGraph;
+
+/// <summary>
+/// A node of a frame's logical plan: it knows its schema and partition count without computing anything, and
+/// lowers to one graph task per output partition at compute time. Lowering receives the columns the consumer
+/// needs (so sources parse only those: projection pushdown) and the trailing per-partition steps, which the node
+/// runs inside its own last task per partition (so they never cost an extra task).
+/// </summary>
+public abstract class PlanNode
+{
+    /// <summary>A token unique to this node, mixed into its task keys.</summary>
+    protected Token Identity { get; } = ValueTokenizer.Unique();
+
+    /// <summary>The output schema.</summary>
+    public abstract Schema Schema { get; }
+
+    /// <summary>Number of output partitions.</summary>
+    public abstract int NPartitions { get; }
+
+    /// <summary>One task per partition computing <c>Pipeline.Run(output restricted to needed, ops)</c>.</summary>
+    public abstract TaskSpec[] Lower(string[] needed, PartitionOp[] ops);
+
+    /// <summary>The layer token of one lowering (same node, columns and steps give the same keys).</summary>
+    protected Token Layer(string[] needed, PartitionOp[] ops)
+    {
+        var b = new TokenBuilder(0x4652414DUL);
+        b.Add(Identity);
+        foreach (var n in needed) b.Add(n);
+        b.Add("|");
+        foreach (var op in ops) b.Add(op.ToString());
+        return b.Finish();
+    }
+
+    /// <summary>A partition key; the layer name is mixed into the token because keys compare by token alone.</summary>
+    internal static TaskKey PartKey(string name, Token layer, int index)
+    {
+        var b = new TokenBuilder(0x4B4559UL);
+        b.Add(layer);
+        b.Add(name);
+        return TaskKey.ForPartition(name, b.Finish(), index);
+    }
+
+    internal static readonly TaskFunction RunOps = TaskFunction.Create(
+        (Func<Table, PartitionOp[], Table>)Pipeline.Run, TaskInvokers.Call2<Table, PartitionOp[], Table>, "ops");
+
+    /// <summary>Adds a projection to <paramref name="needed"/> in front of <paramref name="ops"/> when the input has more.</summary>
+    internal static PartitionOp[] Restrict(Schema input, string[] needed, PartitionOp[] ops)
+    {
+        if (needed.Length == input.Count && needed.SequenceEqual(input.Names)) return ops;
+        return [new ProjectOp(needed, needed.Select(Expr.Col).ToArray()), .. ops];
+    }
+}

@@ -1,0 +1,52 @@
+namespace TaskGraph;
+
+/// <summary>Changes the number of partitions without a shuffle: fewer by concatenating neighbours, more by slicing partitions into row ranges.</summary>
+public sealed class RepartitionNode(Frame input, int partitions) : PlanNode
+{
+    /// <inheritdoc />
+    public override Schema Schema => input.Schema;
+    /// <inheritdoc />
+    public override int NPartitions => partitions;
+
+    private static readonly TaskFunction ConcatFn = TaskFunction.Create((Func<object?[], Table>)ConcatArgs, TaskInvokers.CallArgs<Table>, "repartition-concat");
+    private static readonly TaskFunction SliceFn = TaskFunction.Create((Func<Table, int, int, PartitionOp[], Table>)SliceRun, TaskInvokers.Call4<Table, int, int, PartitionOp[], Table>, "repartition-slice");
+
+    // args: schema, ops, parts...
+    private static Table ConcatArgs(object?[] a) => Pipeline.Run(Table.Concat(a.Skip(2).Cast<Table>().ToList(), (Schema)a[0]!), (PartitionOp[])a[1]!);
+
+    private static Table SliceRun(Table t, int piece, int pieces, PartitionOp[] ops)
+    {
+        int s = (int)((long)t.RowCount * piece / pieces), e = (int)((long)t.RowCount * (piece + 1) / pieces);
+        return Pipeline.Run(t.Slice(s, e - s), ops);
+    }
+
+    /// <inheritdoc />
+    public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
+    {
+        var layer = Layer(needed, ops);
+        var parts = input.LowerPartitions(needed);
+        var inSchema = new Schema(input.Schema.Fields.Where(f => needed.Contains(f.Name)));
+        var all = Restrict(inSchema, needed, ops);
+        int np = parts.Length, n = partitions;
+        var result = new TaskSpec[n];
+        if (n <= np)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                int s = (int)((long)np * j / n), e = (int)((long)np * (j + 1) / n);
+                var args = new List<TaskArg> { TaskArg.Value(inSchema), TaskArg.Value(all) };
+                args.AddRange(parts[s..e].Select(TaskArg.Of));
+                result[j] = TaskSpec.Call(PartKey("repartition-concat", layer, j), ConcatFn, args.ToArray());
+            }
+            return result;
+        }
+        for (int j = 0; j < n; j++)
+        {
+            int i = (int)((long)j * np / n);
+            int first = Enumerable.Range(0, n).First(x => (int)((long)x * np / n) == i);
+            int pieces = Enumerable.Range(0, n).Count(x => (int)((long)x * np / n) == i);
+            result[j] = TaskSpec.Call(PartKey("repartition-slice", layer, j), SliceFn, TaskArg.Of(parts[i]), TaskArg.Value(j - first), TaskArg.Value(pieces), TaskArg.Value(all));
+        }
+        return result;
+    }
+}
