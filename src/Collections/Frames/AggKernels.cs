@@ -129,7 +129,7 @@ internal static class AggKernels
         }
     }
 
-    private static Column Numeric(Column c) => c.Type == ColumnType.Double ? c : new Column(ColumnType.Double, Kernels.Doubles(c), c.Length, c.Validity);
+    private static Column Numeric(Column c) => c.Type == ColumnType.Double ? c : new Column(ColumnType.Double, ColumnKernels.Doubles(c), c.Length, c.Validity);
 
     private static long[] CountValid(Column c, int[] gid, int ng)
     {
@@ -152,7 +152,7 @@ internal static class AggKernels
             return Column.Of(s);
         }
         var l = new long[ng];
-        var x = Kernels.Longs(c);
+        var x = ColumnKernels.Longs(c);
         for (int i = 0; i < n; i++) { int g = gid[i]; if (g >= 0 && (m is null || m[i])) l[g] += x[i]; }
         return Column.Of(l);
     }

@@ -198,7 +198,7 @@ public sealed class Cast(Expr inner, ColumnType to) : Expr
         return ok ? To : throw new InvalidOperationException($"Cannot cast {Inner} from {from} to {To}.");
     }
     /// <inheritdoc />
-    public override Column Evaluate(Table table) => Kernels.Cast(Inner.Evaluate(table), To);
+    public override Column Evaluate(Table table) => ColumnKernels.Cast(Inner.Evaluate(table), To);
     /// <inheritdoc />
     public override void CollectColumns(ISet<string> into) => Inner.CollectColumns(into);
     /// <inheritdoc />
@@ -221,7 +221,7 @@ public sealed class Substring(Expr inner, int start, int length) : Expr
         => Inner.TypeIn(schema) == ColumnType.String ? ColumnType.String : throw new InvalidOperationException($"Substring needs a String, {Inner} is {Inner.TypeIn(schema)}.");
     /// <inheritdoc />
     public override Column Evaluate(Table table)
-        => Kernels.MapString(Inner.Evaluate(table), s => Start >= s.Length ? "" : s.Substring(Start, Math.Min(MaxLength, s.Length - Start)));
+        => ColumnKernels.MapString(Inner.Evaluate(table), s => Start >= s.Length ? "" : s.Substring(Start, Math.Min(MaxLength, s.Length - Start)));
     /// <inheritdoc />
     public override void CollectColumns(ISet<string> into) => Inner.CollectColumns(into);
     /// <inheritdoc />

@@ -95,7 +95,7 @@ public sealed class Binary(BinaryOp op, Expr left, Expr right) : Expr
     }
 
     /// <inheritdoc />
-    public override Column Evaluate(Table table) => Kernels.Binary(Op, Left, Right, table);
+    public override Column Evaluate(Table table) => ColumnKernels.Binary(Op, Left, Right, table);
 
     /// <inheritdoc />
     public override void CollectColumns(ISet<string> into) { Left.CollectColumns(into); Right.CollectColumns(into); }
@@ -131,7 +131,7 @@ public sealed class Unary(UnaryOp op, Expr inner) : Expr
     }
 
     /// <inheritdoc />
-    public override Column Evaluate(Table table) => Kernels.Unary(Op, Inner.Evaluate(table));
+    public override Column Evaluate(Table table) => ColumnKernels.Unary(Op, Inner.Evaluate(table));
 
     /// <inheritdoc />
     public override void CollectColumns(ISet<string> into) => Inner.CollectColumns(into);

@@ -23,7 +23,7 @@ public sealed class FilterOp(Expr predicate) : PartitionOp
     public override Table Apply(Table input)
     {
         var mask = Predicate.Evaluate(input);
-        var rows = Kernels.TrueRows(mask, out int count);
+        var rows = ColumnKernels.TrueRows(mask, out int count);
         if (count == input.RowCount) return input;
         return input.Take(rows, count);
     }

@@ -6,7 +6,7 @@ using System.Text;
 namespace TaskGraph;
 
 /// <summary>Column-at-a-time kernels behind <see cref="Expr"/> evaluation: one tight loop per type and operator.</summary>
-internal static class Kernels
+internal static class ColumnKernels
 {
     public static bool[]? AndMask(Column a, Column b, int n)
     {
