@@ -57,6 +57,7 @@ public static class WireCodec
     private sealed class Encoder(WireWriter w, string root)
     {
         private Dictionary<object, int>? _refs;
+        private int _nextRef;
         private readonly List<(string Name, int Index)> _path = [(root, -1)];
         private HashSet<(Module, int)>? _usedFields;
 
@@ -97,14 +98,20 @@ public static class WireCodec
             }
             if (!type.IsValueType)
             {
+                // A closure is written cleaned, with only the fields the delegate being written reads; another delegate
+                // over the same closure object (the compiler puts all lambdas of a scope in one) needs other fields,
+                // so a cleaned closure is written afresh each time instead of referenced. It still takes a reference
+                // number, as the reader numbers every object it reads.
+                bool cleaned = shape.IsClosure && _usedFields is not null;
                 _refs ??= new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
-                if (_refs.TryGetValue(v, out int id))
+                if (!cleaned && _refs.TryGetValue(v, out int id))
                 {
                     w.WriteByte((byte)Tag.BackRef);
                     w.WriteInt32(id);
                     return;
                 }
-                _refs.Add(v, _refs.Count);
+                int number = _nextRef++;
+                if (!cleaned) _refs.TryAdd(v, number);
             }
             switch (shape.Kind)
             {

@@ -76,6 +76,17 @@ public class WireCodecTests
     }
 
     [Test]
+    public void DelegatesSharingOneClosureEachKeepTheFieldsTheyRead()
+    {
+        // The compiler puts every captured variable of a scope in one closure object shared by all its lambdas;
+        // each delegate is cleaned to the fields it reads, so the second must not reuse the first one's trimmed copy.
+        static (Func<int, int>, Func<int, int>) Make(int add, int times) => (x => x + add, x => x * times);
+        var (plus, mul) = Make(3, 10);
+        var (plus2, mul2) = RoundTrip((plus, mul));
+        Assert.That((plus2(1), mul2(2)), Is.EqualTo((4, 20)));
+    }
+
+    [Test]
     public void SharedReferencesAndCyclesSurvive()
     {
         var a = new Plain(1);
