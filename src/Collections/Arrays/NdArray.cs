@@ -14,6 +14,7 @@ namespace TaskGraph;
 /// <c>(x + x.T).Mean(0)</c> over a random <c>x</c> is one task per block that generates, adds and reduces.
 /// </para>
 /// </summary>
+[TypeFormatterSource(typeof(NdArrayFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
 public abstract partial class NdArray
 {
     private readonly int[] _shape;

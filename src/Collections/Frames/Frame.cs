@@ -8,6 +8,7 @@ namespace TaskGraph;
 /// <see cref="Head"/>, <see cref="ToCsv"/> or a similar call; then the plan lowers to graph tasks, one per
 /// partition per stage (consecutive per-partition steps share one task), and runs on any scheduler.
 /// </summary>
+[TypeFormatterSource(typeof(FrameFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
 public sealed partial class Frame
 {
     private readonly PlanNode _source;
@@ -91,6 +92,22 @@ public sealed partial class Frame
             if (!p.Schema.Equals(schema)) throw new ArgumentException($"Partition schema {p.Schema} differs from {schema}.");
         return new Frame(new TablesNode(partitions.ToArray(), schema));
     }
+
+    /// <summary>
+    /// A frame whose partitions are computed by <paramref name="partitions"/> (Dask's <c>from_delayed</c>); every
+    /// partition must have <paramref name="schema"/> (a partition that does not fails its task, naming both schemas).
+    /// </summary>
+    public static Frame FromDelayed(IEnumerable<Delayed<Table>> partitions, Schema schema)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        ArgumentNullException.ThrowIfNull(schema);
+        var specs = partitions.Select(p => p.Then(CheckSchema(schema), "check-schema").Spec).ToArray();
+        if (specs.Length == 0) throw new ArgumentException("A frame needs at least one partition.", nameof(partitions));
+        return new Frame(new DelayedTablesNode(specs, schema));
+    }
+
+    private static Func<Table, Table> CheckSchema(Schema schema) => t => t.Schema.Equals(schema)
+        ? t : throw new InvalidOperationException($"A delayed partition has schema {t.Schema}, not the frame's {schema}.");
 
     /// <summary>A frame over records (one column per public property or field).</summary>
     public static Frame FromRecords<T>(IEnumerable<T> records, int partitions = 1) => FromTable(Table.FromRecords(records), partitions);

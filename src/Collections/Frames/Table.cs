@@ -8,6 +8,7 @@ namespace TaskGraph;
 /// <see cref="RowCount"/> rows. Immutable by convention: operations return new tables and share columns they do
 /// not change. A frame partition is a table.
 /// </summary>
+[TypeFormatterSource(typeof(TableFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
 public sealed class Table
 {
     private readonly Column[] _columns;

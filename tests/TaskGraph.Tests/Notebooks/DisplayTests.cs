@@ -23,7 +23,7 @@ public class DisplayTests
     {
         var annotated = Assemblies.SelectMany(a => a.GetTypes())
             .Where(t => t.GetCustomAttributes(false).Any(a => a.GetType().Name == "TypeFormatterSourceAttribute")).ToList();
-        Assert.That(annotated.Select(t => t.Name), Is.SupersetOf(new[] { "Delayed`1", "ProgressSnapshot", "Profiler", "ResourceProfiler", "ProfileReport" }));
+        Assert.That(annotated.Select(t => t.Name), Is.SupersetOf(new[] { "Delayed`1", "ProgressSnapshot", "Profiler", "ResourceProfiler", "ProfileReport", "Table", "Frame", "NdArray" }));
         foreach (var type in annotated)
         {
             var (formatters, preferred) = ConventionFormatter.For(type);

@@ -52,7 +52,7 @@ public class QuickstartNotebookTests
     }
 
     [Test]
-    public void LeavesMarkedPlacesForFrameAndArrayCells()
+    public void HasFrameAndArraySections()
     {
         var headings = _notebook.Cells.Where(c => c.Kind == "markdown").Select(c => c.Source.Split('\n')[0]).ToList();
         Assert.That(headings, Does.Contain("## Frames: a pipeline on generated data").And.Contain("## Arrays: a chunked reduction"));
@@ -75,6 +75,50 @@ public class QuickstartNotebookTests
         Assert.That(labels.Count(l => l == "inc"), Is.EqualTo(2));
         Assert.That(labels.Count(l => l == "add"), Is.EqualTo(1));
     }
+
+    [Test]
+    public void TheLazyFrameShowsItsSchemaPartitionsAndTasksWithoutComputing()
+    {
+        var frame = Cell("Frame.ReadCsv").ReturnValue as Frame;
+        Assert.That(frame, Is.Not.Null);
+        var html = Parse(ConventionFormatter.Format(frame!)!);
+        var columns = html.Descendants().Where(e => e.Name.LocalName == "th" && e.Attribute("data-column") is not null).Select(e => (string)e.Attribute("data-column")!).ToList();
+        Assert.That(columns, Is.EqualTo(new[] { "vendor", "fare_sum", "tip_pct_mean", "count" }));
+        Assert.That(html.WithClass("span", "partitions").Single().Value, Is.EqualTo(frame!.NPartitions.ToString()));
+        // 64 KB blocks split the generated CSV: several read tasks, then the group-by's tree.
+        Assert.That(int.Parse(html.WithClass("span", "tasks").Single().Value), Is.EqualTo(frame.TaskCounts().Tasks).And.GreaterThan(2));
+    }
+
+    [Test]
+    public void TheComputedTableShowsRowsAndTypes()
+    {
+        var table = Cell("byVendor.SortBy").ReturnValue as Table;
+        Assert.That(table, Is.Not.Null);
+        Assert.That(table!.RowCount, Is.EqualTo(5));
+        Assert.That(table["count"].GetValue(0), Is.EqualTo(3_958L), "20,000 rows, fare 0 in 1 of 97, vendor V0 gets every fifth");
+        var html = Parse(ConventionFormatter.Format(table)!);
+        var body = html.Descendants().Where(e => e.Name.LocalName == "tbody").Single();
+        Assert.That(body.Elements().Count(e => e.Name.LocalName == "tr"), Is.EqualTo(5));
+        Assert.That(html.WithClass("span", "dtype").Select(e => e.Value), Is.EqualTo(new[] { "String", "Double", "Double", "Int64" }));
+        Assert.That(html.WithClass("span", "rows").Single().Value, Is.EqualTo("5"));
+    }
+
+    [Test]
+    public void TheArrayShowsItsBlocksWithoutComputing()
+    {
+        var x = Cell("NdArray.Random").ReturnValue as NdArray;
+        Assert.That(x, Is.Not.Null);
+        var html = Parse(ConventionFormatter.Format(x!)!);
+        var svg = html.Descendants().Single(e => e.Name.LocalName == "svg");
+        Assert.That((string?)svg.Attribute("data-dtype"), Is.EqualTo("float64"));
+        // 4 x 4 blocks of 500: the diagram draws the 5 row and 5 column lines of the grid.
+        Assert.That(svg.WithClass("line", "row-line").Count(), Is.EqualTo(5));
+        Assert.That(svg.WithClass("line", "col-line").Count(), Is.EqualTo(5));
+    }
+
+    [Test]
+    public void TheArrayReductionIsNearItsExpectedValue()
+        => Assert.That((double)Cell("colmeanSum").ReturnValue!, Is.EqualTo(2_000).Within(1.0));
 
     [Test]
     public void SchedulersAgree() => Assert.That(Cell("onTwoThreads").ReturnValue, Is.EqualTo((5, 5)));

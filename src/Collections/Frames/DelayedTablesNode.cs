@@ -1,0 +1,28 @@
+namespace TaskGraph;
+
+/// <summary>
+/// Partitions produced by existing tasks (delayed tables, a bag's partitions turned into tables): the source of
+/// <see cref="Frame.FromDelayed"/>. The schema is given, since knowing it would otherwise mean computing.
+/// </summary>
+public sealed class DelayedTablesNode(TaskSpec[] parts, Schema schema) : PlanNode
+{
+    /// <summary>The tasks producing the partitions.</summary>
+    public TaskSpec[] Parts { get; } = parts;
+
+    /// <inheritdoc />
+    public override Schema Schema { get; } = schema;
+
+    /// <inheritdoc />
+    public override int NPartitions => Parts.Length;
+
+    /// <inheritdoc />
+    public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
+    {
+        var layer = Layer(needed, ops);
+        var all = Restrict(Schema, needed, ops);
+        var result = new TaskSpec[Parts.Length];
+        for (int i = 0; i < Parts.Length; i++)
+            result[i] = all.Length == 0 ? Parts[i] : TaskSpec.Call(PartKey("from-delayed-ops", layer, i), RunOps, TaskArg.Of(Parts[i]), TaskArg.Value(all));
+        return result;
+    }
+}
