@@ -27,8 +27,12 @@ dask_args=(--data "$data" --runs "$runs" --out "$out/dask.jsonl")
 tg_args=(compare --data "$data" --runs "$runs" --out "$out/taskgraph.jsonl")
 [ -n "$tg_s" ] && tg_args+=(--schedulers "$tg_s")
 echo "[compare.sh] Dask: ${dask_args[*]} ${extra[*]}" >&2
-OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 /usr/bin/python3 "$shared/bench/dask_bench.py" "${dask_args[@]}" "${extra[@]}" >/dev/null
+# dask_bench.py exits 1 when a workload fails (e.g. delayed_chain on processes cannot be pickled): its line records
+# the error, and TaskGraph still runs.
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 /usr/bin/python3 "$shared/bench/dask_bench.py" "${dask_args[@]}" "${extra[@]}" >/dev/null \
+  || echo "[compare.sh] Dask reported a failed workload (see its line)" >&2
 echo "[compare.sh] TaskGraph: ${tg_args[*]} ${workloads[*]} ${extra[*]}" >&2
-dotnet run -c Release --project "$here/TaskGraph.Benchmarks" -- "${tg_args[@]}" "${extra[@]}" "${workloads[@]}" >/dev/null
+dotnet run -c Release --project "$here/TaskGraph.Benchmarks" -- "${tg_args[@]}" "${extra[@]}" "${workloads[@]}" >/dev/null \
+  || echo "[compare.sh] TaskGraph reported a failed workload (see its line)" >&2
 /usr/bin/python3 "$here/side_by_side.py" "$out/dask.jsonl" "$out/taskgraph.jsonl"
 echo "(raw lines: $out)" >&2

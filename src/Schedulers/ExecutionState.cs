@@ -167,6 +167,29 @@ public sealed class ExecutionState
         }
     }
 
+    /// <summary>
+    /// The worker loop of the in-process schedulers: take a ready node, run it here, record it and take the next,
+    /// until the computation ends. A failing task ends the computation (and this loop).
+    /// </summary>
+    public void RunWorker(string worker)
+    {
+        if (!TryTake(out int node)) return;
+        while (true)
+        {
+            object? result;
+            try
+            {
+                result = RunHere(node, worker);
+            }
+            catch (Exception e)
+            {
+                Fail(node, e);
+                return;
+            }
+            if (!CompleteAndTake(node, result, out node)) return;
+        }
+    }
+
     /// <summary>Tells listeners a node started on a remote worker (process and distributed schedulers).</summary>
     public void ReportStarted(int node, string worker)
     {

@@ -18,24 +18,7 @@ public sealed class SynchronousScheduler : IScheduler
     public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context)
     {
         var state = new ExecutionState(plan, context);
-        var worker = $"sync-{Environment.CurrentManagedThreadId}";
-        if (state.TryTake(out int node))
-        {
-            while (true)
-            {
-                object? result;
-                try
-                {
-                    result = state.RunHere(node, worker);
-                }
-                catch (Exception e)
-                {
-                    state.Fail(node, e);
-                    break;
-                }
-                if (!state.CompleteAndTake(node, result, out node)) break;
-            }
-        }
+        state.RunWorker($"sync-{Environment.CurrentManagedThreadId}");
         return state.Completion;
     }
 

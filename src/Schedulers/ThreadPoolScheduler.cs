@@ -32,29 +32,10 @@ public sealed class ThreadPoolScheduler : IScheduler
         for (int i = 0; i < threads; i++)
         {
             var name = $"taskgraph-thread-{i}";
-            var t = new Thread(() => Work(state, name)) { IsBackground = true, Name = name };
+            var t = new Thread(() => state.RunWorker(name)) { IsBackground = true, Name = name };
             t.Start();
         }
         return state.Completion;
-    }
-
-    private static void Work(ExecutionState state, string worker)
-    {
-        if (!state.TryTake(out int node)) return;
-        while (true)
-        {
-            object? result;
-            try
-            {
-                result = state.RunHere(node, worker);
-            }
-            catch (Exception e)
-            {
-                state.Fail(node, e);
-                return;
-            }
-            if (!state.CompleteAndTake(node, result, out node)) return;
-        }
     }
 
     /// <summary>Refuses further computations (running ones finish).</summary>

@@ -1,8 +1,9 @@
 namespace TaskGraph;
 
 /// <summary>
-/// Partitions produced by existing tasks (delayed tables, a bag's partitions turned into tables): the source of
-/// <see cref="Frame.FromDelayed"/>. The schema is given, since knowing it would otherwise mean computing.
+/// Partitions produced by existing tasks: literal tasks holding in-memory tables (<see cref="Frame.FromTable"/>),
+/// delayed tables (<see cref="Frame.FromDelayed"/>), a bag's partitions turned into tables. The schema is given,
+/// since knowing it would otherwise mean computing.
 /// </summary>
 public sealed class DelayedTablesNode(TaskSpec[] parts, Schema schema) : PlanNode
 {
@@ -22,7 +23,7 @@ public sealed class DelayedTablesNode(TaskSpec[] parts, Schema schema) : PlanNod
         var all = Restrict(Schema, needed, ops);
         var result = new TaskSpec[Parts.Length];
         for (int i = 0; i < Parts.Length; i++)
-            result[i] = all.Length == 0 ? Parts[i] : TaskSpec.Call(PartKey("from-delayed-ops", layer, i), RunOps, TaskArg.Of(Parts[i]), TaskArg.Value(all));
+            result[i] = all.Length == 0 ? Parts[i] : TaskSpec.Call(PartKey("partition-ops", layer, i), RunOps, TaskArg.Of(Parts[i]), TaskArg.Value(all));
         return result;
     }
 }

@@ -81,7 +81,7 @@ public sealed partial class Frame
             int s = (int)((long)n * p / partitions), e = (int)((long)n * (p + 1) / partitions);
             parts[p] = table.Slice(s, e - s);
         }
-        return new Frame(new TablesNode(parts, table.Schema));
+        return InMemory(parts, table.Schema);
     }
 
     /// <summary>A frame over tables given as partitions (all of one schema).</summary>
@@ -90,7 +90,15 @@ public sealed partial class Frame
         schema ??= partitions.Count > 0 ? partitions[0].Schema : throw new ArgumentException("No partitions and no schema.");
         foreach (var p in partitions)
             if (!p.Schema.Equals(schema)) throw new ArgumentException($"Partition schema {p.Schema} differs from {schema}.");
-        return new Frame(new TablesNode(partitions.ToArray(), schema));
+        return InMemory(partitions.ToArray(), schema);
+    }
+
+    // In-memory partitions are literal tasks: the same source as delayed partitions, with nothing to compute.
+    private static Frame InMemory(Table[] parts, Schema schema)
+    {
+        var layer = ValueTokenizer.Unique();
+        var specs = parts.Select((p, i) => TaskSpec.Literal(TaskKey.ForPartition("from-table", layer, i), p)).ToArray();
+        return new Frame(new DelayedTablesNode(specs, schema));
     }
 
     /// <summary>

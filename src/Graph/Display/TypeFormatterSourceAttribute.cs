@@ -2,8 +2,11 @@ namespace TaskGraph;
 
 /// <summary>
 /// Names the formatter source that shows a type in a notebook. .NET Interactive finds it by convention, from the
-/// class name alone, so no package reference to the kernel is needed. Internal, like its twin in the TaskGraph
-/// assembly: a public type of this name would clash with .NET Interactive's own in cells importing both namespaces.
+/// class name alone (<c>Formatter.TryRegisterFromConventionBasedFormatterSources</c>), so TaskGraph needs no
+/// package reference to the kernel. Internal on purpose (the collections assembly sees it through
+/// InternalsVisibleTo): a public type of the same name would clash with
+/// <c>Microsoft.DotNet.Interactive.Formatting.TypeFormatterSourceAttribute</c> in cells that import both namespaces,
+/// and the kernel reads it through reflection, which does not care about visibility.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = false, Inherited = true)]
 internal sealed class TypeFormatterSourceAttribute : Attribute

@@ -28,6 +28,31 @@ public class DistributedTests
     }
 
     [Test]
+    public void LosingTheBrokerMidComputeFailsClearlyInsteadOfHanging()
+    {
+        // A broker of its own, shut down while a computation is running on it.
+        const int port = 5682;
+        const string dir = "/tmp/taskgraph-rabbit-restart";
+        TestBroker.RunScript(port, dir, "rabbit_start");
+        try
+        {
+            using var cluster = new LocalCluster($"amqp://guest:guest@127.0.0.1:{port}/", workers: 1, threadsPerWorker: 1, queue: "taskgraph.tests.restart");
+            var slow = Enumerable.Range(0, 40).Select(i => Delayed.Run(() => { Thread.Sleep(250); return i; }).Impure());
+            var run = Task.Run(() => Delayed.All(slow).Compute(cluster));
+            Thread.Sleep(1_500);
+            Assert.That(run.IsCompleted, Is.False, "the computation should still be running when the broker goes");
+            TestBroker.RunScript(port, dir, "rabbit_stop");
+            var e = Assert.Throws<AggregateException>(() => run.Wait(TimeSpan.FromSeconds(60)))!;
+            Assert.That(e.InnerException, Is.TypeOf<BrokerUnavailableException>());
+            Assert.That(e.InnerException!.Message, Does.Contain($"127.0.0.1:{port}").And.Not.Contain("guest:guest"));
+        }
+        finally
+        {
+            TestBroker.RunScript(port, dir, "rabbit_stop");
+        }
+    }
+
+    [Test]
     public async Task UnreachableBrokerFailsFastWithoutTheSecret()
     {
         using var s = Scheduler.Distributed("amqp://dave:wh1sper@127.0.0.1:1/");

@@ -28,10 +28,13 @@ public sealed class TestBroker
         return "amqp://guest:guest@127.0.0.1:5679/";
     }
 
-    private static void Run(string command)
+    private static void Run(string command) => RunScript(5679, "/tmp/taskgraph-rabbit-tests", command);
+
+    /// <summary>Runs <c>rabbit_start</c> or <c>rabbit_stop</c> of <c>.ci/rabbitmq.sh</c> for a broker on <paramref name="port"/>.</summary>
+    public static void RunScript(int port, string dir, string command)
     {
         var script = Path.Combine(RepoRoot(), ".ci", "rabbitmq.sh");
-        var psi = new ProcessStartInfo("bash", ["-c", $"RABBIT_PORT=5679 RABBIT_DIR=/tmp/taskgraph-rabbit-tests; source '{script}'; {command}"])
+        var psi = new ProcessStartInfo("bash", ["-c", $"source '{script}'; RABBIT_PORT={port}; RABBIT_DIR={dir}; {command}"])
         { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();

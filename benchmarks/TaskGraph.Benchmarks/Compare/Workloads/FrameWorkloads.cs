@@ -65,11 +65,14 @@ public sealed class CsvGroupBy : FrameWorkload
     public override WorkloadResult Run(WorkloadContext ctx, IScheduler scheduler, string schedulerName)
     {
         var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
+        long movedBefore = (scheduler as ProcessPoolScheduler)?.BytesMoved ?? 0;
         var g = trips.Filter(Col("fare") > 0)
             .GroupBy("vendor")
             .Agg(Sum("fare"), Mean("fare"), Max("tip"), Count("id", "n"))
             .Compute(scheduler);
         var r = new WorkloadResult();
+        // What crossed the process boundary (tasks, partial aggregates, results): the partitions themselves stay put.
+        if (scheduler is ProcessPoolScheduler pool) r.Phases["bytes_moved"] = pool.BytesMoved - movedBefore;
         var fareSum = g["fare_sum"].Doubles;
         var n = g["n"].Int64s;
         var tipMax = g["tip_max"].Doubles;
