@@ -5,6 +5,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// <summary>Hot kernels of the array collection: block GEMM (OpenBLAS vs managed), counter-based random, a fused reduction block.</summary>
 [ShortRunJob]
 [MemoryDiagnoser]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class ArrayKernels
 {
     private double[] _a = null!, _b = null!, _c = null!, _r = null!;

@@ -9,6 +9,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class BagBenchmarks
 {
     private string _document = "";

@@ -7,6 +7,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// 1.8x faster than the synchronous scheduler (compare the two means in one run).
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class CpuScalingBenchmarks
 {
     private Delayed<double> _graph = null!;

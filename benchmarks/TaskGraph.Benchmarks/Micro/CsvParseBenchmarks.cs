@@ -11,6 +11,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// </summary>
 [SimpleJob(warmupCount: 2, iterationCount: 5)]
 [MemoryDiagnoser]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class CsvParseBenchmarks
 {
     private string _path = null!;

@@ -9,6 +9,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 [MemoryDiagnoser]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class GraphBuildBenchmarks
 {
     /// <summary>Tasks in the graph (n inc tasks plus n - 1 add tasks, about 2n).</summary>

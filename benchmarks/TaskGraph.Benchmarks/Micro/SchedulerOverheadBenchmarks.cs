@@ -10,6 +10,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 [MemoryDiagnoser]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class SchedulerOverheadBenchmarks
 {
     private Delayed<long> _fanOut = null!;

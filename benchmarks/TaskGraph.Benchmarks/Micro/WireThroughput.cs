@@ -10,6 +10,8 @@ namespace TaskGraph.Benchmarks.Micro;
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]
+// Micro-benchmarks measure one core with the runtime's default (workstation) GC; the comparison runner uses Server GC.
+[GcServer(false)]
 public class WireThroughput
 {
     private const int Count = 100_000_000 / sizeof(double);
