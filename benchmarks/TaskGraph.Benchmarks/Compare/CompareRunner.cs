@@ -70,11 +70,7 @@ public static class CompareRunner
     public static IEnumerable<string> AllSchedulers() => SchedulerRegistry.Names.Where(n => n != "synchronous");
 
     /// <summary>Creates the scheduler called <paramref name="name"/> with <see cref="Workers"/> workers where that applies.</summary>
-    public static IScheduler CreateScheduler(string name) => name switch
-    {
-        "threads" => Scheduler.Threads(Workers),
-        _ => SchedulerFactory.Create(name, Workers),
-    };
+    public static IScheduler CreateScheduler(string name) => SchedulerFactory.Create(name, Workers);
 
     private static string RunOne(WorkloadContext ctx, IWorkload workload, string sched, int runs, Dictionary<string, object?> env, ref int failures)
     {
@@ -176,6 +172,7 @@ public static class SchedulerFactory
     /// <summary>Factories taking a worker count, by scheduler name.</summary>
     public static readonly Dictionary<string, Func<int, IScheduler>> WithWorkers = new()
     {
+        ["threads"] = n => Scheduler.Threads(n),
         ["processes"] = n => Scheduler.Processes(n),
         // Like dask_bench.py's LocalCluster: n worker processes of one thread on this machine, started before and
         // stopped after the workload's runs (not timed). The broker comes from TASKGRAPH_BROKER.

@@ -19,9 +19,9 @@ internal static class RemoteCapture
             {
                 WireCodec.Check(f.Delegate, $"task {spec.Key}");
             }
-            catch (Exception e)
+            catch (WireException e)
             {
-                throw new TaskFailedException(spec.Key.ToString(), f.ToString(), e);
+                throw SendFailure.For(spec, e);
             }
         }
     }

@@ -97,7 +97,7 @@ internal sealed class ProcessCompute
         }
         catch (WireException e)
         {
-            throw Unsendable(spec, e);
+            throw SendFailure.For(spec, e);
         }
     }
 
@@ -111,13 +111,9 @@ internal sealed class ProcessCompute
         }
         catch (WireException e)
         {
-            throw Unsendable(spec, e);
+            throw SendFailure.For(spec, e);
         }
     }
-
-    private static TaskFailedException Unsendable(TaskSpec spec, WireException e) => new(
-        spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name,
-        new WireException("The task cannot be sent to a worker process: " + e.Message, e.Path, e));
 
     /// <summary>Starts the dispatchers; the task completes with the outputs' values.</summary>
     public Task<object?[]> Start()

@@ -37,6 +37,19 @@ public abstract class FrameWorkload : IWorkload
         return s;
     }
 
+    /// <summary>
+    /// The query of both merge_riders workloads: trips ⋈ riders on id, by vendor: rating mean and count. They differ
+    /// only in the riders' block size and whether the small side may be broadcast (0: a hash-shuffle join).
+    /// </summary>
+    protected static WorkloadResult RatingsByVendor(WorkloadContext ctx, IScheduler scheduler, long ridersBlockSize, int broadcastMaxPartitions)
+    {
+        var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
+        var riders = Frame.ReadCsv(ctx.DataFile("riders.csv"), ridersBlockSize);
+        var m = trips.Merge(riders, on: ["id"], how: JoinType.Inner, broadcastMaxPartitions: broadcastMaxPartitions);
+        var g = m.GroupBy("vendor").Agg(Mean("rating"), Count("rating")).Compute(scheduler);
+        return RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
+    }
+
     /// <summary>The rating checksum of the two merge_riders workloads.</summary>
     protected static WorkloadResult RatingChecksum(Table g, object partitions)
     {
@@ -96,13 +109,7 @@ public sealed class MergeRiders : FrameWorkload
 
     /// <inheritdoc />
     public override WorkloadResult Run(WorkloadContext ctx, IScheduler scheduler, string schedulerName)
-    {
-        var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
-        var riders = Frame.ReadCsv(ctx.DataFile("riders.csv"), BlockSize(ctx));
-        var m = trips.Merge(riders, on: ["id"], how: JoinType.Inner);
-        var g = m.GroupBy("vendor").Agg(Mean("rating"), Count("rating")).Compute(scheduler);
-        return RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
-    }
+        => RatingsByVendor(ctx, scheduler, BlockSize(ctx), broadcastMaxPartitions: 1);
 }
 
 /// <summary><c>merge_riders_shuffle</c>: the same query with riders in 8 MB blocks and a forced hash-shuffle join.</summary>
@@ -113,13 +120,7 @@ public sealed class MergeRidersShuffle : FrameWorkload
 
     /// <inheritdoc />
     public override WorkloadResult Run(WorkloadContext ctx, IScheduler scheduler, string schedulerName)
-    {
-        var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
-        var riders = Frame.ReadCsv(ctx.DataFile("riders.csv"), 8L << 20);
-        var m = trips.Merge(riders, on: ["id"], how: JoinType.Inner, broadcastMaxPartitions: 0);
-        var g = m.GroupBy("vendor").Agg(Mean("rating"), Count("rating")).Compute(scheduler);
-        return RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
-    }
+        => RatingsByVendor(ctx, scheduler, 8L << 20, broadcastMaxPartitions: 0);
 }
 
 /// <summary><c>merge_vendors</c>: trips ⋈ vendors on vendor (20 rows, broadcast), by region: fare sum and count.</summary>
