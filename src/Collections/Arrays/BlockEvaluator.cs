@@ -167,9 +167,7 @@ internal sealed class BlockEvaluator
         {
             case LeafKind.Uniform: CounterRandom.Uniform(st.Key, start, step, buf); break;
             case LeafKind.Normal: CounterRandom.Normal(st.Key, start, step, buf, _tmp2 ??= new double[Tile]); break;
-            default:
-                for (int i = 0; i < count; i++) buf[i] = leaf.A + leaf.B * (st.RampOffset + start + i * step);
-                break;
+            default: Kernels.Ramp(buf, st.RampOffset + start, step, leaf.A, leaf.B); break;
         }
         if (leaf.Type != DType.Float64) Kernels.Convert(DType.Float64, _tmp!, 0, leaf.Type, dst, count, at);
     }

@@ -109,6 +109,32 @@ internal static class Kernels
         }
     }
 
+    /// <summary>
+    /// <c>dst[i] = a + b·(origin + i·step)</c>, the values of an arange/linspace run. Vectorized with the same
+    /// operations in the same order as the scalar formula (no fused multiply-add), so every element is identical
+    /// whichever path computed it; a broadcast run (step 0) is one fill.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Ramp(Span<double> dst, double origin, long step, double a, double b)
+    {
+        if (step == 0) { dst.Fill(a + b * origin); return; }
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && dst.Length >= 8)
+        {
+            var lanes = Vector512.Create(0L, 1, 2, 3, 4, 5, 6, 7) * step;
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            var vo = Vector512.Create(origin);
+            ref double d0 = ref MemoryMarshal.GetReference(dst);
+            for (; i <= dst.Length - 8; i += 8)
+            {
+                var x = vo + Vector512.ConvertToDouble(lanes + Vector512.Create(i * step));
+                (va + vb * x).StoreUnsafe(ref d0, (nuint)i);
+            }
+        }
+        for (; i < dst.Length; i++) dst[i] = a + b * (origin + i * step);
+    }
+
     /// <summary>Copies <c>src[start + i·step]</c> for i &lt; len into <c>dst[at..]</c>.</summary>
     public static void Gather(DType t, Array src, long start, long step, Array dst, int at, int len)
     {

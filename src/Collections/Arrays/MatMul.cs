@@ -3,10 +3,12 @@ namespace TaskGraph;
 public sealed partial class NdArray<E>
 {
     /// <summary>
-    /// Matrix product of two 2-d arrays, blocked: for every output block (i, j) one task per contraction block k
-    /// multiplies A[i, k]·B[k, j] (see <see cref="Gemm"/>), and the partial products are summed as a tree of at
-    /// most <paramref name="splitEvery"/> per task. B is rechunked along its first axis to A's column chunks when
-    /// they differ. Mismatched inner dimensions fail here, naming both shapes.
+    /// Matrix product of two 2-d arrays, blocked. For every output block (i, j) the contraction blocks k are taken
+    /// <paramref name="splitEvery"/> at a time: one task multiplies-and-accumulates its group's products
+    /// A[i, k]·B[k, j] into one buffer (see <see cref="Gemm"/>), and when there are several groups their partial
+    /// sums are added as a tree of at most <paramref name="splitEvery"/> per task, so no task receives more than
+    /// 2·<paramref name="splitEvery"/> blocks. B is rechunked along its first axis to A's column chunks when they
+    /// differ. Mismatched inner dimensions fail here, naming both shapes.
     /// </summary>
     public NdArray<E> MatMul(NdArray<E> other, int splitEvery = DefaultSplitEvery)
     {
@@ -21,7 +23,9 @@ public sealed partial class NdArray<E>
         var ga = Grid;
         var gb = b.Grid;
         int bi = ChunksRef[0].Length, bk = ChunksRef[1].Length, bj = b.ChunksRef[1].Length;
-        var product = TaskFunction.Create(new Func<DenseArray<E>, DenseArray<E>, DenseArray<double>>(BlockProduct), TaskInvokers.Call2<DenseArray<E>, DenseArray<E>, DenseArray<double>>, "matmul");
+        // A group's task returns the final element type when it is the only group, else a double partial sum.
+        var partial = TaskFunction.Create(new Func<object?[], DenseArray<double>>(BlockProducts<double>), TaskInvokers.CallArgs<DenseArray<double>>, "matmul");
+        var whole = TaskFunction.Create(new Func<object?[], DenseArray<E>>(BlockProducts<E>), TaskInvokers.CallArgs<DenseArray<E>>, "matmul");
         var sum = TaskFunction.Create(new Func<object?[], DenseArray<double>>(SumBlocks<double>), TaskInvokers.CallArgs<DenseArray<double>>, "matmul-sum");
         var last = TaskFunction.Create(new Func<object?[], DenseArray<E>>(SumBlocks<E>), TaskInvokers.CallArgs<DenseArray<E>>, "matmul-sum");
         var layer = LayerToken.Of("matmul", ga, gb, splitEvery);
@@ -30,9 +34,19 @@ public sealed partial class NdArray<E>
         for (int i = 0; i < bi; i++)
             for (int j = 0; j < bj; j++)
             {
+                bool oneGroup = bk <= splitEvery;
                 var level = new List<TaskSpec>();
-                for (int k = 0; k < bk; k++)
-                    level.Add(TaskSpec.Call(TaskKey.ForPartition("matmul", layer, key++), product, TaskArg.Of(ga.At([i, k])), TaskArg.Of(gb.At([k, j]))));
+                for (int k0 = 0; k0 < bk; k0 += splitEvery)
+                {
+                    var args = new List<TaskArg>();
+                    for (int k = k0; k < Math.Min(bk, k0 + splitEvery); k++)
+                    {
+                        args.Add(TaskArg.Of(ga.At([i, k])));
+                        args.Add(TaskArg.Of(gb.At([k, j])));
+                    }
+                    level.Add(TaskSpec.Call(TaskKey.ForPartition("matmul", layer, key++), oneGroup ? whole : partial, args.ToArray()));
+                }
+                if (oneGroup) { specs[i * bj + j] = level[0]; continue; }
                 while (level.Count > splitEvery)
                 {
                     var next = new List<TaskSpec>();
@@ -52,13 +66,25 @@ public sealed partial class NdArray<E>
     /// <summary>Same as <see cref="MatMul"/> (NumPy's <c>dot</c> for 2-d arrays).</summary>
     public NdArray<E> Dot(NdArray<E> other) => MatMul(other);
 
-    private static DenseArray<double> BlockProduct(DenseArray<E> a, DenseArray<E> b)
+    /// <summary>
+    /// Σ A_p·B_p over the (A, B) block pairs in <paramref name="args"/>, accumulated in one buffer (the first
+    /// product overwrites it, the rest add in place), converted to <typeparamref name="R"/>.
+    /// </summary>
+    private static DenseArray<R> BlockProducts<R>(object?[] args) where R : unmanaged
     {
-        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
-        // Uninitialized: Multiply overwrites every element (large blocks skip a needless zeroing pass).
+        var a0 = (DenseArray<E>)args[0]!;
+        var b0 = (DenseArray<E>)args[1]!;
+        int m = a0.Shape[0], n = b0.Shape[1];
+        // Uninitialized: the first product overwrites every element (large blocks skip a needless zeroing pass).
         var c = GC.AllocateUninitializedArray<double>(m * n);
-        Gemm.Multiply(m, n, k, AsDouble(a.Data), AsDouble(b.Data), c);
-        return new DenseArray<double>(c, m, n);
+        for (int p = 0; p < args.Length; p += 2)
+        {
+            var a = (DenseArray<E>)args[p]!;
+            var b = (DenseArray<E>)args[p + 1]!;
+            if (p == 0) Gemm.Multiply(m, n, a.Shape[1], AsDouble(a.Data), AsDouble(b.Data), c);
+            else Gemm.MultiplyAdd(m, n, a.Shape[1], AsDouble(a.Data), AsDouble(b.Data), c);
+        }
+        return Converted<R>(c, a0.Shape[0], b0.Shape[1]);
     }
 
     private static double[] AsDouble(E[] data)
@@ -81,9 +107,14 @@ public sealed partial class NdArray<E>
         }
         for (int i = 2; i < args.Length; i++)
             System.Numerics.Tensors.TensorPrimitives.Add(acc, ((DenseArray<double>)args[i]!).Data, acc);
-        if (acc is R[] same) return new DenseArray<R>(same, first.Shape);
-        var r = new R[acc.Length];
-        Kernels.Convert(DType.Float64, acc, 0, DTypes.Of<R>(), r, acc.Length);
-        return new DenseArray<R>(r, first.Shape);
+        return Converted<R>(acc, first.Shape);
+    }
+
+    private static DenseArray<R> Converted<R>(double[] values, params int[] shape) where R : unmanaged
+    {
+        if (values is R[] same) return new DenseArray<R>(same, shape);
+        var r = new R[values.Length];
+        Kernels.Convert(DType.Float64, values, 0, DTypes.Of<R>(), r, values.Length);
+        return new DenseArray<R>(r, shape);
     }
 }

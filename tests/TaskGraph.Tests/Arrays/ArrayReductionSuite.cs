@@ -107,7 +107,9 @@ public class ArrayReductionSuite(string schedulerName)
             var ad = Ref.Rand(r, m * k); var bd = Ref.Rand(r, k * n);
             var a = NdArray.FromArray(ad, [m, k], [Ref.Chunks(r, m), Ref.Chunks(r, k)]);
             var b = NdArray.FromArray(bd, [k, n], [Ref.Chunks(r, k), Ref.Chunks(r, n)]);
+            // split_every 2: several accumulating groups per output block, then a tree; the default: one group.
             var c = a.MatMul(b, 2).Compute(_s);
+            var whole = a.MatMul(b).Compute(_s);
             Assert.That(c.Shape, Is.EqualTo(new[] { m, n }));
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
@@ -115,8 +117,14 @@ public class ArrayReductionSuite(string schedulerName)
                     double s = 0;
                     for (int p = 0; p < k; p++) s += ad[i * k + p] * bd[p * n + j];
                     Assert.That(c[i, j], Is.EqualTo(s).Within(1e-9));
+                    Assert.That(whole[i, j], Is.EqualTo(s).Within(1e-9));
                 }
         }
+        // Integer blocks multiply in double and come back as their own type.
+        var ai = NdArray.FromArray(new long[] { 1, 2, 3, 4, 5, 6 }, [2, 3], [1, 2]);
+        var bi = NdArray.FromArray(new long[] { 7, 8, 9, 10, 11, 12 }, [3, 2], [2, 1]);
+        Assert.That(ai.MatMul(bi).Compute(_s).Data, Is.EqualTo(new long[] { 58, 64, 139, 154 }));
+        Assert.That(ai.MatMul(bi, 2).Compute(_s).Data, Is.EqualTo(new long[] { 58, 64, 139, 154 }));
         var ex = Assert.Throws<ArgumentException>(() => NdArray.Zeros<double>([3, 4], [2, 2]).MatMul(NdArray.Zeros<double>([5, 2], [2, 2])))!;
         StringAssert.Contains("(3, 4)", ex.Message);
         StringAssert.Contains("(5, 2)", ex.Message);

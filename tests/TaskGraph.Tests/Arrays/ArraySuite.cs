@@ -182,6 +182,32 @@ public class ArrayShapeSuite(string schedulerName)
     }
 
     [Test]
+    public void DiagonalAndTraceMatchLoops()
+    {
+        var r = new System.Random(17);
+        for (int t = 0; t < 15; t++)
+        {
+            int rows = r.Next(0, 12), cols = r.Next(0, 12), offset = r.Next(-6, 7);
+            var data = Ref.Rand(r, rows * cols);
+            var x = NdArray.FromArray(data, [rows, cols], [Ref.Chunks(r, rows), Ref.Chunks(r, cols)]);
+            var want = new List<double>();
+            for (int i = 0; i < rows; i++)
+                if (i + offset >= 0 && i + offset < cols) want.Add(data[i * cols + i + offset]);
+            var d = x.Diagonal(offset);
+            Assert.That(d.Shape, Is.EqualTo(new[] { want.Count }), $"{rows}x{cols} offset {offset}");
+            Assert.That(d.Compute(_s).Data, Is.EqualTo(want.ToArray()));
+            Assert.That(x.Trace(offset).Compute(_s).Scalar, Is.EqualTo(want.Sum()).Within(1e-9));
+        }
+        // Only the blocks on the diagonal are read: 4 of the 16 blocks, one task each.
+        var big = NdArray.Ones<double>([8, 8], [2, 2]) * 3.0;
+        Assert.That(big.Diagonal().NumBlocks, Is.EqualTo(new[] { 4 }));
+        Assert.That(big.Diagonal().TaskCount, Is.EqualTo(4 + 4));
+        Assert.That(big.Diagonal().Compute(_s).Data, Is.EqualTo(Enumerable.Repeat(3.0, 8).ToArray()));
+        var ex = Assert.Throws<ArgumentException>(() => NdArray.Ones<double>([2, 2, 2], [1, 1, 1]).Diagonal())!;
+        StringAssert.Contains("(2, 2, 2)", ex.Message);
+    }
+
+    [Test]
     public void BooleanMaskSelects()
     {
         var r = new System.Random(13);
