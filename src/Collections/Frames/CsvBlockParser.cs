@@ -1,11 +1,11 @@
 namespace TaskGraph;
 
 /// <summary>
-/// Parses whole CSV lines of one byte block into typed columns. One pass over the bytes: each field is delimited
-/// by a scalar scan (fields are short, so this beats calling a vectorised search per field), parsed in place from
-/// the UTF-8 span, and dropped unparsed when the column is not wanted (projection pushdown). When the block holds
-/// no quote at all and every remaining column of a line is unwanted, the rest of the line is skipped with one
-/// vectorised newline search and its separators counted (still checking the field count).
+/// Parses whole CSV lines of one byte block into typed columns. Blocks without quotes (the common case) go in
+/// batches of lines: a vectorised delimiter scan records where each wanted field starts and ends and checks
+/// every line's field count, then each wanted column parses its batch in one type-specialised loop (see
+/// <see cref="ColumnBuilder.AppendFields"/>), so no per-field dispatch on the column type remains. Blocks with
+/// quotes take a general one-pass parser (RFC 4180). Unwanted columns are never parsed (projection pushdown).
 /// </summary>
 internal static class CsvBlockParser
 {
@@ -34,6 +34,7 @@ internal static class CsvBlockParser
         private readonly Request _req;
         private readonly int[] _target;
         private readonly ColumnBuilder[] _builders;
+        private readonly FieldBatch _batch;
         private int _rows, _bad;
 
         public State(Request req, int estimateRows)
@@ -44,15 +45,26 @@ internal static class CsvBlockParser
             for (int w = 0; w < req.Wanted.Length; w++) _target[req.Wanted[w]] = w;
             _builders = new ColumnBuilder[req.Wanted.Length];
             for (int w = 0; w < _builders.Length; w++) _builders[w] = new ColumnBuilder(req.FileTypes[req.Wanted[w]], estimateRows, req.Options.MaxDictionarySize);
+            _batch = new FieldBatch(req.Wanted.Length);
         }
 
         public int BadLines => _bad;
+
+        /// <summary>Rows parsed since the start or the last <see cref="Reset"/>.</summary>
+        public int Rows => _rows;
+
+        /// <summary>Empties the builders, keeping their buffers and string dictionaries, for the next window.</summary>
+        public void Reset()
+        {
+            foreach (var b in _builders) b.Truncate(0);
+            _rows = 0;
+        }
 
         /// <summary>Parses whole lines that start at file offset <paramref name="offset"/>.</summary>
         public void Parse(ReadOnlySpan<byte> data, long offset)
         {
             var req = _req with { BlockOffset = offset };
-            if (req.Options.NullText is null && data.IndexOf((byte)'"') < 0) ParseUnquoted(data, req, _target, _builders, ref _rows, ref _bad);
+            if (req.Options.NullText is null && data.IndexOf((byte)'"') < 0) ParseUnquoted(data, req, _target, _builders, _batch, ref _rows, ref _bad);
             else ParseGeneral(data, req, _target, _builders, ref _rows, ref _bad);
         }
 
@@ -176,28 +188,81 @@ internal static class CsvBlockParser
 
     }
 
-    /// <summary>The fast path for blocks without quotes: fields come from <see cref="DelimiterScanner"/>.</summary>
-    private static void ParseUnquoted(ReadOnlySpan<byte> data, Request req, int[] target, ColumnBuilder[] builders, ref int rows, ref int badLines)
+    /// <summary>Where the wanted fields of a batch of lines lie: per wanted column, the start and end of each line's field.</summary>
+    private sealed class FieldBatch(int wanted)
     {
-        int ncols = req.FileColumns.Length;
+        /// <summary>Lines per batch: the batch's text and field positions stay in L2 while its columns are parsed.</summary>
+        public const int Lines = 1024;
+        public readonly int[] Starts = new int[wanted * Lines];
+        public readonly int[] Ends = new int[wanted * Lines];
+        public readonly int[] LineStarts = new int[Lines];
+        public int Count;
+
+        /// <summary>Drops line <paramref name="row"/> from the batch (a bad line being skipped).</summary>
+        public void Remove(int row, int wantedColumns)
+        {
+            for (int w = 0; w < wantedColumns; w++)
+            {
+                Array.Copy(Starts, w * Lines + row + 1, Starts, w * Lines + row, Count - row - 1);
+                Array.Copy(Ends, w * Lines + row + 1, Ends, w * Lines + row, Count - row - 1);
+            }
+            Array.Copy(LineStarts, row + 1, LineStarts, row, Count - row - 1);
+            Count--;
+        }
+    }
+
+    /// <summary>The fast path for blocks without quotes: field positions from <see cref="DelimiterScanner"/>, a batch of lines at a time.</summary>
+    private static void ParseUnquoted(ReadOnlySpan<byte> data, Request req, int[] target, ColumnBuilder[] builders, FieldBatch batch, ref int rows, ref int badLines)
+    {
         var scan = new DelimiterScanner(data, req.Options.Sep);
-        int p = 0, n = data.Length;
-        while (p < n)
+        int p = 0;
+        while (p < data.Length)
+        {
+            p = ScanBatch(data, req, target, batch, ref scan, p, ref badLines, out var malformed);
+            ParseBatch(data, req, builders, batch, rows, ref badLines);
+            rows += batch.Count;
+            // Raised after the lines before it were parsed, so the first bad line of the block is the one named.
+            if (malformed is not null) throw malformed;
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> with up to <see cref="FieldBatch.Lines"/> well-formed lines from
+    /// <paramref name="p"/> and returns where it stopped: at a line with the wrong number of fields, when bad lines
+    /// are not skipped, with that line's error in <paramref name="malformed"/>.
+    /// </summary>
+    private static int ScanBatch(ReadOnlySpan<byte> data, Request req, int[] target, FieldBatch batch, ref DelimiterScanner scan, int p, ref int badLines, out CsvFormatException? malformed)
+    {
+        malformed = null;
+        int ncols = req.FileColumns.Length, n = data.Length, count = 0;
+        var starts = batch.Starts;
+        var ends = batch.Ends;
+        while (p < n && count < FieldBatch.Lines)
         {
             int lineStart = p;
             if (data[p] == (byte)'\n') { p++; scan.SkipTo(p); continue; }
             if (data[p] == (byte)'\r' && p + 1 < n && data[p + 1] == (byte)'\n') { p += 2; scan.SkipTo(p); continue; }
-            string? problem = null;
-            int badColumn = 0;
+            bool good = true;
             for (int c = 0; c < ncols; c++)
             {
                 int q = scan.Next();
                 bool atEol = q >= n || data[q] == (byte)'\n';
                 if (atEol != (c == ncols - 1))
                 {
-                    problem = atEol ? $"expected {ncols} fields, found {c + 1}" : $"expected {ncols} fields, found more";
-                    badColumn = atEol ? c + 1 : ncols + 1;
-                    p = q;
+                    if (!req.Options.SkipBadLines)
+                    {
+                        int badColumn = atEol ? c + 1 : ncols + 1;
+                        string? name = badColumn <= ncols ? req.FileColumns[badColumn - 1] : null;
+                        malformed = new CsvFormatException(req.File, LineOf(req, data, lineStart), badColumn, name,
+                            atEol ? $"expected {ncols} fields, found {c + 1}" : $"expected {ncols} fields, found more");
+                        batch.Count = count;
+                        return n;
+                    }
+                    badLines++;
+                    int next = q < n ? data.Slice(q).IndexOf((byte)'\n') : -1;
+                    p = next < 0 ? n : q + next + 1;
+                    scan.SkipTo(p);
+                    good = false;
                     break;
                 }
                 int t = target[c];
@@ -205,29 +270,40 @@ internal static class CsvBlockParser
                 {
                     int fe = q;
                     if (atEol && fe > p && data[fe - 1] == (byte)'\r') fe--;
-                    var field = data.Slice(p, fe - p);
-                    if (!builders[t].Append(field))
-                    {
-                        problem = $"'{System.Text.Encoding.UTF8.GetString(field)}' is not a valid {req.FileTypes[c]}";
-                        badColumn = c + 1;
-                        p = q;
-                        break;
-                    }
+                    starts[t * FieldBatch.Lines + count] = p;
+                    ends[t * FieldBatch.Lines + count] = fe;
                 }
                 p = q + 1;
             }
-            if (problem is null) { rows++; continue; }
-            if (!req.Options.SkipBadLines)
+            if (good) batch.LineStarts[count++] = lineStart;
+        }
+        batch.Count = count;
+        return p;
+    }
+
+    /// <summary>
+    /// Appends the batch column by column. A value that does not parse fails naming its line and column, or, when
+    /// bad lines are skipped, drops that line from every column and parses the batch again.
+    /// </summary>
+    private static void ParseBatch(ReadOnlySpan<byte> data, Request req, ColumnBuilder[] builders, FieldBatch batch, int rowsBefore, ref int badLines)
+    {
+        while (true)
+        {
+            int failedColumn = -1, failedRow = -1;
+            for (int w = 0; w < builders.Length && failedRow < 0; w++)
             {
-                string? name = badColumn >= 1 && badColumn <= ncols ? req.FileColumns[badColumn - 1] : null;
-                throw new CsvFormatException(req.File, LineOf(req, data, lineStart), badColumn, name, problem);
+                failedRow = builders[w].AppendFields(data, batch.Starts.AsSpan(w * FieldBatch.Lines, batch.Count), batch.Ends.AsSpan(w * FieldBatch.Lines, batch.Count));
+                failedColumn = w;
             }
+            if (failedRow < 0) return;
+            int c = req.Wanted[failedColumn];
+            int s = batch.Starts[failedColumn * FieldBatch.Lines + failedRow], e = batch.Ends[failedColumn * FieldBatch.Lines + failedRow];
+            if (!req.Options.SkipBadLines)
+                throw new CsvFormatException(req.File, LineOf(req, data, batch.LineStarts[failedRow]), c + 1, req.FileColumns[c],
+                    $"'{System.Text.Encoding.UTF8.GetString(data.Slice(s, e - s))}' is not a valid {req.FileTypes[c]}");
             badLines++;
-            foreach (var b in builders) b.Truncate(rows);
-            int next = p < n ? data.Slice(p).IndexOf((byte)'\n') : -1;
-            p = next < 0 ? n : p + next + 1;
-            if (p <= lineStart) p = lineStart + 1;
-            scan.SkipTo(p);
+            foreach (var b in builders) b.Truncate(rowsBefore);
+            batch.Remove(failedRow, builders.Length);
         }
     }
 

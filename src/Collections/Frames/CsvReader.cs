@@ -146,6 +146,19 @@ public static class CsvReader
     /// (all when null), in that order.
     /// </summary>
     public static Table ReadBlock(CsvBlock block, CsvLayout layout, string[]? columns, CsvOptions options, out int badLines)
+        => Read(block, layout, columns, options, null, out badLines)!;
+
+    /// <summary>
+    /// Reads <paramref name="block"/> like <see cref="ReadBlock"/>, but hands the parsed rows to
+    /// <paramref name="onWindow"/> one read window (<see cref="WindowBytes"/> of text) at a time, at least once
+    /// (an empty table for an empty block). The window tables share column buffers that the next window
+    /// overwrites: <paramref name="onWindow"/> must not keep them. So a consumer that reduces each window (a
+    /// group-by's partial aggregate) never holds a whole block's columns, and the buffers stay in cache.
+    /// </summary>
+    public static void ForEachWindow(CsvBlock block, CsvLayout layout, string[]? columns, CsvOptions options, Action<Table> onWindow, out int badLines)
+        => Read(block, layout, columns, options, onWindow, out badLines);
+
+    private static Table? Read(CsvBlock block, CsvLayout layout, string[]? columns, CsvOptions options, Action<Table>? onWindow, out int badLines)
     {
         int[] wanted = columns is null ? Enumerable.Range(0, layout.Names.Length).ToArray()
             : columns.Select(c => Array.IndexOf(layout.Names, c) is var i and >= 0 ? i
@@ -155,7 +168,13 @@ public static class CsvReader
         long fileLen = RandomAccess.GetLength(handle);
         long start = Math.Max(block.Start, block.DataStart);
         long end = Math.Min(block.End, fileLen);
-        if (start >= end || layout.Names.Length == 0) { badLines = 0; return Table.Empty(new Schema(wanted.Select(w => new Field(layout.Names[w], layout.Types[w])))); }
+        if (start >= end || layout.Names.Length == 0)
+        {
+            badLines = 0;
+            var empty = Table.Empty(new Schema(wanted.Select(w => new Field(layout.Names[w], layout.Types[w]))));
+            onWindow?.Invoke(empty);
+            return empty;
+        }
         // Stream the block through a small window (whole lines at a time) so a 64 MB block never sits in memory
         // as raw text: only the parsed columns grow. Read one byte before the start to know whether a line starts there.
         long pos = start > block.DataStart ? start - 1 : start;
@@ -191,7 +210,9 @@ public static class CsvReader
                         if (nl < 0 && !eof) { carry = len; first = true; pos -= 0; continue; }
                         begin = nl < 0 ? len : nl + 1;
                     }
-                    state = new CsvBlockParser.State(req, CsvBlockParser.EstimateRows(buf.AsSpan(begin, len - begin), end - start));
+                    // Builders sized for the whole block, or for one window when windows are handed out and reused.
+                    long bytes = onWindow is null ? end - start : Math.Min(end - start, buf.Length);
+                    state = new CsvBlockParser.State(req, CsvBlockParser.EstimateRows(buf.AsSpan(begin, len - begin), bytes));
                 }
                 var span = buf.AsSpan(begin, len - begin);
                 long offset = spanOffset + begin;
@@ -203,13 +224,16 @@ public static class CsvReader
                 if (eof) { state!.Parse(span, offset); break; }
                 int last = LastLineEnd(span);
                 if (last >= 0) state!.Parse(span.Slice(0, last + 1), offset);
+                if (onWindow is not null && state!.Rows > 0) { onWindow(state.Finish()); state.Reset(); }
                 int rest = span.Length - (last + 1);
                 span.Slice(last + 1).CopyTo(buf);
                 carry = rest;
             }
             state ??= new CsvBlockParser.State(req, 16);
             badLines = state.BadLines;
-            return state.Finish();
+            var table = state.Finish();
+            onWindow?.Invoke(table);
+            return onWindow is null ? table : null;
         }
         finally
         {

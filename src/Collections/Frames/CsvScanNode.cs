@@ -37,6 +37,32 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
         return result;
     }
 
+    private static readonly TaskFunction ReadAggFn = TaskFunction.Create(
+        (Func<CsvBlock, CsvLayout, string[], CsvOptions, PartitionOp[], string[], Aggregation[], Expr?, AggPartial>)ReadAndChunk,
+        TaskInvokers.Call8<CsvBlock, CsvLayout, string[], CsvOptions, PartitionOp[], string[], Aggregation[], Expr?, AggPartial>, "read-csv-agg-chunk");
+
+    /// <summary>
+    /// The task body of a group-by over CSV: each read window of the block runs the steps and is reduced to a
+    /// partial aggregate at once, then the block's partials combine, so the block's columns are never all in memory.
+    /// </summary>
+    public static AggPartial ReadAndChunk(CsvBlock block, CsvLayout layout, string[] columns, CsvOptions options, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate)
+    {
+        var partials = new List<AggPartial>();
+        CsvReader.ForEachWindow(block, layout, columns, options, window => partials.Add(AggPartial.Chunk(Pipeline.Run(window, ops), keys, aggs, predicate)), out _);
+        return AggPartial.Combine(partials, keys, aggs);
+    }
+
+    /// <summary>
+    /// One task per block computing the partial aggregate of its rows (see <see cref="ReadAndChunk"/>). Only for
+    /// steps that act row by row (filters and projections): a whole-partition function must see whole partitions.
+    /// </summary>
+    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, Func<int, TaskKey> keyOf)
+    {
+        if (!ops.All(op => op is FilterOp or ProjectOp)) throw new ArgumentException("Window-wise aggregation needs row-wise steps only.", nameof(ops));
+        return Blocks.Select((b, i) => TaskSpec.Call(keyOf(i), ReadAggFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(needed),
+            TaskArg.Value(Options), TaskArg.Value(ops), TaskArg.Value(keys), TaskArg.Value(aggs), TaskArg.Value(predicate))).ToArray();
+    }
+
     private static readonly TaskFunction CountBadFn = TaskFunction.Create(
         (Func<CsvBlock, CsvLayout, CsvOptions, int>)CountBad, TaskInvokers.Call3<CsvBlock, CsvLayout, CsvOptions, int>, "csv-bad-lines");
 

@@ -180,6 +180,26 @@ public sealed partial class Frame
     /// <summary>One task per partition producing the columns <paramref name="needed"/> (all when null).</summary>
     public TaskSpec[] LowerPartitions(IReadOnlyCollection<string>? needed = null)
     {
+        var (atSource, ops) = PlanFor(needed);
+        return _source.Lower(atSource, ops);
+    }
+
+    /// <summary>
+    /// A group-by's chunk tasks streamed from CSV when possible: one task per block reducing each read window to a
+    /// partial aggregate (see <see cref="CsvScanNode.ReadAndChunk"/>). Null when the source is not CSV or a step
+    /// needs whole partitions; the caller then chunks whole partitions.
+    /// </summary>
+    internal TaskSpec[]? TryLowerStreamedAggChunks(IReadOnlyCollection<string> needed, string[] keys, Aggregation[] aggs, Expr? predicate, Func<int, TaskKey> keyOf)
+    {
+        if (_source is not CsvScanNode csv) return null;
+        var (atSource, ops) = PlanFor(needed);
+        if (!ops.All(op => op is FilterOp or ProjectOp)) return null;
+        return csv.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, keyOf);
+    }
+
+    /// <summary>The source columns and the pruned steps that produce <paramref name="needed"/> (all when null).</summary>
+    private (string[] AtSource, PartitionOp[] Ops) PlanFor(IReadOnlyCollection<string>? needed)
+    {
         string[] want = needed is null ? Schema.Names : Schema.Names.Where(needed.Contains).ToArray();
         if (needed is not null) foreach (var n in needed) Schema.IndexOf(n);
         var ops = _ops;
@@ -189,9 +209,9 @@ public sealed partial class Frame
             ops = [.. ops, new ProjectOp(want, want.Select(Expr.Col).ToArray())];
             inputSchemas = [.. inputSchemas, Schema];
         }
-        if (ops.Length == 0) return _source.Lower(want, ops);
+        if (ops.Length == 0) return (want, ops);
         var (pruned, atSource) = Pipeline.Prune(ops, inputSchemas, want);
-        return _source.Lower(atSource, pruned);
+        return (atSource, pruned);
     }
 
     /// <summary>The partitions as delayed tables.</summary>

@@ -81,11 +81,16 @@ public sealed class GroupByNode : PlanNode
         // A trailing filter is applied inside the chunk as a row mask (no copy of the surviving rows).
         var (input, predicate) = Input.SplitTrailingFilter();
         if (predicate is not null) inputCols = inputCols.Concat(predicate.Columns).Distinct().ToArray();
-        var parts = input.LowerPartitions(inputCols);
         var all = Restrict(Schema, needed, ops);
-        var level = new List<TaskSpec>();
-        for (int i = 0; i < parts.Length; i++)
-            level.Add(TaskSpec.Call(PartKey("agg-chunk", layer, i), ChunkFn, TaskArg.Of(parts[i]), TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(predicate)));
+        // From CSV, each block's chunk is computed window by window inside the read task (no whole-block columns).
+        var level = input.TryLowerStreamedAggChunks(inputCols, Keys, Aggs, predicate, i => PartKey("agg-chunk", layer, i))?.ToList();
+        if (level is null)
+        {
+            var parts = input.LowerPartitions(inputCols);
+            level = new List<TaskSpec>();
+            for (int i = 0; i < parts.Length; i++)
+                level.Add(TaskSpec.Call(PartKey("agg-chunk", layer, i), ChunkFn, TaskArg.Of(parts[i]), TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(predicate)));
+        }
         if (SplitOut == 1)
         {
             int depth = 0;

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -15,6 +17,9 @@ internal static class Utf8Parsers
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
+
+    private static readonly int[] DaysInMonth = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    private static readonly int[] DaysBeforeMonth = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseInt64(ReadOnlySpan<byte> s, out long value)
@@ -77,6 +82,48 @@ internal static class Utf8Parsers
         return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
+    /// <summary>
+    /// The field <c>data[start..end]</c> as a double. Short decimals (an optional '-', then at most 8 characters of
+    /// digits with at most one '.', e.g. <c>33.78</c>) are read with one 8-byte load when the buffer has room past
+    /// the field: the dot is found and squeezed out with bit masks, the digits are checked and combined in three
+    /// multiplications, and the value is mantissa / 10^k exactly as in <see cref="TryParseDouble(ReadOnlySpan{byte}, out double)"/>.
+    /// Everything else takes that method.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseDouble(ReadOnlySpan<byte> data, int start, int end, out double value)
+    {
+        int at = start, len = end - start;
+        bool neg = len > 0 && data[at] == (byte)'-';
+        if (neg) { at++; len--; }
+        if (len is < 1 or > 8 || at + 8 > data.Length) return TryParseDouble(data.Slice(start, end - start), out value);
+        ulong w = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), at));
+        if (len < 8) w &= (1UL << (8 * len)) - 1;
+        // A zero byte of w ^ "........" marks the dot (the lowest one is exact; bytes past the field are 0, not '.').
+        ulong x = w ^ 0x2E2E2E2E2E2E2E2EUL;
+        ulong dots = (x - 0x0101010101010101UL) & ~x & 0x8080808080808080UL;
+        int digits = len, frac = 0;
+        if (dots != 0)
+        {
+            int dot = BitOperations.TrailingZeroCount(dots) >> 3;
+            ulong below = (1UL << (8 * dot)) - 1;
+            w = (w & below) | ((w >> 8) & ~below);
+            digits = len - 1;
+            frac = len - 1 - dot;
+            if (digits == 0) return TryParseDouble(data.Slice(start, end - start), out value);
+        }
+        // Right-align the digits behind '0' padding, so the number reads as eight digits.
+        ulong padded = digits == 8 ? w : (w << (8 * (8 - digits))) | (0x3030303030303030UL >> (8 * digits));
+        if ((padded & 0xF0F0F0F0F0F0F0F0UL) != 0x3030303030303030UL || ((padded + 0x0606060606060606UL) & 0xF0F0F0F0F0F0F0F0UL) != 0x3030303030303030UL)
+            return TryParseDouble(data.Slice(start, end - start), out value);
+        ulong v = padded & 0x0F0F0F0F0F0F0F0FUL;
+        v = (v * 2561) >> 8;                                   // pairs of digits
+        v = ((v & 0x00FF00FF00FF00FFUL) * 6553601) >> 16;      // groups of four
+        ulong mant = ((v & 0x0000FFFF0000FFFFUL) * 42949672960001UL) >> 32; // all eight
+        double r = frac == 0 ? mant : mant / Pow10[frac];
+        value = neg ? -r : r;
+        return true;
+    }
+
     public static bool TryParseBool(ReadOnlySpan<byte> s, out bool value)
     {
         if (s.Length == 4 && (s[0] | 0x20) == 't' && (s[1] | 0x20) == 'r' && (s[2] | 0x20) == 'u' && (s[3] | 0x20) == 'e') { value = true; return true; }
@@ -90,10 +137,16 @@ internal static class Utf8Parsers
     {
         if (s.Length == 10 && s[4] == (byte)'-' && s[7] == (byte)'-'
             && Digits(s, 0, 4, out int y) && Digits(s, 5, 2, out int m) && Digits(s, 8, 2, out int d)
-            && y >= 1 && m is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(y, m))
+            && y >= 1 && m is >= 1 and <= 12 && d >= 1)
         {
-            dayNumber = new DateOnly(y, m, d).DayNumber;
-            return true;
+            // The proleptic Gregorian day number (DateOnly.DayNumber) by arithmetic: no DateOnly/DateTime validation twice.
+            bool leap = (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
+            if (d <= (m == 2 && leap ? 29 : DaysInMonth[m]))
+            {
+                int py = y - 1;
+                dayNumber = py * 365 + py / 4 - py / 100 + py / 400 + DaysBeforeMonth[m] + (leap && m > 2 ? 1 : 0) + d - 1;
+                return true;
+            }
         }
         dayNumber = 0;
         if (s.Length > 64 || s.Length < 6) return false;
