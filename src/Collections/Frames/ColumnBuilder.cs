@@ -46,19 +46,28 @@ internal sealed class ColumnBuilder
     private void Grow(int min)
     {
         int cap = Math.Max(min, Capacity * 2);
+        // Value buffers are not zeroed: every slot below the count is written before it is read, and a block's
+        // columns are large enough that clearing them is a pass over memory of its own.
         switch (_type)
         {
-            case ColumnType.Int32 or ColumnType.Date: Array.Resize(ref _i32, cap); break;
-            case ColumnType.Int64 or ColumnType.DateTime: Array.Resize(ref _i64, cap); break;
-            case ColumnType.Double: Array.Resize(ref _f64, cap); break;
-            case ColumnType.Bool: Array.Resize(ref _b, cap); break;
-            default: Array.Resize(ref _s, cap); if (_codes is not null) Array.Resize(ref _codes, cap); break;
+            case ColumnType.Int32 or ColumnType.Date: Resize(ref _i32, cap); break;
+            case ColumnType.Int64 or ColumnType.DateTime: Resize(ref _i64, cap); break;
+            case ColumnType.Double: Resize(ref _f64, cap); break;
+            case ColumnType.Bool: Resize(ref _b, cap); break;
+            default: Array.Resize(ref _s, cap); if (_codes is not null) Resize(ref _codes, cap); break;
         }
-        if (_valid is not null) Array.Resize(ref _valid, cap);
+        if (_valid is not null) Resize(ref _valid, cap);
         _capacity = cap;
     }
 
     private int Capacity => _capacity;
+
+    private void Resize<T>(ref T[] array, int capacity) where T : unmanaged
+    {
+        var bigger = GC.AllocateUninitializedArray<T>(capacity);
+        array.AsSpan(0, Math.Min(_count, array.Length)).CopyTo(bigger);
+        array = bigger;
+    }
 
     /// <summary>Appends a field's text; false when it does not parse as the column type.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -148,6 +157,8 @@ internal sealed class ColumnBuilder
     private struct DateField : IFieldParser<int> { public static bool TryParse(ReadOnlySpan<byte> d, int s, int e, out int v) => Utf8Parsers.TryParseDate(d[s..e], out v); }
     private struct DateTimeField : IFieldParser<long> { public static bool TryParse(ReadOnlySpan<byte> d, int s, int e, out long v) => Utf8Parsers.TryParseDateTime(d[s..e], out v); }
 
+    // Never inlined: the missing-value path is rare, and inlined into the batch loops it costs them their registers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void AppendNull()
     {
         if (_count == Capacity) Grow(_count + 1);
