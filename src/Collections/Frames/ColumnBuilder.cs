@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace TaskGraph;
@@ -136,7 +137,14 @@ internal sealed class ColumnBuilder
         {
             int s = starts[r], e = ends[r];
             if (s == e) { AppendNull(); continue; }
-            AppendString(data.Slice(s, e - s), _count);
+            int len = e - s;
+            // A short field's dictionary key straight from one 8-byte load (the buffer has room past the field).
+            if (len <= 7 && s + 8 <= data.Length && !_dictOff)
+            {
+                ulong bytes = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), s));
+                AppendShort(((ulong)len << 56) | (bytes & ((1UL << (8 * len)) - 1)), data.Slice(s, len), _count);
+            }
+            else AppendString(data.Slice(s, len), _count);
             if (_valid is not null) _valid[_count] = true;
             _count++;
         }
@@ -196,41 +204,47 @@ internal sealed class ColumnBuilder
         {
             ulong key = (ulong)field.Length << 56;
             for (int k = 0; k < field.Length; k++) key |= (ulong)field[k] << (8 * k);
-            int smask = _shortSlots.Length - 1;
-            int sslot = (int)(Column.Mix(key) & (ulong)smask);
-            while (true)
-            {
-                int e = _shortSlots[sslot];
-                if (e == 0) break;
-                if (_shortKey[e - 1] == key)
-                {
-                    int code = _shortCode[e - 1];
-                    _s[i] = _dict[code];
-                    _codes![i] = code;
-                    return;
-                }
-                sslot = (sslot + 1) & smask;
-            }
-            int before = _dict.Count;
-            AppendLong(field, i);
-            if (_dictOff || _dict.Count == before) return;
-            _shortKey.Add(key);
-            _shortCode.Add(_codes![i]);
-            _shortSlots[sslot] = _shortKey.Count;
-            if (_shortKey.Count * 2 > _shortSlots.Length)
-            {
-                _shortSlots = new int[_shortSlots.Length * 2];
-                int m = _shortSlots.Length - 1;
-                for (int e = 0; e < _shortKey.Count; e++)
-                {
-                    int sl = (int)(Column.Mix(_shortKey[e]) & (ulong)m);
-                    while (_shortSlots[sl] != 0) sl = (sl + 1) & m;
-                    _shortSlots[sl] = e + 1;
-                }
-            }
+            AppendShort(key, field, i);
             return;
         }
         AppendLong(field, i);
+    }
+
+    /// <summary>Appends a field of at most 7 bytes whose length and bytes are packed in <paramref name="key"/>.</summary>
+    private void AppendShort(ulong key, ReadOnlySpan<byte> field, int i)
+    {
+        int smask = _shortSlots.Length - 1;
+        int sslot = (int)(Column.Mix(key) & (ulong)smask);
+        while (true)
+        {
+            int e = _shortSlots[sslot];
+            if (e == 0) break;
+            if (_shortKey[e - 1] == key)
+            {
+                int code = _shortCode[e - 1];
+                _s[i] = _dict[code];
+                _codes![i] = code;
+                return;
+            }
+            sslot = (sslot + 1) & smask;
+        }
+        int before = _dict.Count;
+        AppendLong(field, i);
+        if (_dictOff || _dict.Count == before) return;
+        _shortKey.Add(key);
+        _shortCode.Add(_codes![i]);
+        _shortSlots[sslot] = _shortKey.Count;
+        if (_shortKey.Count * 2 > _shortSlots.Length)
+        {
+            _shortSlots = new int[_shortSlots.Length * 2];
+            int m = _shortSlots.Length - 1;
+            for (int e = 0; e < _shortKey.Count; e++)
+            {
+                int sl = (int)(Column.Mix(_shortKey[e]) & (ulong)m);
+                while (_shortSlots[sl] != 0) sl = (sl + 1) & m;
+                _shortSlots[sl] = e + 1;
+            }
+        }
     }
 
     private void AppendLong(ReadOnlySpan<byte> field, int i)
