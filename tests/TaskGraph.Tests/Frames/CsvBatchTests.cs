@@ -9,23 +9,8 @@ namespace TaskGraph.Tests.Frames;
 /// group-bys that reduce each read window as it is parsed: all checked against the framework's parsers, the general
 /// parser and in-memory tables.
 /// </summary>
-public class CsvBatchTests
+public class CsvBatchTests : TempFileTests
 {
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "tg-csvb-" + Guid.NewGuid().ToString("N")));
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
-    private string Write(string name, string text)
-    {
-        var p = Path.Combine(_dir, name);
-        File.WriteAllText(p, text);
-        return p;
-    }
-
     [Test]
     public void ShortDecimalsParseLikeTheFramework()
     {

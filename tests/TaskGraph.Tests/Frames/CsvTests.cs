@@ -1,22 +1,7 @@
 namespace TaskGraph.Tests.Frames;
 
-public class CsvTests
+public class CsvTests : TempFileTests
 {
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "tg-csv-" + Guid.NewGuid().ToString("N")));
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
-    private string Write(string name, string text)
-    {
-        var p = Path.Combine(_dir, name);
-        File.WriteAllText(p, text);
-        return p;
-    }
-
     [Test]
     public void InfersTypesFromTheSample()
     {
