@@ -30,11 +30,11 @@ public sealed partial class NdArray<E>
         var last = TaskFunction.Create(new Func<object?[], DenseArray<E>>(SumBlocks<E>), TaskInvokers.CallArgs<DenseArray<E>>, "matmul-sum");
         var layer = LayerToken.Of("matmul", ga, gb, splitEvery);
         int key = 0;
+        bool oneGroup = bk <= splitEvery;
         var specs = new TaskSpec[bi * bj];
         for (int i = 0; i < bi; i++)
             for (int j = 0; j < bj; j++)
             {
-                bool oneGroup = bk <= splitEvery;
                 var level = new List<TaskSpec>();
                 for (int k0 = 0; k0 < bk; k0 += splitEvery)
                 {
@@ -84,7 +84,7 @@ public sealed partial class NdArray<E>
             if (p == 0) Gemm.Multiply(m, n, a.Shape[1], AsDouble(a.Data), AsDouble(b.Data), c);
             else Gemm.MultiplyAdd(m, n, a.Shape[1], AsDouble(a.Data), AsDouble(b.Data), c);
         }
-        return Converted<R>(c, a0.Shape[0], b0.Shape[1]);
+        return Converted<R>(c, m, n);
     }
 
     private static double[] AsDouble(E[] data)

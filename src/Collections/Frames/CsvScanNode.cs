@@ -54,14 +54,11 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
 
     /// <summary>
     /// One task per block computing the partial aggregate of its rows (see <see cref="ReadAndChunk"/>). Only for
-    /// steps that act row by row (filters and projections): a whole-partition function must see whole partitions.
+    /// <see cref="PartitionOp.RowWise"/> steps: a whole-partition function must see whole partitions.
     /// </summary>
     internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, Func<int, TaskKey> keyOf)
-    {
-        if (!ops.All(op => op is FilterOp or ProjectOp)) throw new ArgumentException("Window-wise aggregation needs row-wise steps only.", nameof(ops));
-        return Blocks.Select((b, i) => TaskSpec.Call(keyOf(i), ReadAggFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(needed),
+        => Blocks.Select((b, i) => TaskSpec.Call(keyOf(i), ReadAggFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(needed),
             TaskArg.Value(Options), TaskArg.Value(ops), TaskArg.Value(keys), TaskArg.Value(aggs), TaskArg.Value(predicate))).ToArray();
-    }
 
     private static readonly TaskFunction CountBadFn = TaskFunction.Create(
         (Func<CsvBlock, CsvLayout, CsvOptions, int>)CountBad, TaskInvokers.Call3<CsvBlock, CsvLayout, CsvOptions, int>, "csv-bad-lines");

@@ -193,7 +193,7 @@ public sealed partial class Frame
     {
         if (_source is not CsvScanNode csv) return null;
         var (atSource, ops) = PlanFor(needed);
-        if (!ops.All(op => op is FilterOp or ProjectOp)) return null;
+        if (!ops.All(op => op.RowWise)) return null;
         return csv.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, keyOf);
     }
 

@@ -9,6 +9,12 @@ public abstract class PartitionOp
     /// <summary>Applies the step to one partition.</summary>
     public abstract Table Apply(Table input);
 
+    /// <summary>
+    /// True when each output row depends only on its input row, so the step gives the same rows applied to any
+    /// split of a partition (a read window) as to the whole partition.
+    /// </summary>
+    public virtual bool RowWise => false;
+
     /// <summary>Input columns needed to produce <paramref name="needed"/> output columns.</summary>
     public abstract IEnumerable<string> NeededInputs(IReadOnlyCollection<string> needed, Schema input);
 }
@@ -30,6 +36,9 @@ public sealed class FilterOp(Expr predicate) : PartitionOp
 
     /// <inheritdoc />
     public override IEnumerable<string> NeededInputs(IReadOnlyCollection<string> needed, Schema input) => needed.Concat(Predicate.Columns).Distinct();
+
+    /// <inheritdoc />
+    public override bool RowWise => true;
 
     /// <inheritdoc />
     public override string ToString() => $"filter({Predicate})";
@@ -55,6 +64,9 @@ public sealed class ProjectOp(string[] names, Expr[] exprs) : PartitionOp
     /// <inheritdoc />
     public override IEnumerable<string> NeededInputs(IReadOnlyCollection<string> needed, Schema input)
         => Names.Select((n, i) => (n, i)).Where(x => needed.Contains(x.n)).SelectMany(x => Exprs[x.i].Columns).Distinct();
+
+    /// <inheritdoc />
+    public override bool RowWise => true;
 
     /// <inheritdoc />
     public override string ToString() => "project(" + string.Join(", ", Names.Select((n, i) => $"{n}={Exprs[i]}")) + ")";

@@ -18,7 +18,6 @@ internal static class Utf8Parsers
         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
 
-    private static readonly int[] DaysInMonth = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     private static readonly int[] DaysBeforeMonth = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -137,16 +136,12 @@ internal static class Utf8Parsers
     {
         if (s.Length == 10 && s[4] == (byte)'-' && s[7] == (byte)'-'
             && Digits(s, 0, 4, out int y) && Digits(s, 5, 2, out int m) && Digits(s, 8, 2, out int d)
-            && y >= 1 && m is >= 1 and <= 12 && d >= 1)
+            && y >= 1 && m is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(y, m))
         {
-            // The proleptic Gregorian day number (DateOnly.DayNumber) by arithmetic: no DateOnly/DateTime validation twice.
-            bool leap = (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
-            if (d <= (m == 2 && leap ? 29 : DaysInMonth[m]))
-            {
-                int py = y - 1;
-                dayNumber = py * 365 + py / 4 - py / 100 + py / 400 + DaysBeforeMonth[m] + (leap && m > 2 ? 1 : 0) + d - 1;
-                return true;
-            }
+            // DateOnly.DayNumber by arithmetic (constructing a DateOnly would validate the date a second time).
+            int py = y - 1;
+            dayNumber = py * 365 + py / 4 - py / 100 + py / 400 + DaysBeforeMonth[m] + (m > 2 && DateTime.IsLeapYear(y) ? 1 : 0) + d - 1;
+            return true;
         }
         dayNumber = 0;
         if (s.Length > 64 || s.Length < 6) return false;
