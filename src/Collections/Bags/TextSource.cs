@@ -93,7 +93,7 @@ internal sealed class TextSource : PartitionProducer<string>
         int pos = 0;
         if (start == 0 && bytes.StartsWith(Bom)) pos = Bom.Length;
         if (block.InvalidUtf8 == InvalidUtf8Handling.Throw && !System.Text.Unicode.Utf8.IsValid(bytes[pos..]))
-            throw new InvalidUtf8Exception(block.Path, start + pos + FirstInvalid(bytes[pos..]));
+            throw new InvalidUtf8Exception(block.Path, start + pos + InvalidUtf8Exception.FirstInvalid(bytes[pos..]));
 
         long index = 0;
         int lineStart = pos;
@@ -115,17 +115,5 @@ internal sealed class TextSource : PartitionProducer<string>
         {
             throw new BagElementException(partition, index, $"{block.Path}, line at byte offset {start + lineStart}", e);
         }
-    }
-
-    /// <summary>Offset of the first byte that does not start a valid UTF-8 sequence (only called on invalid input).</summary>
-    private static int FirstInvalid(ReadOnlySpan<byte> bytes)
-    {
-        int pos = 0;
-        while (pos < bytes.Length)
-        {
-            if (Rune.DecodeFromUtf8(bytes[pos..], out _, out int consumed) != System.Buffers.OperationStatus.Done) return pos;
-            pos += consumed;
-        }
-        return pos;
     }
 }

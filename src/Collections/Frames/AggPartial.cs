@@ -34,9 +34,13 @@ public sealed class AggPartial
     /// The partial aggregate of the rows of one partition where <paramref name="predicate"/> holds (all when null):
     /// a filter right before a group-by only marks rows out of their group instead of copying the survivors.
     /// </summary>
-    public static AggPartial Chunk(Table table, string[] keys, Aggregation[] aggs, Expr? predicate)
+    /// <remarks>
+    /// With <paramref name="dropNa"/> (pandas' <c>dropna=True</c>, the default) a row whose key has a missing value
+    /// in any key column belongs to no group; without it, missing is a key value like any other (it equals missing).
+    /// </remarks>
+    public static AggPartial Chunk(Table table, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa = true)
     {
-        var gi = GroupIndex.Build(table, keys);
+        var gi = GroupIndex.Build(table, keys, keepMissing: !dropNa);
         if (predicate is not null)
         {
             var mask = predicate.Evaluate(table);
@@ -57,13 +61,13 @@ public sealed class AggPartial
         return new AggPartial(keyTable, states, extra);
     }
 
-    /// <summary>Merges partials (in order: First/Last respect it).</summary>
-    public static AggPartial Combine(IReadOnlyList<AggPartial> parts, string[] keys, Aggregation[] aggs)
+    /// <summary>Merges partials (in order: First/Last respect it); <paramref name="dropNa"/> as the partials were chunked.</summary>
+    public static AggPartial Combine(IReadOnlyList<AggPartial> parts, string[] keys, Aggregation[] aggs, bool dropNa = true)
     {
         if (parts.Count == 1) return parts[0];
         var keyTable = Table.Concat(parts.Select(p => p.Keys).ToList(), parts[0].Keys.Schema);
         if (keys.Length == 0) keyTable = new Table(keyTable.Schema, [], parts.Sum(p => p.Groups));
-        var gi = GroupIndex.Build(keyTable, keys);
+        var gi = GroupIndex.Build(keyTable, keys, keepMissing: !dropNa);
         var states = new Column[aggs.Length][];
         var extra = new object?[aggs.Length][];
         for (int a = 0; a < aggs.Length; a++)

@@ -324,20 +324,27 @@ internal static class CsvBlockParser
     /// <summary>The 1-based line number of a block offset; counts newlines before the block only on this error path.</summary>
     private static long LineOf(Request req, ReadOnlySpan<byte> data, int offsetInBlock)
     {
-        long before = Math.Max(0, req.LinesBefore);
-        if (req.LinesBefore < 0 && req.BlockOffset > 0 && File.Exists(req.File))
+        long before = req.LinesBefore >= 0 ? req.LinesBefore : req.BlockOffset > 0 ? LineAt(req.File, req.BlockOffset) - 1 : 0;
+        return before + data.Slice(0, offsetInBlock).Count((byte)'\n') + 1;
+    }
+
+    /// <summary>The 1-based line of byte <paramref name="offset"/> of <paramref name="file"/> (newlines before it, plus one; error paths only).</summary>
+    internal static long LineAt(string file, long offset)
+    {
+        long lines = 0;
+        if (offset > 0 && File.Exists(file))
         {
-            using var fs = new FileStream(req.File, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var buf = new byte[1 << 16];
-            long left = req.BlockOffset;
+            long left = offset;
             while (left > 0)
             {
                 int got = fs.Read(buf, 0, (int)Math.Min(buf.Length, left));
                 if (got <= 0) break;
-                before += buf.AsSpan(0, got).Count((byte)'\n');
+                lines += buf.AsSpan(0, got).Count((byte)'\n');
                 left -= got;
             }
         }
-        return before + data.Slice(0, offsetInBlock).Count((byte)'\n') + 1;
+        return lines + 1;
     }
 }

@@ -24,5 +24,12 @@ public sealed record CsvOptions
     /// <summary>Distinct strings per column and block kept dictionary-encoded (beyond it, plain strings).</summary>
     public int MaxDictionarySize { get; init; } = 4096;
 
+    /// <summary>
+    /// What bytes that are not valid UTF-8 do: by default the read fails with an <see cref="InvalidUtf8Exception"/>
+    /// naming the file, byte offset and line (every byte of the file is checked, whichever columns are read);
+    /// <see cref="InvalidUtf8Handling.Replace"/> substitutes U+FFFD for each invalid sequence.
+    /// </summary>
+    public InvalidUtf8Handling InvalidUtf8 { get; init; } = InvalidUtf8Handling.Throw;
+
     internal byte Sep => Separator < 128 ? (byte)Separator : throw new ArgumentException($"The separator '{Separator}' is not ASCII.");
 }

@@ -52,6 +52,46 @@ public static class CsvReader
         return Sniff(buf.AsSpan(0, got), options, path, got == len);
     }
 
+    /// <summary>A file's length and last write time (UTC ticks), from an open handle.</summary>
+    internal static (long Length, long LastWriteUtcTicks) Stamp(SafeFileHandle handle)
+        => (RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle).Ticks);
+
+    /// <summary>A file's length and last write time (UTC ticks).</summary>
+    internal static (long Length, long LastWriteUtcTicks) Stamp(string path)
+    {
+        using var handle = File.OpenHandle(path);
+        return Stamp(handle);
+    }
+
+    /// <summary>The file's stamp now; throws <see cref="FileChangedException"/> if it differs from the one the block was planned with.</summary>
+    private static (long Length, long LastWriteUtcTicks) CheckUnchanged(CsvBlock block, SafeFileHandle handle)
+    {
+        var now = Stamp(handle);
+        if (block.FileLength >= 0 && (now.Length != block.FileLength || now.LastWriteUtcTicks != block.LastWriteUtcTicks))
+            throw new FileChangedException(block.File, block.FileLength, block.LastWriteUtcTicks, now.Length, now.LastWriteUtcTicks);
+        return now;
+    }
+
+    /// <summary>Throws <see cref="FileChangedException"/> if the file no longer has the stamp it had when it was opened (changed while being read).</summary>
+    private static void CheckStill(string file, SafeFileHandle handle, (long Length, long LastWriteUtcTicks) opened)
+    {
+        var now = Stamp(handle);
+        if (now != opened) throw new FileChangedException(file, opened.Length, opened.LastWriteUtcTicks, now.Length, now.LastWriteUtcTicks);
+    }
+
+    /// <summary>
+    /// <paramref name="bytes"/> when they are valid UTF-8; otherwise, by <see cref="CsvOptions.InvalidUtf8"/>, an
+    /// <see cref="InvalidUtf8Exception"/> naming the file, byte offset and line, or a copy with U+FFFD for each
+    /// invalid sequence (newlines, quotes and separators are ASCII and stay, so lines and fields do not move).
+    /// </summary>
+    private static ReadOnlySpan<byte> ValidUtf8(ReadOnlySpan<byte> bytes, long offset, string file, CsvOptions options)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return bytes;
+        if (options.InvalidUtf8 == InvalidUtf8Handling.Replace) return Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes));
+        long at = offset + InvalidUtf8Exception.FirstInvalid(bytes);
+        throw new InvalidUtf8Exception(file, at, CsvBlockParser.LineAt(file, at));
+    }
+
     internal static CsvLayout Sniff(ReadOnlySpan<byte> sample, CsvOptions options, string file, bool whole = true)
     {
         // Keep whole lines only (the sample may end mid-line).
@@ -66,7 +106,9 @@ public static class CsvReader
         long dataStart;
         int firstEol = sample.IndexOf((byte)'\n');
         int headerLen = firstEol < 0 ? sample.Length : firstEol + 1;
-        var firstFields = SplitLine(sample.Slice(0, headerLen), options.Sep);
+        // Bad bytes in the header or the sample fail now, at build time (offsets count from the file's start).
+        var header = ValidUtf8(sample.Slice(0, headerLen), bom, file, options);
+        var firstFields = SplitLine(header, options.Sep);
         if (options.Header)
         {
             names = firstFields.Select((f, i) => f.Length == 0 ? $"column{i}" : f).ToArray();
@@ -85,7 +127,8 @@ public static class CsvReader
         Array.Fill(strings, ColumnType.String);
         var req = new CsvBlockParser.Request(file, 0, names, strings, Enumerable.Range(0, names.Length).ToArray(),
             options with { MaxDictionarySize = 0, SkipBadLines = true });
-        var body = sample.Slice((int)Math.Min(sample.Length, dataStart - bom));
+        int bodyStart = (int)Math.Min(sample.Length, dataStart - bom);
+        var body = ValidUtf8(sample.Slice(bodyStart), bom + bodyStart, file, options);
         var table = CsvBlockParser.Parse(body, req, out _);
         var types = new ColumnType[names.Length];
         for (int c = 0; c < names.Length; c++)
@@ -165,7 +208,8 @@ public static class CsvReader
                 : throw new KeyNotFoundException($"Unknown column '{c}' in {block.File}. Available columns: {string.Join(", ", layout.Names)}.")).ToArray();
         var req = new CsvBlockParser.Request(block.File, 0, layout.Names, layout.Types, wanted, options);
         using var handle = File.OpenHandle(block.File);
-        long fileLen = RandomAccess.GetLength(handle);
+        var opened = CheckUnchanged(block, handle);
+        long fileLen = opened.Length;
         long start = Math.Max(block.Start, block.DataStart);
         long end = Math.Min(block.End, fileLen);
         if (start >= end || layout.Names.Length == 0)
@@ -195,7 +239,9 @@ public static class CsvReader
                     pool.Return(buf);
                     buf = bigger;
                 }
-                int got = ReadFully(handle, buf.AsSpan(carry, (int)Math.Min(buf.Length - carry, fileLen - pos)), pos);
+                int want = (int)Math.Min(buf.Length - carry, fileLen - pos);
+                int got = ReadFully(handle, buf.AsSpan(carry, want), pos);
+                if (got < want) CheckStill(block.File, handle, opened); // the file shrank while being read
                 pos += got;
                 int len = carry + got;
                 bool eof = pos >= fileLen;
@@ -206,9 +252,10 @@ public static class CsvReader
                     first = false;
                     if (spanOffset < start)
                     {
-                        int nl = buf.AsSpan(0, len).IndexOf((byte)'\n');
-                        if (nl < 0 && !eof) { carry = len; first = true; pos -= 0; continue; }
-                        begin = nl < 0 ? len : nl + 1;
+                        // buf[0] is byte start - 1: our first line starts after the first newline outside quotes from there.
+                        int ls = LineStartAfter(buf.AsSpan(0, len), block.StartsInQuotes ^ (buf[0] == (byte)'"'));
+                        if (ls < 0 && !eof) { carry = len; first = true; continue; }
+                        begin = ls < 0 ? len : ls;
                     }
                     // Builders sized for the whole block, or for one window when windows are handed out and reused.
                     long bytes = onWindow is null ? end - start : Math.Min(end - start, buf.Length);
@@ -220,15 +267,16 @@ public static class CsvReader
                 // lines starting before `end` are ours: stop after the newline ending the line that holds byte end - 1
                 int from = (int)Math.Max(0, end - 1 - offset);
                 int stop = from < span.Length ? LineEndAtOrAfter(span, from) : -1;
-                if (stop >= 0) { state!.Parse(span.Slice(0, stop + 1), offset); break; }
-                if (eof) { state!.Parse(span, offset); break; }
+                if (stop >= 0) { state!.Parse(ValidUtf8(span.Slice(0, stop + 1), offset, block.File, options), offset); break; }
+                if (eof) { state!.Parse(ValidUtf8(span, offset, block.File, options), offset); break; }
                 int last = LastLineEnd(span);
-                if (last >= 0) state!.Parse(span.Slice(0, last + 1), offset);
+                if (last >= 0) state!.Parse(ValidUtf8(span.Slice(0, last + 1), offset, block.File, options), offset);
                 if (onWindow is not null && state!.Rows > 0) { onWindow(state.Finish()); state.Reset(); }
                 int rest = span.Length - (last + 1);
                 span.Slice(last + 1).CopyTo(buf);
                 carry = rest;
             }
+            CheckStill(block.File, handle, opened); // rewritten (same length) while being read
             state ??= new CsvBlockParser.State(req, 16);
             badLines = state.BadLines;
             var table = state.Finish();
@@ -243,6 +291,51 @@ public static class CsvReader
 
     /// <summary>Bytes read per step of a block (whole lines are parsed, the tail carries over).</summary>
     internal static int WindowBytes = 4 << 20;
+
+    /// <summary>
+    /// Just after the first newline outside quotes in <paramref name="span"/>, given whether its first byte is inside
+    /// a quoted field (<paramref name="quoted"/>); -1 if none. Each quote toggles, as in RFC 4180 (<c>""</c> toggles twice).
+    /// </summary>
+    private static int LineStartAfter(ReadOnlySpan<byte> span, bool quoted)
+    {
+        for (int i = 0; ; i++)
+        {
+            int k = span.Slice(i).IndexOfAny((byte)'"', (byte)'\n');
+            if (k < 0) return -1;
+            i += k;
+            if (span[i] == (byte)'"') quoted = !quoted;
+            else if (!quoted) return i + 1;
+        }
+    }
+
+    /// <summary>
+    /// Whether the byte after <paramref name="block"/> lies inside a quoted field: its start state flipped by each
+    /// quote in its data bytes (a vectorised count; no field is parsed). Checks the file is unchanged.
+    /// </summary>
+    public static bool EndsInQuotes(CsvBlock block)
+    {
+        using var handle = File.OpenHandle(block.File);
+        var opened = CheckUnchanged(block, handle);
+        long pos = Math.Max(block.Start, block.DataStart), end = Math.Min(block.End, opened.Length);
+        long quotes = 0;
+        var buf = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            while (pos < end)
+            {
+                int want = (int)Math.Min(buf.Length, end - pos);
+                int got = ReadFully(handle, buf.AsSpan(0, want), pos);
+                if (got < want) CheckStill(block.File, handle, opened);
+                quotes += buf.AsSpan(0, got).Count((byte)'"');
+                pos += got;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+        return block.StartsInQuotes ^ ((quotes & 1) == 1);
+    }
 
     /// <summary>The first newline at or after <paramref name="from"/> outside quotes (the span starts at a line start); -1 if none.</summary>
     private static int LineEndAtOrAfter(ReadOnlySpan<byte> span, int from)
@@ -291,17 +384,23 @@ public static class CsvReader
 
     private static int ReadFully(SafeFileHandle handle, byte[] buffer, long offset) => ReadFully(handle, buffer.AsSpan(), offset);
 
-    /// <summary>Splits each file into blocks of about <paramref name="blockSize"/> bytes.</summary>
+    /// <summary>
+    /// Splits each file into blocks of about <paramref name="blockSize"/> bytes, stamped with the file's length and
+    /// last write time now (reading a block of a file changed since fails).
+    /// </summary>
     public static List<CsvBlock> Blocks(IEnumerable<(string File, long DataStart)> files, long blockSize)
+        => Blocks(files.Select(f => (f.File, f.DataStart, Stamp(f.File))), blockSize);
+
+    /// <summary>Splits each file into blocks stamped with the given length and last write time.</summary>
+    internal static List<CsvBlock> Blocks(IEnumerable<(string File, long DataStart, (long Length, long LastWriteUtcTicks) Stamp)> files, long blockSize)
     {
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), "The block size must be positive.");
         var blocks = new List<CsvBlock>();
-        foreach (var (file, dataStart) in files)
+        foreach (var (file, dataStart, (len, ticks)) in files)
         {
-            long len = new FileInfo(file).Length;
-            if (len <= dataStart) { blocks.Add(new CsvBlock(file, dataStart, dataStart, dataStart)); continue; }
+            if (len <= dataStart) { blocks.Add(new CsvBlock(file, dataStart, dataStart, dataStart, len, ticks)); continue; }
             for (long s = 0; s < len; s += blockSize)
-                blocks.Add(new CsvBlock(file, s, Math.Min(len, s + blockSize), dataStart));
+                blocks.Add(new CsvBlock(file, s, Math.Min(len, s + blockSize), dataStart, len, ticks));
         }
         return blocks;
     }

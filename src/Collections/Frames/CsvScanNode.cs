@@ -1,6 +1,19 @@
 namespace TaskGraph;
 
-/// <summary>CSV blocks: each partition reads its byte range and parses only the needed columns, then runs the steps, in one task.</summary>
+/// <summary>
+/// CSV blocks: each partition reads its byte range and parses only the needed columns, then runs the steps, in one task.
+/// A block's first line starts after the first newline outside quotes, so a block must know whether it starts inside
+/// a quoted field: a chain of small tasks per file carries that quote parity from block to block (each counts the
+/// quotes of one block, vectorised, without parsing), and block i's read takes block i with
+/// <see cref="CsvBlock.StartsInQuotes"/> set. The first block of a file needs no such task:
+/// <code>
+///  block 0 ──────────────────────────────▶ read 0
+///  block 0 ──▶ csv-boundary 1 ───────────▶ read 1      (csv-boundary i: block i-1's end parity)
+///                  └──▶ csv-boundary 2 ──▶ read 2
+/// </code>
+/// The files' lengths and last write times at build time are part of each block (so of the node's parameters);
+/// every task reading a file checks them and fails with <see cref="FileChangedException"/> if the file changed.
+/// </summary>
 public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions options) : PlanNode
 {
     /// <summary>The byte blocks, one per partition.</summary>
@@ -26,39 +39,67 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
     public static Table Read(CsvBlock block, CsvLayout layout, string[] columns, CsvOptions options, PartitionOp[] ops)
         => Pipeline.Run(CsvReader.ReadBlock(block, layout, columns, options, out _), ops);
 
+    private static readonly TaskFunction BoundaryFn = TaskFunction.Create(
+        (Func<CsvBlock, CsvBlock, CsvBlock>)StartOf, TaskInvokers.Call2<CsvBlock, CsvBlock, CsvBlock>, "csv-boundary");
+
+    /// <summary>The task body of a boundary: <paramref name="block"/> with its start state, the end state of the block before it.</summary>
+    public static CsvBlock StartOf(CsvBlock previous, CsvBlock block) => block with { StartsInQuotes = CsvReader.EndsInQuotes(previous) };
+
+    private TaskArg[]? _blockArgs;
+
+    /// <summary>
+    /// Each block as its read tasks take it: the block itself at the start of a file, else the boundary task that
+    /// resolves its start state (the same tasks for every lowering of this node, so they are computed once).
+    /// </summary>
+    private TaskArg[] BlockArgs()
+    {
+        if (_blockArgs is not null) return _blockArgs;
+        var layer = Layer([], []);
+        var args = new TaskArg[Blocks.Length];
+        for (int i = 0; i < Blocks.Length; i++)
+            args[i] = i == 0 || Blocks[i - 1].File != Blocks[i].File
+                ? TaskArg.Value(Blocks[i])
+                : TaskArg.Of(TaskSpec.Call(PartKey("csv-boundary", layer, i), BoundaryFn, args[i - 1], TaskArg.Value(Blocks[i])));
+        return _blockArgs = args;
+    }
+
     /// <inheritdoc />
     public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
     {
         var layer = Layer(needed, ops);
+        var blocks = BlockArgs();
         var result = new TaskSpec[Blocks.Length];
         for (int i = 0; i < Blocks.Length; i++)
             result[i] = TaskSpec.Call(PartKey("read-csv", layer, i), ReadFn,
-                TaskArg.Value(Blocks[i]), TaskArg.Value(Layout), TaskArg.Value(needed), TaskArg.Value(Options), TaskArg.Value(ops));
+                blocks[i], TaskArg.Value(Layout), TaskArg.Value(needed), TaskArg.Value(Options), TaskArg.Value(ops));
         return result;
     }
 
     private static readonly TaskFunction ReadAggFn = TaskFunction.Create(
-        (Func<CsvBlock, CsvLayout, string[], CsvOptions, PartitionOp[], string[], Aggregation[], Expr?, AggPartial>)ReadAndChunk,
-        TaskInvokers.Call8<CsvBlock, CsvLayout, string[], CsvOptions, PartitionOp[], string[], Aggregation[], Expr?, AggPartial>, "read-csv-agg-chunk");
+        (Func<object?[], AggPartial>)ReadAndChunkArgs, TaskInvokers.CallArgs<AggPartial>, "read-csv-agg-chunk");
+
+    // args: block, layout, columns, options, ops, keys, aggs, predicate, dropNa
+    private static AggPartial ReadAndChunkArgs(object?[] a)
+        => ReadAndChunk((CsvBlock)a[0]!, (CsvLayout)a[1]!, (string[])a[2]!, (CsvOptions)a[3]!, (PartitionOp[])a[4]!, (string[])a[5]!, (Aggregation[])a[6]!, (Expr?)a[7], (bool)a[8]!);
 
     /// <summary>
     /// The task body of a group-by over CSV: each read window of the block runs the steps and is reduced to a
     /// partial aggregate at once, then the block's partials combine, so the block's columns are never all in memory.
     /// </summary>
-    public static AggPartial ReadAndChunk(CsvBlock block, CsvLayout layout, string[] columns, CsvOptions options, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate)
+    public static AggPartial ReadAndChunk(CsvBlock block, CsvLayout layout, string[] columns, CsvOptions options, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa = true)
     {
         var partials = new List<AggPartial>();
-        CsvReader.ForEachWindow(block, layout, columns, options, window => partials.Add(AggPartial.Chunk(Pipeline.Run(window, ops), keys, aggs, predicate)), out _);
-        return AggPartial.Combine(partials, keys, aggs);
+        CsvReader.ForEachWindow(block, layout, columns, options, window => partials.Add(AggPartial.Chunk(Pipeline.Run(window, ops), keys, aggs, predicate, dropNa)), out _);
+        return AggPartial.Combine(partials, keys, aggs, dropNa);
     }
 
     /// <summary>
     /// One task per block computing the partial aggregate of its rows (see <see cref="ReadAndChunk"/>). Only for
     /// <see cref="PartitionOp.RowWise"/> steps: a whole-partition function must see whole partitions.
     /// </summary>
-    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, Func<int, TaskKey> keyOf)
-        => Blocks.Select((b, i) => TaskSpec.Call(keyOf(i), ReadAggFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(needed),
-            TaskArg.Value(Options), TaskArg.Value(ops), TaskArg.Value(keys), TaskArg.Value(aggs), TaskArg.Value(predicate))).ToArray();
+    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa, Func<int, TaskKey> keyOf)
+        => BlockArgs().Select((b, i) => TaskSpec.Call(keyOf(i), ReadAggFn, b, TaskArg.Value(Layout), TaskArg.Value(needed),
+            TaskArg.Value(Options), TaskArg.Value(ops), TaskArg.Value(keys), TaskArg.Value(aggs), TaskArg.Value(predicate), TaskArg.Value(dropNa))).ToArray();
 
     private static readonly TaskFunction CountBadFn = TaskFunction.Create(
         (Func<CsvBlock, CsvLayout, CsvOptions, int>)CountBad, TaskInvokers.Call3<CsvBlock, CsvLayout, CsvOptions, int>, "csv-bad-lines");
@@ -73,6 +114,6 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
     public TaskSpec[] LowerBadLineCounts()
     {
         var layer = Layer(["bad-lines"], []);
-        return Blocks.Select((b, i) => TaskSpec.Call(PartKey("csv-bad-lines", layer, i), CountBadFn, TaskArg.Value(b), TaskArg.Value(Layout), TaskArg.Value(Options))).ToArray();
+        return BlockArgs().Select((b, i) => TaskSpec.Call(PartKey("csv-bad-lines", layer, i), CountBadFn, b, TaskArg.Value(Layout), TaskArg.Value(Options))).ToArray();
     }
 }

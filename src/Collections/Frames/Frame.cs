@@ -53,8 +53,10 @@ public sealed partial class Frame
     {
         options ??= new CsvOptions();
         var files = ExpandGlob(pathOrGlob);
+        // Each file's length and last write time before any byte is read: a change from now on fails the compute.
+        var stamps = files.Select(CsvReader.Stamp).ToArray();
         var layout = CsvReader.Sniff(files[0], options);
-        var starts = files.Select(f => (f, f == files[0] ? layout.DataStart : CsvReader.Sniff(f, options with { SampleBytes = 64 * 1024 }).DataStart));
+        var starts = files.Select((f, i) => (f, i == 0 ? layout.DataStart : CsvReader.Sniff(f, options with { SampleBytes = 64 * 1024 }).DataStart, stamps[i]));
         var blocks = CsvReader.Blocks(starts, blockSize);
         return new Frame(new CsvScanNode(blocks.ToArray(), layout, options));
     }
@@ -62,12 +64,15 @@ public sealed partial class Frame
     /// <summary>Files matching a path or a glob (<c>*</c> and <c>?</c> in the file name), sorted.</summary>
     public static string[] ExpandGlob(string pathOrGlob)
     {
+        if (Directory.Exists(pathOrGlob))
+            throw new IOException($"{pathOrGlob} is a directory, not a CSV file; to read the CSV files in it, pass a glob such as {Path.Combine(pathOrGlob, "*.csv")}.");
         if (!pathOrGlob.Contains('*') && !pathOrGlob.Contains('?'))
             return File.Exists(pathOrGlob) ? [pathOrGlob] : throw new FileNotFoundException($"CSV file not found: {pathOrGlob}", pathOrGlob);
         var dir = Path.GetDirectoryName(pathOrGlob);
         if (string.IsNullOrEmpty(dir)) dir = ".";
         var files = Directory.Exists(dir) ? Directory.GetFiles(dir, Path.GetFileName(pathOrGlob)).OrderBy(f => f, StringComparer.Ordinal).ToArray() : [];
-        return files.Length > 0 ? files : throw new FileNotFoundException($"No file matches {pathOrGlob}.", pathOrGlob);
+        return files.Length > 0 ? files
+            : throw new FileNotFoundException(Directory.Exists(dir) ? $"No file matches {pathOrGlob}." : $"No file matches {pathOrGlob}: the directory {dir} does not exist.", pathOrGlob);
     }
 
     /// <summary>A frame over an in-memory table split into <paramref name="partitions"/> row ranges.</summary>
@@ -189,12 +194,12 @@ public sealed partial class Frame
     /// partial aggregate (see <see cref="CsvScanNode.ReadAndChunk"/>). Null when the source is not CSV or a step
     /// needs whole partitions; the caller then chunks whole partitions.
     /// </summary>
-    internal TaskSpec[]? TryLowerStreamedAggChunks(IReadOnlyCollection<string> needed, string[] keys, Aggregation[] aggs, Expr? predicate, Func<int, TaskKey> keyOf)
+    internal TaskSpec[]? TryLowerStreamedAggChunks(IReadOnlyCollection<string> needed, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa, Func<int, TaskKey> keyOf)
     {
         if (_source is not CsvScanNode csv) return null;
         var (atSource, ops) = PlanFor(needed);
         if (!ops.All(op => op.RowWise)) return null;
-        return csv.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, keyOf);
+        return csv.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, dropNa, keyOf);
     }
 
     /// <summary>The source columns and the pruned steps that produce <paramref name="needed"/> (all when null).</summary>
@@ -302,8 +307,19 @@ public sealed partial class Frame
 
 public sealed partial class Frame
 {
-    /// <summary>Groups rows by the key columns; follow with <see cref="GroupedFrame.Agg"/>.</summary>
-    public GroupedFrame GroupBy(params string[] keys) => new(this, keys);
+    /// <summary>Groups rows by the key columns; follow with <see cref="GroupedFrame.Agg"/>. Rows with a missing key are dropped.</summary>
+    public GroupedFrame GroupBy(params string[] keys) => new(this, keys, true);
+
+    /// <summary>
+    /// Groups rows by the key columns. With <paramref name="dropNa"/> (pandas' and Dask's <c>dropna=True</c>, the
+    /// default of the other overload) a row with a missing value in any key column is dropped; with
+    /// <c>dropNa: false</c> missing is a key value of its own, so those rows form groups whose key shows as missing
+    /// (sorted after the present values).
+    /// </summary>
+    public GroupedFrame GroupBy(string[] keys, bool dropNa) => new(this, keys, dropNa);
+
+    /// <summary>Groups rows by one key column (see <see cref="GroupBy(string[], bool)"/>).</summary>
+    public GroupedFrame GroupBy(string key, bool dropNa) => new(this, [key], dropNa);
 
     /// <summary>Whole-frame aggregates: a one-row frame (e.g. <c>df.Agg(Sum("fare"), Mean("tip"))</c>).</summary>
     public Frame Agg(params Aggregation[] aggs) => new(new GroupByNode(this, [], aggs, 8, 1));

@@ -9,7 +9,7 @@ namespace TaskGraph;
 public sealed class GroupByNode : PlanNode
 {
     /// <summary>Creates the node (validates columns and types now, at build time).</summary>
-    public GroupByNode(Frame input, string[] keys, Aggregation[] aggs, int splitEvery, int splitOut)
+    public GroupByNode(Frame input, string[] keys, Aggregation[] aggs, int splitEvery, int splitOut, bool dropNa = true)
     {
         if (aggs.Length == 0) throw new ArgumentException("Give at least one aggregation.");
         if (splitEvery < 2) throw new ArgumentOutOfRangeException(nameof(splitEvery), "split_every must be at least 2.");
@@ -19,6 +19,7 @@ public sealed class GroupByNode : PlanNode
         Aggs = aggs;
         SplitEvery = splitEvery;
         SplitOut = splitOut;
+        DropNa = dropNa;
         var fields = keys.Select(k => input.Schema[k]).ToList();
         foreach (var a in aggs) fields.Add(new Field(a.Name, a.OutputType(input.Schema)));
         Schema = new Schema(fields);
@@ -34,6 +35,8 @@ public sealed class GroupByNode : PlanNode
     public int SplitEvery { get; }
     /// <summary>Output partitions.</summary>
     public int SplitOut { get; }
+    /// <summary>Rows with a missing value in any key column are dropped (pandas' <c>dropna=True</c>); otherwise missing keys form groups.</summary>
+    public bool DropNa { get; }
 
     /// <inheritdoc />
     public override Schema Schema { get; }
@@ -42,7 +45,7 @@ public sealed class GroupByNode : PlanNode
     public override int NPartitions => SplitOut;
 
     private static readonly TaskFunction ChunkFn = TaskFunction.Create(
-        (Func<Table, string[], Aggregation[], Expr?, AggPartial>)AggPartial.Chunk, TaskInvokers.Call4<Table, string[], Aggregation[], Expr?, AggPartial>, "agg-chunk");
+        (Func<Table, string[], Aggregation[], Expr?, bool, AggPartial>)AggPartial.Chunk, TaskInvokers.Call5<Table, string[], Aggregation[], Expr?, bool, AggPartial>, "agg-chunk");
 
     private static readonly TaskFunction CombineFn = TaskFunction.Create(
         (Func<object?[], AggPartial>)CombineArgs, TaskInvokers.CallArgs<AggPartial>, "agg-combine");
@@ -55,20 +58,21 @@ public sealed class GroupByNode : PlanNode
 
     private static AggPartial[] SplitPartial(AggPartial p, int n, string[] keys) => p.Split(n, keys);
 
-    // args: keys, aggs, partials...
+    // args: keys, aggs, dropNa, partials...
     private static AggPartial CombineArgs(object?[] a)
-        => AggPartial.Combine(a.Skip(2).Cast<AggPartial>().ToList(), (string[])a[0]!, (Aggregation[])a[1]!);
+        => AggPartial.Combine(a.Skip(3).Cast<AggPartial>().ToList(), (string[])a[0]!, (Aggregation[])a[1]!, (bool)a[2]!);
 
-    // args: keys, aggs, schema, ops, piece (-1 = whole partials, else index into split arrays), inputs...
+    // args: keys, aggs, dropNa, schema, ops, piece (-1 = whole partials, else index into split arrays), inputs...
     private static Table FinalizeArgs(object?[] a)
     {
         var keys = (string[])a[0]!;
         var aggs = (Aggregation[])a[1]!;
-        var schema = (Schema)a[2]!;
-        var ops = (PartitionOp[])a[3]!;
-        int piece = (int)a[4]!;
-        var parts = a.Skip(5).Select(x => piece < 0 ? (AggPartial)x! : ((AggPartial[])x!)[piece]).ToList();
-        var combined = parts.Count == 0 ? null : AggPartial.Combine(parts, keys, aggs);
+        bool dropNa = (bool)a[2]!;
+        var schema = (Schema)a[3]!;
+        var ops = (PartitionOp[])a[4]!;
+        int piece = (int)a[5]!;
+        var parts = a.Skip(6).Select(x => piece < 0 ? (AggPartial)x! : ((AggPartial[])x!)[piece]).ToList();
+        var combined = parts.Count == 0 ? null : AggPartial.Combine(parts, keys, aggs, dropNa);
         var table = combined is null ? Table.Empty(schema) : combined.Finalize(aggs, schema);
         return Pipeline.Run(table, ops);
     }
@@ -83,13 +87,13 @@ public sealed class GroupByNode : PlanNode
         if (predicate is not null) inputCols = inputCols.Concat(predicate.Columns).Distinct().ToArray();
         var all = Restrict(Schema, needed, ops);
         // From CSV, each block's chunk is computed window by window inside the read task (no whole-block columns).
-        var level = input.TryLowerStreamedAggChunks(inputCols, Keys, Aggs, predicate, i => PartKey("agg-chunk", layer, i))?.ToList();
+        var level = input.TryLowerStreamedAggChunks(inputCols, Keys, Aggs, predicate, DropNa, i => PartKey("agg-chunk", layer, i))?.ToList();
         if (level is null)
         {
             var parts = input.LowerPartitions(inputCols);
             level = new List<TaskSpec>();
             for (int i = 0; i < parts.Length; i++)
-                level.Add(TaskSpec.Call(PartKey("agg-chunk", layer, i), ChunkFn, TaskArg.Of(parts[i]), TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(predicate)));
+                level.Add(TaskSpec.Call(PartKey("agg-chunk", layer, i), ChunkFn, TaskArg.Of(parts[i]), TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(predicate), TaskArg.Value(DropNa)));
         }
         if (SplitOut == 1)
         {
@@ -99,14 +103,14 @@ public sealed class GroupByNode : PlanNode
                 var next = new List<TaskSpec>();
                 for (int s = 0; s < level.Count; s += SplitEvery)
                 {
-                    var args = new List<TaskArg> { TaskArg.Value(Keys), TaskArg.Value(Aggs) };
+                    var args = new List<TaskArg> { TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(DropNa) };
                     args.AddRange(level.Skip(s).Take(SplitEvery).Select(TaskArg.Of));
                     next.Add(TaskSpec.Call(PartKey($"agg-combine-{depth}", layer, next.Count), CombineFn, args.ToArray()));
                 }
                 level = next;
                 depth++;
             }
-            var fin = new List<TaskArg> { TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(Schema), TaskArg.Value(all), TaskArg.Value(-1) };
+            var fin = new List<TaskArg> { TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(DropNa), TaskArg.Value(Schema), TaskArg.Value(all), TaskArg.Value(-1) };
             fin.AddRange(level.Select(TaskArg.Of));
             return [TaskSpec.Call(PartKey("agg-finalize", layer, 0), FinalFn, fin.ToArray())];
         }
@@ -114,7 +118,7 @@ public sealed class GroupByNode : PlanNode
         var result = new TaskSpec[SplitOut];
         for (int j = 0; j < SplitOut; j++)
         {
-            var fin = new List<TaskArg> { TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(Schema), TaskArg.Value(all), TaskArg.Value(j) };
+            var fin = new List<TaskArg> { TaskArg.Value(Keys), TaskArg.Value(Aggs), TaskArg.Value(DropNa), TaskArg.Value(Schema), TaskArg.Value(all), TaskArg.Value(j) };
             fin.AddRange(splits.Select(TaskArg.Of));
             result[j] = TaskSpec.Call(PartKey("agg-finalize", layer, j), FinalFn, fin.ToArray());
         }

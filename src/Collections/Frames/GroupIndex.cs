@@ -2,7 +2,8 @@ namespace TaskGraph;
 
 /// <summary>
 /// Dense group ids for the rows of a table by key columns: <see cref="Gid"/>[row] in 0..<see cref="Count"/>-1, or
-/// -1 when a key is missing (rows with missing keys are dropped, like pandas' <c>dropna=True</c>). A dictionary-coded
+/// -1 when a key is missing (rows with missing keys are dropped, like pandas' <c>dropna=True</c>; with
+/// <c>keepMissing</c>, as <c>dropna=False</c>, missing is a key value of its own). A dictionary-coded
 /// string key maps its codes once instead of hashing every string; one integer key uses a hash map of values; the
 /// general case hashes all key columns and compares against each group's first row.
 /// </summary>

@@ -143,6 +143,34 @@ public class CsvTests : TempFileTests
     }
 
     [Test]
+    public void ADirectoryOrAGlobMatchingNothingSaysSo()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(Dir, "data.csv")).FullName;
+        var ex = Assert.Throws<IOException>(() => Frame.ReadCsv(dir))!;
+        Assert.That(ex.Message, Does.Contain($"{dir} is a directory").And.Contain(Path.Combine(dir, "*.csv")));
+        Assert.That(ex, Is.Not.InstanceOf<FileNotFoundException>());
+        var none = Assert.Throws<FileNotFoundException>(() => Frame.ReadCsv(Path.Combine(Dir, "*.tsv")))!;
+        Assert.That(none.Message, Does.Contain("No file matches").And.Contain("*.tsv"));
+        var noDir = Assert.Throws<FileNotFoundException>(() => Frame.ReadCsv(Path.Combine(Dir, "nope", "*.csv")))!;
+        Assert.That(noDir.Message, Does.Contain("does not exist"));
+        Assert.That(Assert.Throws<FileNotFoundException>(() => Frame.ReadCsv(Path.Combine(Dir, "missing.csv")))!.Message, Does.Contain("CSV file not found"));
+    }
+
+    [Test]
+    public void BlocksRecordTheFileLengthAndLastWriteTime()
+    {
+        var p = Write("s.csv", "a,b\n1,2\n3,4\n");
+        var info = new FileInfo(p);
+        var blocks = CsvReader.Blocks([(p, 4L)], 3);
+        Assert.That(blocks.Select(b => (b.FileLength, b.LastWriteUtcTicks)).Distinct(), Is.EqualTo(new[] { (info.Length, info.LastWriteTimeUtc.Ticks) }));
+        // A block planned over another version of the file is refused, naming both versions.
+        var layout = CsvReader.Sniff(p, new CsvOptions());
+        var stale = blocks[0] with { FileLength = info.Length + 1 };
+        var ex = Assert.Throws<FileChangedException>(() => CsvReader.ReadBlock(stale, layout, null, new CsvOptions(), out _))!;
+        Assert.That(ex.Message, Does.Contain($"length {info.Length + 1} → {info.Length} bytes"));
+    }
+
+    [Test]
     public void WriterRoundTripsThroughReader()
     {
         var t = Table.Create(

@@ -67,6 +67,27 @@ public class FramePropertyTests
     }
 
     [Test]
+    public void GroupByKeepingMissingKeysEqualsLinq([Values("sync", "threads")] string scheduler)
+    {
+        // pandas' groupby(..., dropna=False): a missing key value is a group of its own (LINQ's GroupBy does the same with null).
+        var s = SchedulerCases.Create(scheduler);
+        Check(c =>
+        {
+            var rows = RandomRows(c.Seed, c.Rows, c.Keys);
+            var f = Frame.FromTable(ToTable(rows), c.Parts);
+            var got = f.GroupBy(["k", "j"], dropNa: false).SplitEvery(2).SplitOut(1 + c.Seed % 3).Agg(Sum("v"), Count().As("n"), Max("v")).Compute(s);
+            var groups = rows.GroupBy(r => (r.K, r.J)).ToList();
+            var exp = Table.Create(
+                ("k", Column.FromValues(ColumnType.String, groups.Select(g => (object?)g.Key.K).ToList())),
+                ("j", Column.FromValues(ColumnType.Int64, groups.Select(g => (object?)g.Key.J).ToList())),
+                ("v_sum", Column.FromValues(ColumnType.Double, groups.Select(g => (object?)g.Sum(r => r.V ?? 0)).ToList())),
+                ("n", Column.FromValues(ColumnType.Int64, groups.Select(g => (object?)(long)g.Count()).ToList())),
+                ("v_max", Column.FromValues(ColumnType.Double, groups.Select(g => (object?)g.Max(r => r.V)).ToList())));
+            return got.ContentEqualsUnordered(exp, 1e-9);
+        });
+    }
+
+    [Test]
     public void WholeFrameAggregatesAfterAFilterEqualLinq()
     {
         Check(c =>
