@@ -70,4 +70,31 @@ public class PackageConsumerTests
         Assert.That(lines, Does.Contain("pool workers 2"), output);
         Assert.That(lines, Does.Contain("cluster 42"), output);
     }
+
+    /// <summary>
+    /// A file-based app (<c>dotnet run app.cs</c>) with <c>#:package TaskGraph</c> only: the process pool starts its
+    /// workers from the app's build output, and asking for the distributed scheduler names the package to add.
+    /// </summary>
+    [Test]
+    public void AFileBasedAppRunsTheProcessPoolAndNamesTheMissingDistributedPackage()
+    {
+        var packages = PackedPackages.Current;
+        var dir = Path.Combine(packages.Root, "file-based");
+        Directory.CreateDirectory(dir);
+        packages.WriteNuGetConfig(dir);
+        File.WriteAllText(Path.Combine(dir, "app.cs"), $$"""
+            #:package TaskGraph@{{packages.Version}}
+            #:property PublishAot=false
+            using TaskGraph;
+
+            Console.WriteLine("pool " + Delayed.Run(() => 6).Then(x => x * 7).Compute(Scheduler.Processes(2)));
+            try { Scheduler.FromName("distributed"); }
+            catch (ArgumentException e) { Console.WriteLine("refused: " + e.Message); }
+            """);
+        var output = PackedPackages.Run("dotnet", ["run", "app.cs"], dir, TimeSpan.FromMinutes(5),
+            new Dictionary<string, string?> { ["TASKGRAPH_SCHEDULER"] = null });
+        Assert.That(output, Does.Contain("pool 42"));
+        Assert.That(output, Does.Contain("refused: The 'distributed' scheduler is in the TaskGraph.Distributed package")
+            .And.Contain("dotnet add package TaskGraph.Distributed"));
+    }
 }
