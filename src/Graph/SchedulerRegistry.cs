@@ -14,6 +14,16 @@ public static class SchedulerRegistry
     private static readonly string[] KnownAssemblies = ["TaskGraph.Schedulers", "TaskGraph.Distributed"];
     private static int _loaded;
 
+    /// <summary>The package that brings each scheduler name, for the message when it is not deployed.</summary>
+    private static readonly Dictionary<string, string> PackageOf = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["sync"] = "TaskGraph.Schedulers",
+        ["synchronous"] = "TaskGraph.Schedulers",
+        ["threads"] = "TaskGraph.Schedulers",
+        ["processes"] = "TaskGraph.Schedulers",
+        ["distributed"] = "TaskGraph.Distributed",
+    };
+
     /// <summary>Registers (or replaces) the factory for <paramref name="name"/>.</summary>
     public static void Register(string name, Func<IScheduler> factory)
     {
@@ -36,6 +46,11 @@ public static class SchedulerRegistry
         EnsureLoaded();
         Func<IScheduler>? factory;
         lock (Factories) Factories.TryGetValue(name.Trim(), out factory);
+        if (factory is null && PackageOf.TryGetValue(name.Trim(), out var package))
+            throw new ArgumentException(
+                $"The '{name.Trim()}' scheduler is in the {package} package, which this application does not reference: " +
+                $"add it (dotnet add package {package}, or #r \"nuget: {package}, <version>\" in a notebook). Available now: {string.Join(", ", Names)}.",
+                nameof(name));
         if (factory is null)
             throw new ArgumentException($"Unknown scheduler '{name}'. Valid names: {string.Join(", ", Names)}.", nameof(name));
         return factory();

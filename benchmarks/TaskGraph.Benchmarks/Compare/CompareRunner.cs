@@ -24,7 +24,7 @@ public static class CompareRunner
         .ToDictionary(w => w.Name);
 
     /// <summary>Runs the comparison; returns 1 if any workload failed.</summary>
-    public static int Main(string[] args)
+    public static int Run(string[] args)
     {
         var options = new Dictionary<string, string>();
         var overrides = new Dictionary<string, long>(WorkloadContext.DefaultOverrides);

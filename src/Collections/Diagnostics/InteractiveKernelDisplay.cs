@@ -21,6 +21,8 @@ internal sealed class InteractiveKernelDisplay : INotebookDisplay
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
         {
             if (assembly.GetName().Name != KernelAssembly) continue;
+            // The real kernel: display events with one explicit id (updates in place in Jupyter).
+            if (KernelEventDisplay.FromAssembly(assembly) is { } events) return events;
             return assembly.GetType(KernelType) is { } kernel ? FromKernelType(kernel) : null;
         }
         return null;

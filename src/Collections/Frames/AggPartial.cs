@@ -51,7 +51,7 @@ public sealed class AggPartial
         }
         var keyTable = table.Select(keys).Take(gi.FirstRow, gi.Count);
         var states = new Column[aggs.Length][];
-        var extra = new object?[aggs.Length][];
+        var extra = new object?[]?[aggs.Length];
         for (int a = 0; a < aggs.Length; a++)
         {
             var agg = aggs[a];
@@ -69,7 +69,7 @@ public sealed class AggPartial
         if (keys.Length == 0) keyTable = new Table(keyTable.Schema, [], parts.Sum(p => p.Groups));
         var gi = GroupIndex.Build(keyTable, keys, keepMissing: !dropNa);
         var states = new Column[aggs.Length][];
-        var extra = new object?[aggs.Length][];
+        var extra = new object?[]?[aggs.Length];
         for (int a = 0; a < aggs.Length; a++)
         {
             int ns = parts[0].States[a].Length;

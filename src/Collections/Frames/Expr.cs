@@ -32,7 +32,7 @@ public abstract class Expr
     public IReadOnlyCollection<string> Columns { get { var s = new SortedSet<string>(StringComparer.Ordinal); CollectColumns(s); return s; } }
 
     /// <summary>The name a projection gives this expression by default (a column keeps its name).</summary>
-    public virtual string DefaultName => ToString();
+    public virtual string DefaultName => ToString() ?? "";
 
     // arithmetic
     public static Expr operator +(Expr a, Expr b) => new Binary(BinaryOp.Add, a, b);

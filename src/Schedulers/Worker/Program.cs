@@ -5,7 +5,10 @@ using System.Runtime.Loader;
 //
 // Process pool (launched by ProcessPoolScheduler, positional arguments: pipe names and slot):
 //   dotnet exec --runtimeconfig <app>.runtimeconfig.json --depsfile <app>.deps.json TaskGraph.Worker.dll ...
-// so it resolves the application's own assemblies (user code, packages) exactly like the parent.
+// so it resolves the application's own assemblies (user code, packages) exactly like the parent. A parent whose
+// folder does not hold the worker (a notebook kernel) starts it from the TaskGraph.Schedulers package folder with
+//   ... TaskGraph.Worker.dll --probe <dir>:<dir>:... <pipes and slot>
+// and the worker resolves (and trusts) the parent's assemblies from those folders.
 //
 // Cluster worker (named options):
 //   dotnet TaskGraph.Worker.dll --broker amqp://user:pass@host:5672/vhost --app path/to/app/bin [--threads N] [--debug]
@@ -14,6 +17,23 @@ using System.Runtime.Loader;
 // The runners live in TaskGraph.Schedulers and TaskGraph.Distributed, found at run time: this project cannot
 // reference them at compile time because TaskGraph.Schedulers references this project (to have the worker copied
 // next to every application).
+string[] probe = [];
+if (args.Length >= 2 && args[0] == "--probe")
+{
+    probe = args[1].Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+    args = args[2..];
+    AssemblyLoadContext.Default.Resolving += (context, name) =>
+    {
+        foreach (var dir in probe)
+        {
+            var path = Path.Combine(dir, name.Name + ".dll");
+            if (File.Exists(path)) return context.LoadFromAssemblyPath(path);
+        }
+        return null;
+    };
+    var identities = Assembly.Load(new AssemblyName("TaskGraph.Schedulers")).GetType("TaskGraph.Wire.Identities", throwOnError: true)!;
+    foreach (var dir in probe) identities.GetMethod("TrustDirectory")!.Invoke(null, [dir]);
+}
 bool cluster = args.Contains("--broker") || args.Contains("--app");
 string hostType = "TaskGraph.WorkerHost", hostAssembly = "TaskGraph.Schedulers";
 if (cluster)

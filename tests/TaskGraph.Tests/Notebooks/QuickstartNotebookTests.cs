@@ -92,7 +92,7 @@ public class QuickstartNotebookTests
     [Test]
     public void TheComputedTableShowsRowsAndTypes()
     {
-        var table = Cell("byVendor.SortBy").ReturnValue as Table;
+        var table = Cell("var table = byVendor.SortBy").ReturnValue as Table;
         Assert.That(table, Is.Not.Null);
         Assert.That(table!.RowCount, Is.EqualTo(5));
         Assert.That(table["count"].GetValue(0), Is.EqualTo(3_958L), "20,000 rows, fare 0 in 1 of 97, vendor V0 gets every fifth");
@@ -101,6 +101,14 @@ public class QuickstartNotebookTests
         Assert.That(body.Elements().Count(e => e.Name.LocalName == "tr"), Is.EqualTo(5));
         Assert.That(html.WithClass("span", "dtype").Select(e => e.Value), Is.EqualTo(new[] { "String", "Double", "Double", "Int64" }));
         Assert.That(html.WithClass("span", "rows").Single().Value, Is.EqualTo("5"));
+    }
+
+    [Test]
+    public void TheQueryGivesTheSameTableOnWorkerProcesses()
+    {
+        var threads = (Table)Cell("var table = byVendor.SortBy").ReturnValue!;
+        var processes = (Table)Cell("Scheduler.Processes(2)").ReturnValue!;
+        Assert.That(Enumerable.Range(0, processes.RowCount).Select(processes.Row), Is.EqualTo(Enumerable.Range(0, threads.RowCount).Select(threads.Row)));
     }
 
     [Test]
