@@ -164,11 +164,7 @@ internal sealed class PoolWorker : IDisposable
     {
         get
         {
-            try
-            {
-                _process.Refresh();
-                return _process.TotalProcessorTime.Ticks;
-            }
+            try { return _process.TotalProcessorTime.Ticks; } // read afresh from the system at each call
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { return 0; }
         }
     }
