@@ -13,6 +13,6 @@ internal static class Computation
         var plan = ExecutionPlan.Compile(outputs, options.Fuse);
         var active = ComputeListeners.Active;
         IReadOnlyList<IComputeListener> listeners = options.Listeners.Count == 0 ? active : [.. active, .. options.Listeners];
-        return scheduler.ExecuteAsync(plan, new ComputeContext(options.CancellationToken, listeners));
+        return scheduler.ExecuteAsync(plan, new ComputeContext(options.CancellationToken, listeners) { StallTimeout = options.StallTimeout });
     }
 }

@@ -14,6 +14,23 @@ public sealed record ComputeOptions
 
     /// <summary>Listeners for this computation only, in addition to the registered ones (<see cref="ComputeListeners"/>).</summary>
     public IReadOnlyList<IComputeListener> Listeners { get; init; } = [];
+
+    /// <summary>
+    /// Fails the computation with a <c>ComputeStalledException</c> (and a dump of the scheduler's state) when tasks
+    /// remain but none has started or finished for this long — and, on the process pool, no worker process used
+    /// any CPU. Null: the scheduler's default (5 minutes on the process pool; off elsewhere);
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: never. Set it above your longest task that waits without computing
+    /// (on a lock, a file, the network).
+    /// </summary>
+    public TimeSpan? StallTimeout
+    {
+        get => _stallTimeout;
+        init => _stallTimeout = value is { } t && t <= TimeSpan.Zero && t != Timeout.InfiniteTimeSpan
+            ? throw new ArgumentOutOfRangeException(nameof(StallTimeout), t, "A stall timeout must be positive (or Timeout.InfiniteTimeSpan to switch it off).")
+            : value;
+    }
+
+    private readonly TimeSpan? _stallTimeout;
 }
 
 /// <summary>What a scheduler receives besides the plan.</summary>
@@ -31,4 +48,7 @@ public sealed class ComputeContext
 
     /// <summary>Everything that observes this computation.</summary>
     public IReadOnlyList<IComputeListener> Listeners { get; }
+
+    /// <summary>See <see cref="ComputeOptions.StallTimeout"/>; null: the scheduler's default.</summary>
+    public TimeSpan? StallTimeout { get; init; }
 }

@@ -18,6 +18,10 @@ namespace TaskGraph;
 /// </list>
 /// <para>The first failure or a cancellation ends the computation: no further task is handed out, the completion
 /// faults or cancels at once (tasks still running are not waited for; their results are ignored).</para>
+/// <para>Stall watchdog (<see cref="ComputeOptions.StallTimeout"/>, or the scheduler's <see cref="StallWatch"/>):
+/// <c>_lastProgress</c> is stamped whenever a task is taken, started or finished; a timer ends the computation
+/// with a <see cref="ComputeStalledException"/> and a dump of this state (<c>_stage</c>, <c>_workerOf</c>) when
+/// tasks remain and the stamp is older than the timeout. A hang then becomes an error that says where it is.</para>
 /// </summary>
 public sealed class ExecutionState
 {
@@ -35,8 +39,21 @@ public sealed class ExecutionState
     private bool _ended;
     private CancellationTokenRegistration _cancellation;
 
-    /// <summary>Prepares the state of running <paramref name="plan"/>: counters set, root tasks ready.</summary>
-    public ExecutionState(ExecutionPlan plan, ComputeContext context)
+    // Stall watchdog. _stage[n]: 0 not taken yet, 1 taken (running), 2 finished. _workerOf[n]: where it was
+    // started (written without the lock: it is only read for the diagnostic dump, where a stale name is harmless).
+    private readonly byte[] _stage;
+    private readonly string?[] _workerOf;
+    private long _lastProgress = Stopwatch.GetTimestamp();
+    private long _lastActivity;
+    private readonly TimeSpan _stallTimeout;
+    private readonly StallWatch? _stallWatch;
+    private readonly Timer? _watchdog;
+
+    /// <summary>
+    /// Prepares the state of running <paramref name="plan"/>: counters set, root tasks ready. With a stall timeout
+    /// (the context's, else <paramref name="stallWatch"/>'s default) a watchdog starts.
+    /// </summary>
+    public ExecutionState(ExecutionPlan plan, ComputeContext context, StallWatch? stallWatch = null)
     {
         _plan = plan;
         _context = context;
@@ -45,6 +62,8 @@ public sealed class ExecutionState
         _waitingOn = new int[n];
         _pendingReaders = new int[n];
         _results = new object?[n];
+        _stage = new byte[n];
+        _workerOf = new string?[n];
         var roots = new List<int>();
         foreach (var node in plan.Order) // priority order, so the roots come out sorted
         {
@@ -54,8 +73,17 @@ public sealed class ExecutionState
         }
         _ready = new ReadyQueue(plan.Priority, roots.ToArray());
         foreach (var l in _listeners) l.OnComputeStarted(plan);
-        if (n == 0) { lock (_gate) End(null); }
-        else if (context.CancellationToken.CanBeCanceled)
+        if (n == 0) { lock (_gate) End(null); return; }
+        if ((context.StallTimeout ?? stallWatch?.DefaultTimeout) is { } stall && stall > TimeSpan.Zero && stall != Timeout.InfiniteTimeSpan)
+        {
+            _stallTimeout = stall;
+            _stallWatch = stallWatch;
+            _lastActivity = ReadActivity();
+            // Checked a few times per timeout, so a stall is reported at most a quarter of the timeout late.
+            var period = TimeSpan.FromTicks(Math.Clamp(stall.Ticks / 4, TimeSpan.TicksPerMillisecond * 20, TimeSpan.TicksPerSecond * 5));
+            _watchdog = new Timer(static s => ((ExecutionState)s!).CheckStall(), this, period, period);
+        }
+        if (context.CancellationToken.CanBeCanceled)
             _cancellation = context.CancellationToken.Register(static s => ((ExecutionState)s!).Cancel(), this);
     }
 
@@ -92,6 +120,7 @@ public sealed class ExecutionState
             if (!_ended && _ready.Count > 0)
             {
                 node = _ready.Pop();
+                Taken(node);
                 return true;
             }
             node = -1;
@@ -152,6 +181,7 @@ public sealed class ExecutionState
     /// </summary>
     public object? RunHere(int node, string worker)
     {
+        _workerOf[node] = worker;
         if (_listeners.Length == 0) return _plan.Run(node, _results);
         foreach (var l in _listeners) l.OnTaskStarted(_plan, node, worker);
         bool failed = true;
@@ -193,12 +223,15 @@ public sealed class ExecutionState
     /// <summary>Tells listeners a node started on a remote worker (process and distributed schedulers).</summary>
     public void ReportStarted(int node, string worker)
     {
+        _workerOf[node] = worker;
+        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
         foreach (var l in _listeners) l.OnTaskStarted(_plan, node, worker);
     }
 
     /// <summary>Tells listeners a node finished on a remote worker.</summary>
     public void ReportFinished(int node, string worker, bool failed)
     {
+        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
         foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed);
     }
 
@@ -210,6 +243,7 @@ public sealed class ExecutionState
             if (_ready.Count > 0)
             {
                 node = _ready.Pop();
+                Taken(node);
                 return true;
             }
             _idleWorkers++;
@@ -218,9 +252,17 @@ public sealed class ExecutionState
         }
     }
 
+    private void Taken(int node)
+    {
+        _stage[node] = 1;
+        _lastProgress = Stopwatch.GetTimestamp();
+    }
+
     private void CompleteLocked(int node, object? result, bool takesNext)
     {
         _results[node] = result;
+        _stage[node] = 2;
+        _lastProgress = Stopwatch.GetTimestamp();
         int readyBefore = _ready.Count;
         foreach (var d in _plan.Dependents[node])
             if (--_waitingOn[d] == 0) _ready.Push(d);
@@ -233,6 +275,72 @@ public sealed class ExecutionState
         if (++_finished == _plan.Count) End(null);
     }
 
+    private long ReadActivity()
+    {
+        try { return _stallWatch?.Activity?.Invoke() ?? 0; }
+        catch (Exception) { return 0; } // a broken probe only weakens the watchdog, it must not end the computation
+    }
+
+    /// <summary>The watchdog's tick: ends the computation when nothing moved for the stall timeout.</summary>
+    private void CheckStall()
+    {
+        long activity = ReadActivity(); // outside the lock: a probe may read /proc
+        string state;
+        lock (_gate)
+        {
+            if (_ended) return;
+            long now = Stopwatch.GetTimestamp();
+            if (activity != _lastActivity)
+            {
+                _lastActivity = activity;
+                _lastProgress = now;
+                return;
+            }
+            if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastProgress), now) < _stallTimeout) return;
+            state = DescribeLocked();
+        }
+        string? scheduler = null;
+        try { scheduler = _stallWatch?.Describe?.Invoke(); }
+        catch (Exception e) { scheduler = $"(the scheduler's state could not be read: {e.Message})"; }
+        Abort(new ComputeStalledException(_stallTimeout, scheduler is null ? state : state + scheduler));
+    }
+
+    /// <summary>The tasks running (key and worker), ready and waiting, for <see cref="ComputeStalledException"/>.</summary>
+    private string DescribeLocked()
+    {
+        const int Shown = 20;
+        List<string> running = [], ready = [], waiting = [];
+        int runningCount = 0, readyCount = 0, waitingCount = 0;
+        foreach (var node in _plan.Order)
+        {
+            switch (_stage[node])
+            {
+                case 1:
+                    if (runningCount++ < Shown) running.Add($"{_plan.KeyOf(node)} on {_workerOf[node] ?? "?"}");
+                    break;
+                case 0 when _waitingOn[node] == 0:
+                    if (readyCount++ < Shown) ready.Add(_plan.KeyOf(node).ToString());
+                    break;
+                case 0:
+                    if (waitingCount++ < Shown) waiting.Add($"{_plan.KeyOf(node)} (waits on {_waitingOn[node]})");
+                    break;
+            }
+        }
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine($"{_plan.Count - _finished} of {_plan.Count} tasks remain.");
+        Section("Running", running, runningCount);
+        Section("Ready", ready, readyCount);
+        Section("Waiting", waiting, waitingCount);
+        return sb.ToString();
+
+        void Section(string title, List<string> keys, int count)
+        {
+            sb.AppendLine($"{title} ({count}):");
+            foreach (var k in keys) sb.AppendLine("  " + k);
+            if (count > keys.Count) sb.AppendLine($"  … and {count - keys.Count} more");
+        }
+    }
+
     private void End(Exception? error)
     {
         Debug.Assert(!_ended);
@@ -240,6 +348,7 @@ public sealed class ExecutionState
         _ready.Clear();
         Monitor.PulseAll(_gate);
         _cancellation.Dispose();
+        _watchdog?.Dispose();
         foreach (var l in _listeners)
         {
             try { l.OnComputeFinished(_plan, error); }

@@ -56,7 +56,7 @@ internal sealed class PoolWorker : IDisposable
     public static PoolWorker Start(int slot, Action<long> countBytes)
     {
         var launch = WorkerLaunch.ForThisProcess;
-        var stem = $"tg{Environment.ProcessId}-{slot}-{Guid.NewGuid().ToString("N")[..8]}";
+        var stem = $"{SocketStem}{Environment.ProcessId}-{slot}-{Guid.NewGuid().ToString("N")[..8]}";
         var task = new NamedPipeServerStream(stem + "t", PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
         var data = new NamedPipeServerStream(stem + "d", PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
         var psi = new ProcessStartInfo(launch.Dotnet)
@@ -97,6 +97,10 @@ internal sealed class PoolWorker : IDisposable
                     $"Worker process {slot} did not start ({(process.HasExited ? $"exit code {process.ExitCode}" : "no connection within 60 s")}). " +
                     $"Command: {launch.Dotnet} {string.Join(' ', psi.ArgumentList)}. Output: {string.Join(Environment.NewLine, earlyErrors)}");
             }
+            // Both ends are connected: the socket files have done their job. Unlinked now, none is left behind
+            // if this process is killed (a SIGKILLed parent cannot clean up; see SweepDeadParentsSockets).
+            DeleteSocketFile(stem + "t");
+            DeleteSocketFile(stem + "d");
         }
         catch
         {
@@ -106,6 +110,63 @@ internal sealed class PoolWorker : IDisposable
             throw;
         }
         return new PoolWorker(slot, process, task, data, countBytes);
+    }
+
+    /// <summary>The start of the pipes' names; the parent's process id follows (<c>tg1234-0-…</c>).</summary>
+    private const string SocketStem = "tg";
+
+    /// <summary>Where .NET puts the Unix domain socket of a named pipe (null on Windows, where pipes are not files).</summary>
+    private static string? SocketFile(string pipeName)
+        => OperatingSystem.IsWindows() ? null : Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + pipeName);
+
+    private static void DeleteSocketFile(string pipeName)
+    {
+        try { if (SocketFile(pipeName) is { } f) File.Delete(f); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* only litter, never a failure */ }
+    }
+
+    /// <summary>
+    /// Deletes the socket files of pool parents that are no longer running. A parent unlinks its files as soon as
+    /// a worker connects, so only a parent killed while a worker was starting leaves one; the next pool to start
+    /// (in any process) removes it. A file whose process id was reused by a live process stays until that ends.
+    /// </summary>
+    public static void SweepDeadParentsSockets()
+    {
+        if (SocketFile(SocketStem) is not { } probe) return;
+        try
+        {
+            string prefix = Path.GetFileName(probe);
+            foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(probe)!, prefix + "*"))
+            {
+                var name = Path.GetFileName(file).AsSpan(prefix.Length);
+                int dash = name.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(name[..dash], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+                try { File.Delete(file); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* another user's, or gone already */ }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* an unreadable temp folder: nothing to sweep */ }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; } // no such process
+        catch (InvalidOperationException) { return false; }
+    }
+
+    /// <summary>The CPU time the process has used so far, in ticks (0 once it has exited).</summary>
+    public long CpuTicks
+    {
+        get
+        {
+            try { return _process.TotalProcessorTime.Ticks; } // read afresh from the system at each call
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { return 0; }
+        }
     }
 
     /// <summary>Fetches the encoded result of <paramref name="node"/> of computation <paramref name="compute"/>; null when the worker does not have it (or died).</summary>

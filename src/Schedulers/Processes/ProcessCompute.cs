@@ -118,7 +118,7 @@ internal sealed class ProcessCompute
     /// <summary>Starts the dispatchers; the task completes with the outputs' values.</summary>
     public Task<object?[]> Start()
     {
-        _state = new ExecutionState(_plan, _context);
+        _state = new ExecutionState(_plan, _context, new StallWatch(_pool.StallTimeout, DescribeWorkers, _pool.WorkerCpuTicks));
         int dispatchers = Math.Min(_pool.Workers, _plan.Count);
         _dispatching = new int[dispatchers];
         _handoff = Enumerable.Range(0, dispatchers).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<int>()).ToArray();
@@ -156,6 +156,30 @@ internal sealed class ProcessCompute
                 if (Volatile.Read(ref _dispatching[slot]) == 2) Volatile.Read(ref _pool.Slots[slot].Current)?.Kill();
         }
         catch (Exception) { /* the pool may be disposed meanwhile */ }
+    }
+
+    /// <summary>The pool's side of a stall report: each worker's process, dispatcher and the results it holds.</summary>
+    private string DescribeWorkers()
+    {
+        var sb = new System.Text.StringBuilder();
+        string[] stages = ["not started", "waiting for its worker's task pipe", "dispatching", "finished"];
+        long parentBytes = 0;
+        int parentCount = 0;
+        foreach (var h in _held)
+            if (h is { InParent: true }) { parentCount++; parentBytes += h.Size; }
+        for (int slot = 0; slot < _pool.Slots.Length; slot++)
+        {
+            var w = Volatile.Read(ref _pool.Slots[slot].Current);
+            int count = 0;
+            long bytes = 0;
+            foreach (var h in _held)
+                if (h is not null && h.IsHeldBy(slot)) { count++; bytes += h.Size; }
+            string stage = slot < _dispatching.Length ? stages[Volatile.Read(ref _dispatching[slot])] : "none (fewer tasks than workers)";
+            sb.AppendLine($"Worker process-{slot}: {(w is null ? "not started" : $"pid {w.ProcessId}, {(w.IsBroken ? "exited or broken" : "alive")}")}; " +
+                          $"dispatcher {stage}; holds {count} results ({bytes:N0} bytes of large ones)");
+        }
+        sb.AppendLine($"Parent: holds {parentCount} small results.");
+        return sb.ToString();
     }
 
     private void Dispatch(int slot)
@@ -301,8 +325,12 @@ internal sealed class ProcessCompute
         private double _avgMicros = 1000;
         private bool _measured;
 
-        /// <summary>How many nodes to send at once: many when tasks are tiny, one when they are long (so work spreads over workers).</summary>
-        public int Window => !_measured ? 4 : _avgMicros < 20 ? 512 : _avgMicros < 200 ? 64 : _avgMicros < 2000 ? 8 : _avgMicros < 20_000 ? 2 : 1;
+        /// <summary>
+        /// How many nodes to send at once: many when tasks are tiny, one when they are long (so work spreads over
+        /// workers) — and one until a task was measured: a batch of unknown tasks could hold several long ones that
+        /// idle workers should run side by side.
+        /// </summary>
+        public int Window => !_measured ? 1 : _avgMicros < 20 ? 512 : _avgMicros < 200 ? 64 : _avgMicros < 2000 ? 8 : _avgMicros < 20_000 ? 2 : 1;
 
         private string Name => Connection.Name;
 

@@ -40,6 +40,13 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
     /// <summary>Number of worker processes.</summary>
     public int Workers { get; }
 
+    /// <summary>
+    /// The stall timeout of computations whose options set none (<see cref="ComputeOptions.StallTimeout"/>):
+    /// 5 minutes without a task starting or finishing and without any worker using CPU. A computation that hangs
+    /// then fails with a <see cref="ComputeStalledException"/> that describes where it stopped.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <inheritdoc />
     public string Name => "processes";
 
@@ -63,6 +70,14 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
     internal Slot[] Slots => _slots;
 
     internal void CountBytes(long n) => Interlocked.Add(ref _bytesMoved, n);
+
+    /// <summary>The CPU time all worker processes have used (the stall watchdog's measure of activity).</summary>
+    internal long WorkerCpuTicks()
+    {
+        long sum = 0;
+        foreach (var s in _slots) sum += Volatile.Read(ref s.Current)?.CpuTicks ?? 0;
+        return sum;
+    }
 
     /// <inheritdoc />
     public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context)
@@ -90,6 +105,7 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
         {
             var missing = Enumerable.Range(0, Workers).Where(i => _slots[i].Current is null).ToArray();
             if (missing.Length == 0) return;
+            PoolWorker.SweepDeadParentsSockets();
             var started = new PoolWorker[missing.Length];
             Parallel.For(0, missing.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(missing.Length, 8) },
                 i => started[i] = PoolWorker.Start(missing[i], CountBytes));

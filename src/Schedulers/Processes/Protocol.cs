@@ -6,7 +6,9 @@ namespace TaskGraph;
 /// <list type="bullet">
 /// <item><b>task pipe</b>: the parent sends a <see cref="Batch"/> (definitions of functions, values to store,
 /// tasks to run, ended by <see cref="ItemEnd"/>); the worker answers one frame per run, in order:
-/// <c>[node][status][elapsed ticks]</c> then the status's data.</item>
+/// <c>[node][status][elapsed ticks]</c> then the status's data. Only one side writes at a time: the parent sends
+/// a whole batch before reading answers, the worker reads a whole batch before answering (otherwise both could
+/// block writing into full pipe buffers).</item>
 /// <item><b>data pipe</b>: requests served while tasks run — <see cref="Get"/> a stored result (for another
 /// worker), <see cref="Release"/> results nobody needs, <see cref="Drop"/> everything of an ended computation.</item>
 /// </list>

@@ -86,12 +86,18 @@ public sealed class WorkerTaskRunner
     /// <summary>
     /// Runs one batch read from <paramref name="r"/> (positioned after the <see cref="Protocol.Batch"/> byte),
     /// writing one answer frame per run to <paramref name="output"/> (see <see cref="Protocol"/>).
+    ///
+    /// <para>The whole batch is read before the first run starts, and so before the first answer is written.
+    /// The parent writes a whole batch before it reads answers; if the worker answered while the parent was still
+    /// writing, a batch larger than the pipe's buffers (hundreds of small blocks to store, each answered with a
+    /// small result) filled both directions: the worker blocked writing answers nobody read, the parent blocked
+    /// writing a batch nobody read, and both waited for ever at 0 % CPU (issue 13, finding 4). With this rule only
+    /// one side of a task pipe writes at any time.</para>
     /// </summary>
     public void RunBatch(WireReader r, Stream output)
     {
         int compute = r.ReadInt32();
-        var flushed = Stopwatch.StartNew();
-        _out.Reset();
+        var runs = new List<PendingRun>();
         while (true)
         {
             byte item = r.ReadByte();
@@ -127,17 +133,23 @@ public sealed class WorkerTaskRunner
                     break;
                 }
                 case Protocol.ItemRun:
-                    Run(r, compute);
-                    if (flushed.ElapsedTicks > Stopwatch.Frequency / 1000 && _out.Length > 0)
-                    {
-                        // A long task's completion should not wait for the rest of the batch.
-                        _out.CopyTo(output);
-                        output.Flush();
-                        _out.Reset();
-                        flushed.Restart();
-                    }
+                    runs.Add(ReadRun(r, compute));
                     break;
                 default: throw new InvalidDataException($"Unknown batch item {item}.");
+            }
+        }
+        var flushed = Stopwatch.StartNew();
+        _out.Reset();
+        foreach (var run in runs)
+        {
+            Run(run, compute);
+            if (flushed.ElapsedTicks > Stopwatch.Frequency / 1000 && _out.Length > 0)
+            {
+                // A long task's completion should not wait for the rest of the batch.
+                _out.CopyTo(output);
+                output.Flush();
+                _out.Reset();
+                flushed.Restart();
             }
         }
         if (_out.Length > 0)
@@ -160,12 +172,12 @@ public sealed class WorkerTaskRunner
         }
     }
 
-    private void Run(WireReader r, int compute)
+    /// <summary>Decodes a run (the stream is consumed even if the run will fail or be skipped).</summary>
+    private PendingRun ReadRun(WireReader r, int compute)
     {
         int node = r.ReadInt32();
         bool returnValue = r.ReadByte() != 0;
         int members = r.ReadInt32();
-        // Decode the whole run first (the stream must be consumed even if the run fails or is skipped).
         var program = new Member[members];
         for (int m = 0; m < members; m++)
         {
@@ -182,6 +194,13 @@ public sealed class WorkerTaskRunner
             }
             program[m] = new Member(_functions.GetValueOrDefault(Protocol.StoreKey(compute, fid)), args, kinds, null, false);
         }
+        return new PendingRun(node, returnValue, program);
+    }
+
+    private void Run(PendingRun run, int compute)
+    {
+        var (node, returnValue, program) = run;
+        int members = program.Length;
         var mark = _out.BeginLength();
         _out.WriteInt32(node);
         if (_dropped.ContainsKey(compute))
@@ -264,6 +283,8 @@ public sealed class WorkerTaskRunner
         }
         _out.PatchLength(mark);
     }
+
+    private sealed record PendingRun(int Node, bool ReturnValue, Member[] Program);
 
     private sealed record Member(Function? F, object?[] Args, byte[] Kinds, object? Literal, bool IsLiteral);
 }

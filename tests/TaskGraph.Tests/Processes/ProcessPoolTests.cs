@@ -253,7 +253,7 @@ public class ProcessPoolTests
     }
 
     /// <summary>True once <paramref name="pid"/> is gone (a zombie left for a non-reaping init counts as gone).</summary>
-    private static bool WaitForExit(int pid)
+    internal static bool WaitForExit(int pid)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
