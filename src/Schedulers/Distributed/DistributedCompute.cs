@@ -38,7 +38,7 @@ internal sealed class DistributedCompute
     {
         var dispatcher = new Thread(Dispatch) { IsBackground = true, Name = $"taskgraph-dispatch-{Id[..8]}" };
         dispatcher.Start();
-        var monitor = MonitorAsync();
+        _ = MonitorAsync(); // ends by itself when _stop is cancelled
         try
         {
             return await _state.Completion.ConfigureAwait(false);
@@ -46,10 +46,20 @@ internal sealed class DistributedCompute
         finally
         {
             _stop.Cancel();
-            await monitor.ConfigureAwait(false);
             // Failed or cancelled with tasks still queued: take them back, so that no worker runs them for nobody.
-            if (!_state.Completion.IsCompletedSuccessfully && Volatile.Read(ref _sent) > Volatile.Read(ref _finished))
-                await _scheduler.WithdrawAsync(Id).ConfigureAwait(false);
+            // Not when the broker itself is gone (what it kept expires), and never for long: the caller waits.
+            if (!_state.Completion.IsCompletedSuccessfully && Volatile.Read(ref _sent) > Volatile.Read(ref _finished)
+                && _state.Completion.Exception?.InnerException is not BrokerUnavailableException)
+            {
+                try
+                {
+                    await _scheduler.WithdrawAsync(Id).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Left to expire (per-message TTL); results of such tasks are ignored.
+                }
+            }
         }
     }
 

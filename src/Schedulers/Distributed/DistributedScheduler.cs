@@ -200,11 +200,13 @@ public sealed class DistributedScheduler : IScheduler
     /// <summary>How many consumers (workers) the work queue has right now, as the broker sees them.</summary>
     internal async Task<uint> ConsumerCountAsync(CancellationToken cancellationToken)
     {
-        await _monitorGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10)); // a half-dead connection must not stall the liveness check
+        await _monitorGate.WaitAsync(bounded.Token).ConfigureAwait(false);
         try
         {
             var monitor = _monitor ?? throw new InvalidOperationException("Not connected.");
-            return await monitor.ConsumerCountAsync(Queue, cancellationToken).ConfigureAwait(false);
+            return await monitor.ConsumerCountAsync(Queue, bounded.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -219,25 +221,35 @@ public sealed class DistributedScheduler : IScheduler
     /// </summary>
     internal async Task WithdrawAsync(string compute)
     {
-        await _monitorGate.WaitAsync().ConfigureAwait(false);
+        if (_connection is not { IsOpen: true } connection) return; // the broker is gone: what is queued expires
+        // Bounded: a computation's failure must reach its caller even when the broker stalls.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var token = cts.Token;
         try
         {
-            if (_connection is not { IsOpen: true } connection) return;
-            await using var channel = await connection.ChannelAsync(confirms: true).ConfigureAwait(false);
-            uint waiting = await channel.MessageCountAsync(Queue).ConfigureAwait(false);
+            await _monitorGate.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            await using var channel = await connection.ChannelAsync(confirms: true, token).ConfigureAwait(false);
+            uint waiting = await channel.MessageCountAsync(Queue, token).ConfigureAwait(false);
             for (uint i = 0; i < waiting; i++)
             {
-                var got = await channel.BasicGetAsync(Queue, autoAck: false).ConfigureAwait(false);
+                var got = await channel.BasicGetAsync(Queue, autoAck: false, token).ConfigureAwait(false);
                 if (got is null) break;
                 if (got.BasicProperties.CorrelationId != compute)
                 {
                     var again = new BasicProperties(got.BasicProperties);
                     again.Headers?.Remove("x-delivery-count");
-                    await channel.BasicPublishAsync("", Queue, mandatory: false, again, got.Body).ConfigureAwait(false);
+                    await channel.BasicPublishAsync("", Queue, mandatory: false, again, got.Body, token).ConfigureAwait(false);
                 }
-                await channel.BasicAckAsync(got.DeliveryTag, multiple: false).ConfigureAwait(false);
+                await channel.BasicAckAsync(got.DeliveryTag, multiple: false, token).ConfigureAwait(false);
             }
-            await channel.CloseAsync().ConfigureAwait(false);
+            await channel.CloseAsync(token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -90,18 +90,29 @@ public sealed class LocalCluster : IScheduler
         return p;
     }
 
-    /// <summary>Stops the client and every worker.</summary>
+    /// <summary>Stops the client and every worker: SIGTERM first (a worker finishes the task in hand and exits with 0), SIGKILL after 3 s.</summary>
     public void Dispose()
     {
         Scheduler.Dispose();
         lock (_workers)
         {
             foreach (var p in _workers)
+                if (!OperatingSystem.IsWindows() && !p.HasExited) _ = Terminate(p.Id, 15);
+            var deadline = DateTime.UtcNow.AddSeconds(3);
+            foreach (var p in _workers)
             {
-                try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+                try
+                {
+                    var left = deadline - DateTime.UtcNow;
+                    if (!p.HasExited && (left <= TimeSpan.Zero || !p.WaitForExit(left))) p.Kill(true);
+                }
+                catch (InvalidOperationException) { }
                 p.Dispose();
             }
             _workers.Clear();
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Terminate(int pid, int signal);
 }

@@ -162,6 +162,28 @@ public class ClusterHardeningTests
     }
 
     [Test]
+    public async Task ATaskPastItsDeadlineIsNotRun()
+    {
+        // A genuine task that waited too long (its client is most likely gone), or a signed task replayed late.
+        using var cluster = TestCluster.Start("taskgraph.tests.expired", workers: 1, threads: 1);
+        await using var publisher = await Publisher.OpenAsync();
+        await publisher.Channel.QueuePurgeAsync(Topology.Dead);
+        var path = TempPath("late");
+        var body = WireCodec.ToBytes(TouchTask("late", path));
+        var props = new BasicProperties
+        {
+            MessageId = "late:0", CorrelationId = "late", ReplyTo = publisher.ReplyQueue, Type = "late",
+            Headers = new Dictionary<string, object?> { [ClusterSecret.DeadlineHeader] = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds() },
+        };
+        cluster.Scheduler.Secret.Sign(props, cluster.Queue, body);
+        await publisher.Channel.BasicPublishAsync("", cluster.Queue, mandatory: false, props, body);
+        var refused = await publisher.ReplyAsync("late", cluster.Scheduler.Secret);
+        Assert.That(refused.ReadError(), Is.TypeOf<TimeoutException>());
+        Assert.That(await publisher.DeadLettersAsync(1), Is.EquivalentTo(new Dictionary<string, string> { ["late:0"] = "expired" }));
+        Assert.That(File.Exists(path), Is.False);
+    }
+
+    [Test]
     public void ATaskThatKillsItsWorkerIsRefusedAfterThreeDeaths()
     {
         // Dask: distributed/tests/test_client.py::test_bad_tasks_fail (KilledWorker after allowed-failures deaths).

@@ -35,7 +35,8 @@ public class DistributedTests
         TestBroker.RunScript(port, dir, "rabbit_start");
         try
         {
-            using var cluster = new LocalCluster($"amqp://guest:guest@127.0.0.1:{port}/", workers: 1, threadsPerWorker: 1, queue: "taskgraph.tests.restart");
+            using var cluster = new LocalCluster($"amqp://guest:guest@127.0.0.1:{port}/", workers: 1, threadsPerWorker: 1, queue: "taskgraph.tests.restart",
+                log: line => TestContext.Progress.WriteLine(line));
             var slow = Enumerable.Range(0, 40).Select(i => Delayed.Run(() => { Thread.Sleep(250); return i; }).Impure());
             var run = Task.Run(() => Delayed.All(slow).Compute(cluster));
             Thread.Sleep(1_500);
