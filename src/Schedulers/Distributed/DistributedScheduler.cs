@@ -189,8 +189,9 @@ public sealed class DistributedScheduler : IScheduler
             ReplyTo = _replyQueue,
             DeliveryMode = DeliveryModes.Persistent,
             Type = task.Key,
-            // The broker drops what nobody consumed in time; the signed deadline stops a worker running it later.
-            Expiration = ((long)TaskLifetime.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The signed deadline stops a worker running it later; the broker drops what nobody consumed at all.
+            // Later than the deadline, so that a consumed queue always answers "expired" rather than dropping silently.
+            Expiration = ((long)(TaskLifetime + TimeSpan.FromMinutes(10)).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
             Headers = new Dictionary<string, object?> { [ClusterSecret.DeadlineHeader] = DateTimeOffset.UtcNow.Add(TaskLifetime).ToUnixTimeMilliseconds() },
         };
         _secret.Sign(props, Queue, body);

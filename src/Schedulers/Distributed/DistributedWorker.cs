@@ -103,7 +103,8 @@ public sealed class DistributedWorker
         await Topology.DeclareAsync(channel, _queue, cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)_threads, false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, ea);
+        var clients = new ClientProbe(connection);
+        consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
         onConnected();
         Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}");
@@ -123,16 +124,25 @@ public sealed class DistributedWorker
         return null;
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs ea)
+    private async Task HandleAsync(IChannel channel, ClientProbe clients, BasicDeliverEventArgs ea)
     {
         Interlocked.Increment(ref _running);
         try
         {
-            await HandleCheckedAsync(channel, ea).ConfigureAwait(false);
+            await HandleCheckedAsync(channel, clients, ea).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or RabbitMQ.Client.Exceptions.AlreadyClosedException or ObjectDisposedException)
         {
             // The connection closed under this task: the broker redelivers it.
+        }
+        catch (Exception e)
+        {
+            // The reply or the acknowledgement failed (the broker refused a publish, say). Never keep the delivery
+            // unacknowledged, which would hold a slot for ever: return it; the quorum queue counts the return,
+            // so a message that always fails here ends dead-lettered.
+            Log($"could not finish message {Printable(ea.BasicProperties.MessageId)}: {e.GetType().Name}: {_address.Scrub(e.Message)}; returned to the queue");
+            try { await channel.BasicRejectAsync(ea.DeliveryTag, requeue: true).ConfigureAwait(false); }
+            catch (Exception) { /* the channel is gone: the broker returns it anyway */ }
         }
         finally
         {
@@ -140,7 +150,7 @@ public sealed class DistributedWorker
         }
     }
 
-    private async Task HandleCheckedAsync(IChannel channel, BasicDeliverEventArgs ea)
+    private async Task HandleCheckedAsync(IChannel channel, ClientProbe clients, BasicDeliverEventArgs ea)
     {
         var props = ea.BasicProperties;
         var bytes = ea.Body.ToArray(); // the client library reuses the delivery buffer once this handler awaits
@@ -170,6 +180,12 @@ public sealed class DistributedWorker
             await RefuseAsync(channel, ea, bytes, "crashed-workers", $"{what} was delivered {deliveries} times before and never finished: each time its worker died",
                 new WorkerCrashedException($"The task was delivered {deliveries} times and each time the worker running it died (crashed, was killed or lost its connection); " +
                     $"it is not run again (allowed failures: {_allowedFailures}) and was dead-lettered to {Topology.Dead}.")).ConfigureAwait(false);
+            return;
+        }
+        if (!await clients.IsAliveAsync(props.ReplyTo).ConfigureAwait(false))
+        {
+            // Its client is gone (its reply queue went with its connection): nobody would read the result.
+            await DeadLetterAsync(channel, ea, bytes, "client-gone", $"{what}: its client's reply queue no longer exists").ConfigureAwait(false);
             return;
         }
         RemoteTask task;
@@ -271,6 +287,56 @@ public sealed class DistributedWorker
             if (parts.Count > 1) reply.Headers = new Dictionary<string, object?> { [Topology.ChunkHeader] = i, [Topology.ChunksHeader] = parts.Count };
             _secret.Sign(reply, props.ReplyTo, parts[i].Span);
             await channel.BasicPublishAsync("", props.ReplyTo, mandatory: false, reply, parts[i]).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a client still listens: its reply queue is exclusive to its connection, so the queue exists exactly
+    /// while the client is connected. A passive declare answers (404: gone; 405, locked by its owner: alive); either
+    /// error closes the probe channel, so answers are cached for two seconds per queue.
+    /// </summary>
+    private sealed class ClientProbe(BrokerConnection connection)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly Dictionary<string, DateTime> _aliveUntil = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
+        private IChannel? _channel;
+
+        public async Task<bool> IsAliveAsync(string? replyQueue)
+        {
+            if (string.IsNullOrEmpty(replyQueue)) return true; // a task nobody awaits an answer for
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_gone.Contains(replyQueue)) return false;
+                if (_aliveUntil.TryGetValue(replyQueue, out var until) && DateTime.UtcNow < until) return true;
+                bool alive = true;
+                try
+                {
+                    if (_channel is not { IsOpen: true }) _channel = await connection.ChannelAsync(confirms: false).ConfigureAwait(false);
+                    await _channel.QueueDeclarePassiveAsync(replyQueue).ConfigureAwait(false);
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    alive = false;
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+                {
+                    // 405 RESOURCE_LOCKED: the queue exists, exclusive to its (live) client.
+                }
+                if (alive) _aliveUntil[replyQueue] = DateTime.UtcNow.AddSeconds(2);
+                else
+                {
+                    if (_gone.Count > 10_000) _gone.Clear();
+                    _gone.Add(replyQueue);
+                    _aliveUntil.Remove(replyQueue);
+                }
+                return alive;
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 }

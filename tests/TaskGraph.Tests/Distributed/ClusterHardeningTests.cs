@@ -184,6 +184,26 @@ public class ClusterHardeningTests
     }
 
     [Test]
+    public async Task ATaskOfAClientThatIsGoneIsNotRun()
+    {
+        // Issue 12, finding 4: tasks of a client that no longer exists ran later for nobody. Its reply queue,
+        // exclusive to its connection, went with it: a genuine task answering to a queue that is gone.
+        using var cluster = TestCluster.Start("taskgraph.tests.orphan", workers: 1, threads: 1);
+        await using var publisher = await Publisher.OpenAsync();
+        await publisher.Channel.QueuePurgeAsync(Topology.Dead);
+        string orphan = TempPath("orphan"), alive = TempPath("alive");
+        var body = WireCodec.ToBytes(TouchTask("orphan", orphan));
+        var props = new BasicProperties { MessageId = "orphan:0", CorrelationId = "orphan", ReplyTo = "amq.gen-a-client-long-gone", Type = "orphan" };
+        cluster.Scheduler.Secret.Sign(props, cluster.Queue, body);
+        await publisher.Channel.BasicPublishAsync("", cluster.Queue, mandatory: false, props, body);
+        await publisher.PublishAsync(cluster.Queue, "alive", WireCodec.ToBytes(TouchTask("alive", alive)), cluster.Scheduler.Secret);
+        Assert.That((await publisher.ReplyAsync("alive", cluster.Scheduler.Secret)).Error, Is.Null);
+        Assert.That(await publisher.DeadLettersAsync(1), Is.EquivalentTo(new Dictionary<string, string> { ["orphan:0"] = "client-gone" }));
+        Assert.That(File.Exists(orphan), Is.False);
+        Assert.That(File.Exists(alive), Is.True);
+    }
+
+    [Test]
     public void ATaskThatKillsItsWorkerIsRefusedAfterThreeDeaths()
     {
         // Dask: distributed/tests/test_client.py::test_bad_tasks_fail (KilledWorker after allowed-failures deaths).
