@@ -265,6 +265,22 @@ public class ClusterHardeningTests
     }
 
     [Test]
+    public async Task ACancelledComputeTakesItsTasksBack()
+    {
+        // No worker yet: the tasks wait in the queue; cancelling must not leave them there for a worker to come.
+        using var cluster = TestCluster.Start("taskgraph.tests.cancel", workers: 0, threads: 1);
+        using var cts = new CancellationTokenSource();
+        var tasks = Delayed.All(Enumerable.Range(0, 10).Select(i => Delayed.Run(() => i).Impure()));
+        var run = tasks.ComputeAsync(new ComputeOptions { Scheduler = cluster, CancellationToken = cts.Token });
+        await using var observer = await Publisher.OpenAsync();
+        for (int i = 0; i < 300 && await observer.Channel.MessageCountAsync(cluster.Queue) < 10; i++) await Task.Delay(100);
+        Assert.That(await observer.Channel.MessageCountAsync(cluster.Queue), Is.EqualTo(10u));
+        cts.Cancel();
+        Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
+        await AssertQueueEmptyAsync(cluster.Queue);
+    }
+
+    [Test]
     public async Task ForgedRepliesAreIgnored()
     {
         // A client whose cluster has no worker yet: the attacker takes its task from the queue, answers it twice
