@@ -37,7 +37,8 @@ public class DistributedTests
         {
             using var cluster = new LocalCluster($"amqp://guest:guest@127.0.0.1:{port}/", workers: 1, threadsPerWorker: 1, queue: "taskgraph.tests.restart",
                 log: line => TestContext.Progress.WriteLine(line));
-            var slow = Enumerable.Range(0, 40).Select(i => Delayed.Run(() => { Thread.Sleep(250); return i; }).Impure());
+            // 50 s of work for one worker: the broker's shutdown (several seconds on a loaded machine) comes mid-compute.
+            var slow = Enumerable.Range(0, 200).Select(i => Delayed.Run(() => { Thread.Sleep(250); return i; }).Impure());
             var run = Task.Run(() => Delayed.All(slow).Compute(cluster));
             Thread.Sleep(1_500);
             Assert.That(run.IsCompleted, Is.False, "the computation should still be running when the broker goes");
