@@ -2,11 +2,14 @@ namespace TaskGraph;
 
 /// <summary>
 /// Where the broker is: an <c>amqp://user:pass@host:port/vhost</c> URI, given explicitly or through the
-/// <c>TASKGRAPH_BROKER</c> environment variable. The password never leaves this object: <see cref="ToString"/>,
+/// <c>TASKGRAPH_BROKER</c> environment variable, or read from a file. The password never leaves this object: <see cref="ToString"/>,
 /// logs and exception messages use <see cref="Redacted"/>.
 /// </summary>
 public sealed class BrokerAddress
 {
+    /// <summary>True when the URI carries a password.</summary>
+    public bool HasPassword => Uri.UserInfo.Split(':', 2) is [_, { Length: > 0 }];
+
     /// <summary>The environment variable naming the broker.</summary>
     public const string Variable = "TASKGRAPH_BROKER";
 
@@ -40,6 +43,28 @@ public sealed class BrokerAddress
         if (string.IsNullOrWhiteSpace(value))
             throw new InvalidOperationException($"The distributed scheduler needs a broker: set {Variable}=amqp://user:pass@host:5672/vhost or pass the URI to Scheduler.Distributed(...).");
         return Parse(value);
+    }
+
+    /// <summary>The address in the file at <paramref name="path"/> (its first non-empty line); errors name the file, never its content.</summary>
+    public static BrokerAddress FromFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l)) ?? "";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Cannot read the broker file '{path}': {e.Message}", e);
+        }
+        try
+        {
+            return Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"The broker file '{path}' does not hold a broker address: {e.Message}", e);
+        }
     }
 
     /// <summary>Removes this address's password from <paramref name="text"/> (client library messages can echo URIs).</summary>

@@ -10,28 +10,69 @@ namespace TaskGraph;
 /// functions and inputs (the wire codec), workers run them and publish results to this client's reply queue, and
 /// acknowledge a task only after its result is published — so a worker that dies mid-task has its task
 /// redelivered to another. Duplicate results (a redelivered task that ran twice) are ignored: the first wins.
+/// Tasks and replies are signed with the cluster's <see cref="ClusterSecret"/>; a reply without a valid signature
+/// is dropped (and counted in <see cref="RejectedReplies"/>).
 /// The bookkeeping is the shared <see cref="ExecutionState"/>; this class only moves tasks and results.
 /// </summary>
 public sealed class DistributedScheduler : IScheduler
 {
+    /// <summary>The environment variable giving the default <see cref="WorkerTimeout"/>, in seconds.</summary>
+    public const string WorkerTimeoutVariable = "TASKGRAPH_WORKER_TIMEOUT";
+
     private readonly BrokerAddress _address;
+    private readonly ClusterSecret _secret;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private readonly SemaphoreSlim _monitorGate = new(1, 1);
     private readonly ConcurrentDictionary<string, DistributedCompute> _computes = new();
     private readonly MessageChunks _chunks = new();
     private BrokerConnection? _connection;
     private IChannel? _publish;
     private IChannel? _replies;
+    private IChannel? _monitor;
     private string _replyQueue = "";
+    private long _rejectedReplies;
     private volatile bool _disposed;
 
-    /// <summary>Creates a client of the broker at <paramref name="address"/>; nothing connects until the first compute.</summary>
-    public DistributedScheduler(BrokerAddress address, int window = 256, string queue = Topology.Tasks)
+    /// <summary>
+    /// Creates a client of the broker at <paramref name="address"/>; nothing connects until the first compute.
+    /// Tasks are signed with <paramref name="secret"/> (null: <see cref="ClusterSecret.FromEnvironment"/>, which
+    /// refuses to go on without one). A compute fails when no worker has consumed the queue for
+    /// <paramref name="workerTimeout"/> (null: <c>TASKGRAPH_WORKER_TIMEOUT</c> seconds, else 30 s); a task not
+    /// started within <paramref name="taskLifetime"/> (default 24 h) is not run.
+    /// </summary>
+    public DistributedScheduler(BrokerAddress address, int window = 256, string queue = Topology.Tasks, ClusterSecret? secret = null, TimeSpan? workerTimeout = null, TimeSpan? taskLifetime = null)
     {
         Queue = string.IsNullOrWhiteSpace(queue) ? throw new ArgumentException("The work queue needs a name.", nameof(queue)) : queue;
         _address = address ?? throw new ArgumentNullException(nameof(address));
         if (window < 1) throw new ArgumentOutOfRangeException(nameof(window), window, "At least one task must be allowed in flight.");
         Window = window;
+        _secret = secret ?? ClusterSecret.FromEnvironment();
+        WorkerTimeout = workerTimeout ?? TimeoutFromEnvironment() ?? TimeSpan.FromSeconds(30);
+        if (WorkerTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(workerTimeout), WorkerTimeout, "The worker timeout must be positive.");
+        TaskLifetime = taskLifetime ?? TimeSpan.FromHours(24);
+        if (TaskLifetime <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(taskLifetime), TaskLifetime, "The task lifetime must be positive.");
     }
+
+    private static TimeSpan? TimeoutFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable(WorkerTimeoutVariable);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0))
+            throw new InvalidOperationException($"{WorkerTimeoutVariable} must be a positive number of seconds, not '{text}'.");
+        return TimeSpan.FromSeconds(seconds);
+    }
+
+    /// <summary>How long a compute waits while no worker consumes the work queue before failing with <see cref="NoWorkersException"/>.</summary>
+    public TimeSpan WorkerTimeout { get; }
+
+    /// <summary>A task still queued this long after it was sent is not run (the broker drops it, a worker refuses it).</summary>
+    public TimeSpan TaskLifetime { get; }
+
+    /// <summary>The secret this client signs with (tests sign their own hostile messages with it).</summary>
+    internal ClusterSecret Secret => _secret;
+
+    /// <summary>Replies dropped because they were not signed with the cluster's secret (forged or corrupt).</summary>
+    public long RejectedReplies => Interlocked.Read(ref _rejectedReplies);
 
     /// <summary>The work queue tasks are published to (workers consume the same one).</summary>
     public string Queue { get; }
@@ -78,6 +119,7 @@ public sealed class DistributedScheduler : IScheduler
             };
             _publish = await connection.ChannelAsync(confirms: true, cancellationToken).ConfigureAwait(false);
             await Topology.DeclareAsync(_publish, Queue, cancellationToken).ConfigureAwait(false);
+            _monitor = await connection.ChannelAsync(confirms: false, cancellationToken).ConfigureAwait(false);
             _replies = await connection.ChannelAsync(confirms: false, cancellationToken).ConfigureAwait(false);
             _replyQueue = (await _replies.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken).ConfigureAwait(false)).QueueName;
             var consumer = new AsyncEventingBasicConsumer(_replies);
@@ -93,19 +135,45 @@ public sealed class DistributedScheduler : IScheduler
 
     private void OnReply(BasicDeliverEventArgs ea)
     {
-        var h = ea.BasicProperties.Headers;
-        int index = h is not null && h.TryGetValue(Topology.ChunkHeader, out var ci) ? Convert.ToInt32(ci) : 0;
-        int count = h is not null && h.TryGetValue(Topology.ChunksHeader, out var cc) ? Convert.ToInt32(cc) : 1;
-        var body = _chunks.Add(ea.BasicProperties.MessageId ?? "", index, count, ea.Body.Span);
+        var props = ea.BasicProperties;
+        if (!_secret.Verify(props, _replyQueue, ea.Body.Span))
+        {
+            // A worker refused a task of ours because its secret differs: say so at once. The notice cannot be
+            // signed (the worker does not share our key) and carries nothing but the reason.
+            if (ea.Body.Length == 0 && props.Headers?.TryGetValue(Topology.RefusalHeader, out var why) == true
+                && ClusterSecret.HeaderText(why) == "bad-signature" && _computes.TryGetValue(props.CorrelationId ?? "", out var refused))
+            {
+                refused.Abort(new ClusterSecretMismatchException(
+                    $"A worker on queue '{Queue}' refused this computation's task {props.MessageId} because it is not signed with the worker's secret: " +
+                    $"give the client and every worker the same {ClusterSecret.Variable} (this client's secret is {_secret})."));
+                return;
+            }
+            Interlocked.Increment(ref _rejectedReplies);
+            System.Diagnostics.Trace.TraceWarning($"TaskGraph: dropped a reply on {_replyQueue} that is not signed with the cluster's secret ({ea.Body.Length} bytes).");
+            return;
+        }
+        var h = props.Headers;
+        byte[]? body;
+        try
+        {
+            int index = h is not null && h.TryGetValue(Topology.ChunkHeader, out var ci) ? Convert.ToInt32(ci) : 0;
+            int count = h is not null && h.TryGetValue(Topology.ChunksHeader, out var cc) ? Convert.ToInt32(cc) : 1;
+            body = _chunks.Add(props.MessageId ?? "", index, count, ea.Body.Span);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidCastException or FormatException or OverflowException)
+        {
+            if (_computes.TryGetValue(props.CorrelationId ?? "", out var c)) c.Abort(new InvalidDataException($"A malformed reply arrived from a worker: {e.Message}", e));
+            return;
+        }
         if (body is null) return;
         RemoteResult result;
         try
         {
-            result = (RemoteResult)WireCodec.FromBytes(body)!;
+            result = WireCodec.FromBytes(body) as RemoteResult ?? throw new WireException("The reply is not a task result.");
         }
         catch (Exception e)
         {
-            foreach (var c in _computes.Values) c.Abort(new InvalidDataException($"An undecodable result arrived from the broker: {e.Message}", e));
+            if (_computes.TryGetValue(props.CorrelationId ?? "", out var c)) c.Abort(new InvalidDataException($"An undecodable result arrived from the broker: {e.Message}", e));
             return;
         }
         if (_computes.TryGetValue(result.Compute, out var compute)) compute.OnResult(result);
@@ -121,8 +189,78 @@ public sealed class DistributedScheduler : IScheduler
             ReplyTo = _replyQueue,
             DeliveryMode = DeliveryModes.Persistent,
             Type = task.Key,
+            // The signed deadline stops a worker running it later; the broker drops what nobody consumed at all.
+            // Later than the deadline, so that a consumed queue always answers "expired" rather than dropping silently.
+            Expiration = ((long)(TaskLifetime + TimeSpan.FromMinutes(10)).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Headers = new Dictionary<string, object?> { [ClusterSecret.DeadlineHeader] = DateTimeOffset.UtcNow.Add(TaskLifetime).ToUnixTimeMilliseconds() },
         };
+        _secret.Sign(props, Queue, body);
         await publish.BasicPublishAsync("", Queue, mandatory: false, props, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many consumers (workers) the work queue has right now, as the broker sees them.</summary>
+    internal async Task<uint> ConsumerCountAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10)); // a half-dead connection must not stall the liveness check
+        await _monitorGate.WaitAsync(bounded.Token).ConfigureAwait(false);
+        try
+        {
+            var monitor = _monitor ?? throw new InvalidOperationException("Not connected.");
+            return await monitor.ConsumerCountAsync(Queue, bounded.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _monitorGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes the queued tasks of computation <paramref name="compute"/> back out of the work queue (a failed or
+    /// cancelled compute, or one no worker serves): every ready message is fetched once; ours are dropped, the
+    /// others are published again unchanged (their signatures stay valid) and then acknowledged.
+    /// </summary>
+    internal async Task WithdrawAsync(string compute)
+    {
+        if (_connection is not { IsOpen: true } connection) return; // the broker is gone: what is queued expires
+        // Bounded: a computation's failure must reach its caller even when the broker stalls.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var token = cts.Token;
+        try
+        {
+            await _monitorGate.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            await using var channel = await connection.ChannelAsync(confirms: true, token).ConfigureAwait(false);
+            uint waiting = await channel.MessageCountAsync(Queue, token).ConfigureAwait(false);
+            for (uint i = 0; i < waiting; i++)
+            {
+                var got = await channel.BasicGetAsync(Queue, autoAck: false, token).ConfigureAwait(false);
+                if (got is null) break;
+                if (got.BasicProperties.CorrelationId != compute)
+                {
+                    var again = new BasicProperties(got.BasicProperties);
+                    again.Headers?.Remove("x-delivery-count");
+                    await channel.BasicPublishAsync("", Queue, mandatory: false, again, got.Body, token).ConfigureAwait(false);
+                }
+                await channel.BasicAckAsync(got.DeliveryTag, multiple: false, token).ConfigureAwait(false);
+            }
+            await channel.CloseAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Best effort: what is left expires (per-message TTL) and its result would be ignored.
+            System.Diagnostics.Trace.TraceWarning($"TaskGraph: could not withdraw the tasks of computation {compute}: {_address.Scrub(e.Message)}");
+        }
+        finally
+        {
+            _monitorGate.Release();
+        }
     }
 
     /// <summary>Closes the connection; later computes are refused.</summary>

@@ -7,26 +7,43 @@ namespace TaskGraph;
 
 /// <summary>
 /// A cluster worker: consumes the work queue with <c>threads</c> tasks at a time (the prefetch bound), runs each
-/// task, publishes its result to the client's reply queue (with a publisher confirm) and only then acknowledges
-/// the task — a worker killed mid-task leaves it unacknowledged, and the broker redelivers it to another worker.
-/// A message that cannot be decoded (a type outside this worker's application folder, a corrupt body) is refused
-/// without requeue, so the broker dead-letters it, and the client is told.
+/// task, publishes its signed result to the client's reply queue (with a publisher confirm) and only then
+/// acknowledges the task — a worker killed mid-task leaves it unacknowledged, and the broker redelivers it to another.
+/// <para>Every byte from the broker is untrusted. Before decoding anything the worker checks the message's
+/// signature (<see cref="ClusterSecret"/>), its deadline, and how often it was delivered before without being
+/// finished (the quorum queue's <c>x-delivery-count</c>: each time, the worker running it died). A message that
+/// fails a check, or cannot be decoded, is republished to the dead-letter exchange with the reason in the
+/// <c>tg-dead-reason</c> header, then acknowledged — never requeued — and the client is told (signed) which task
+/// was refused, unless the message was not signed by the cluster at all (then nobody is answered).</para>
+/// <para>The connection is re-established with backoff when the broker goes away; <see cref="RunAsync"/> returns 0
+/// once the token is cancelled (SIGTERM), after the tasks in hand finish (up to 10 s).</para>
 /// </summary>
 public sealed class DistributedWorker
 {
     private readonly BrokerAddress _address;
+    private readonly ClusterSecret _secret;
     private readonly int _threads;
+    private readonly int _allowedFailures;
     private readonly TextWriter _log;
     private readonly string _name;
     private readonly string _queue;
+    private int _running;
 
-    /// <summary>Creates a worker for the broker at <paramref name="address"/> running <paramref name="threads"/> tasks at once.</summary>
-    public DistributedWorker(BrokerAddress address, int threads, TextWriter? log = null, bool debug = false, string queue = Topology.Tasks)
+    /// <summary>
+    /// Creates a worker for the broker at <paramref name="address"/> running <paramref name="threads"/> tasks at once;
+    /// it runs only tasks signed with <paramref name="secret"/>, and refuses a task whose earlier
+    /// <paramref name="allowedFailures"/> deliveries each ended with the death of their worker.
+    /// </summary>
+    public DistributedWorker(BrokerAddress address, ClusterSecret secret, int threads, TextWriter? log = null, bool debug = false, string queue = Topology.Tasks, int allowedFailures = 3)
     {
         _queue = queue;
-        _address = address;
+        _address = address ?? throw new ArgumentNullException(nameof(address));
+        _secret = secret ?? throw new ArgumentNullException(nameof(secret));
+        if (allowedFailures < 1 || allowedFailures >= Topology.DeliveryLimit)
+            throw new ArgumentOutOfRangeException(nameof(allowedFailures), allowedFailures, $"Allowed failures must be between 1 and {Topology.DeliveryLimit - 1}.");
+        _allowedFailures = allowedFailures;
         _threads = Math.Max(1, threads);
-        _log = log ?? Console.Error;
+        _log = TextWriter.Synchronized(log ?? Console.Error);
         Debug = debug;
         _name = $"{Environment.MachineName}:{Environment.ProcessId}";
     }
@@ -34,8 +51,50 @@ public sealed class DistributedWorker
     /// <summary>Logs every task's start and finish (debug level).</summary>
     public bool Debug { get; }
 
-    /// <summary>Serves tasks until <paramref name="cancellationToken"/> is cancelled or the broker connection is lost.</summary>
+    private void Log(string line) => _log.WriteLine($"[taskgraph-worker {_name}] {line}");
+
+    /// <summary>
+    /// Serves tasks until <paramref name="cancellationToken"/> is cancelled (returns 0). A broker lost later is
+    /// reconnected with backoff (0.5 s doubling to 15 s); only the first connection failing is an error
+    /// (<see cref="BrokerUnavailableException"/>), so a misconfigured worker stops at once.
+    /// </summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        bool connected = false;
+        var backoff = TimeSpan.FromSeconds(0.5);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var lost = await ServeAsync(() => { connected = true; backoff = TimeSpan.FromSeconds(0.5); }, cancellationToken).ConfigureAwait(false);
+                if (lost is null) break;
+                Log($"lost the broker ({lost}); reconnecting");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (connected)
+            {
+                // The broker is restarting (refused connections, "connection forced" while declaring): try again later.
+                Log($"cannot reconnect to {_address.Redacted} yet: {_address.Scrub(e.Message)}; next attempt in {backoff.TotalSeconds:0.#} s");
+            }
+            try
+            {
+                await Task.Delay(backoff + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
+        }
+        Log("stopped");
+        return 0;
+    }
+
+    // One connection's life: returns why it was lost, or null when the worker was told to stop.
+    private async Task<string?> ServeAsync(Action onConnected, CancellationToken cancellationToken)
     {
         await using var connection = await BrokerConnection.OpenAsync(_address, $"taskgraph-worker-{_name}", consumerConcurrency: (ushort)_threads, cancellationToken: cancellationToken).ConfigureAwait(false);
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,35 +103,103 @@ public sealed class DistributedWorker
         await Topology.DeclareAsync(channel, _queue, cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)_threads, false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, ea);
-        await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
-        _log.WriteLine($"[taskgraph-worker {_name}] connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s)");
-        var stopped = await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
-        if (stopped == lost.Task)
-        {
-            _log.WriteLine($"[taskgraph-worker {_name}] lost the broker: {lost.Task.Result}");
-            return 2;
-        }
-        return 0;
-    }
-
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs ea)
-    {
-        var props = ea.BasicProperties;
-        RemoteTask task;
+        var clients = new ClientProbe(connection);
+        consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
+        var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        onConnected();
+        Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}");
+        await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        if (lost.Task.IsCompleted) return lost.Task.Result;
+        // Told to stop: take no new task, let the ones in hand finish and be acknowledged (up to 10 s).
+        Log("stopping: no new tasks");
         try
         {
-            task = (RemoteTask)WireCodec.FromBytes(ea.Body.ToArray())!;
+            await channel.BasicCancelAsync(tag).ConfigureAwait(false);
+            for (int i = 0; i < 200 && Volatile.Read(ref _running) > 0 && !lost.Task.IsCompleted; i++) await Task.Delay(50).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The broker went at the same moment: unacknowledged tasks return to the queue anyway.
+        }
+        return null;
+    }
+
+    private async Task HandleAsync(IChannel channel, ClientProbe clients, BasicDeliverEventArgs ea)
+    {
+        Interlocked.Increment(ref _running);
+        try
+        {
+            await HandleCheckedAsync(channel, clients, ea).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or RabbitMQ.Client.Exceptions.AlreadyClosedException or ObjectDisposedException)
+        {
+            // The connection closed under this task: the broker redelivers it.
         }
         catch (Exception e)
         {
-            _log.WriteLine($"[taskgraph-worker {_name}] refused message {props.MessageId} ({props.Type}): {e.GetType().Name}: {e.Message}");
-            await ReplyAsync(channel, props, RemoteResult.Failed(props.CorrelationId ?? "", NodeOf(props.MessageId), _name,
-                new InvalidDataException($"The worker {_name} refused the task (dead-lettered): {e.Message}"))).ConfigureAwait(false);
-            await channel.BasicNackAsync(ea.DeliveryTag, multiple: false, requeue: false).ConfigureAwait(false);
+            // The reply or the acknowledgement failed (the broker refused a publish, say). Never keep the delivery
+            // unacknowledged, which would hold a slot for ever: return it; the quorum queue counts the return,
+            // so a message that always fails here ends dead-lettered.
+            Log($"could not finish message {Printable(ea.BasicProperties.MessageId)}: {e.GetType().Name}: {_address.Scrub(e.Message)}; returned to the queue");
+            try { await channel.BasicRejectAsync(ea.DeliveryTag, requeue: true).ConfigureAwait(false); }
+            catch (Exception) { /* the channel is gone: the broker returns it anyway */ }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    private async Task HandleCheckedAsync(IChannel channel, ClientProbe clients, BasicDeliverEventArgs ea)
+    {
+        var props = ea.BasicProperties;
+        var bytes = ea.Body.ToArray(); // the client library reuses the delivery buffer once this handler awaits
+        var what = $"message {Printable(props.MessageId)} ({Printable(props.Type)}, {bytes.Length} bytes)";
+        if (!ClusterSecret.IsSigned(props))
+        {
+            await DeadLetterAsync(channel, ea, bytes, "unsigned", $"{what} carries no signature: not from a client of this cluster").ConfigureAwait(false);
             return;
         }
-        if (Debug) _log.WriteLine($"[taskgraph-worker {_name}] start {task.Key}");
+        if (!_secret.Verify(props, _queue, bytes))
+        {
+            await DeadLetterAsync(channel, ea, bytes, "bad-signature", $"{what} is not signed with this cluster's secret (secret {_secret.Fingerprint})").ConfigureAwait(false);
+            // Unsigned (the client's key is not ours to sign with) and without content: it only lets a client whose
+            // secret differs from the workers' fail at once instead of waiting for ever.
+            await NotifyRefusalAsync(channel, props, "bad-signature").ConfigureAwait(false);
+            return;
+        }
+        // From here on the message comes from a holder of the secret: its client is told of every refusal.
+        if (Header(props, ClusterSecret.DeadlineHeader) is long deadline && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > deadline)
+        {
+            await RefuseAsync(channel, ea, bytes, "expired", $"{what} was not started before its deadline ({DateTimeOffset.FromUnixTimeMilliseconds(deadline):u})",
+                new TimeoutException("The task waited in the queue past its deadline and was not run (dead-lettered).")).ConfigureAwait(false);
+            return;
+        }
+        if (Header(props, "x-delivery-count") is long deliveries && deliveries >= _allowedFailures)
+        {
+            await RefuseAsync(channel, ea, bytes, "crashed-workers", $"{what} was delivered {deliveries} times before and never finished: each time its worker died",
+                new WorkerCrashedException($"The task was delivered {deliveries} times and each time the worker running it died (crashed, was killed or lost its connection); " +
+                    $"it is not run again (allowed failures: {_allowedFailures}) and was dead-lettered to {Topology.Dead}.")).ConfigureAwait(false);
+            return;
+        }
+        if (!await clients.IsAliveAsync(props.ReplyTo).ConfigureAwait(false))
+        {
+            // Its client is gone (its reply queue went with its connection): nobody would read the result.
+            await DeadLetterAsync(channel, ea, bytes, "client-gone", $"{what}: its client's reply queue no longer exists").ConfigureAwait(false);
+            return;
+        }
+        RemoteTask task;
+        try
+        {
+            task = WireCodec.FromBytes(bytes) as RemoteTask ?? throw new WireException("The message is not a task.");
+        }
+        catch (Exception e)
+        {
+            await RefuseAsync(channel, ea, bytes, "undecodable", $"{what} cannot be decoded: {e.GetType().Name}: {e.Message}",
+                new InvalidDataException($"The worker {_name} refused the task (dead-lettered): {e.Message}")).ConfigureAwait(false);
+            return;
+        }
+        if (Debug) Log($"start {task.Key}");
         var sw = Stopwatch.StartNew();
         RemoteResult result;
         try
@@ -83,7 +210,7 @@ public sealed class DistributedWorker
         {
             result = RemoteResult.Failed(task.Compute, task.Node, _name, e);
         }
-        if (Debug) _log.WriteLine($"[taskgraph-worker {_name}] finish {task.Key} in {sw.Elapsed.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
+        if (Debug) Log($"finish {task.Key} in {sw.Elapsed.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
         byte[] body;
         try
         {
@@ -98,10 +225,56 @@ public sealed class DistributedWorker
         await channel.BasicAckAsync(ea.DeliveryTag, multiple: false).ConfigureAwait(false);
     }
 
+    // A signed task refused without running: dead-lettered, and its client gets the error naming the task.
+    private async Task RefuseAsync(IChannel channel, BasicDeliverEventArgs ea, byte[] bytes, string reason, string detail, Exception error)
+    {
+        var props = ea.BasicProperties;
+        await ReplyAsync(channel, props, WireCodec.ToBytes(RemoteResult.Failed(props.CorrelationId ?? "", NodeOf(props.MessageId), _name, error))).ConfigureAwait(false);
+        await DeadLetterAsync(channel, ea, bytes, reason, detail).ConfigureAwait(false);
+    }
+
+    // Republishes the message, reason attached, to the dead-letter exchange, then acknowledges it: refused messages
+    // never go back to the work queue. Should the republish fail, a reject without requeue dead-letters it through
+    // the queue's own dead-letter exchange (without the reason).
+    private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs ea, byte[] bytes, string reason, string detail)
+    {
+        Log($"refused ({reason}): {detail}; dead-lettered to {Topology.Dead}");
+        var props = new BasicProperties(ea.BasicProperties)
+        {
+            Headers = new Dictionary<string, object?>(ea.BasicProperties.Headers ?? new Dictionary<string, object?>())
+            {
+                [Topology.DeadReasonHeader] = reason,
+                [Topology.DeadReasonDetailHeader] = detail,
+                ["tg-dead-worker"] = _name,
+            },
+        };
+        try
+        {
+            await channel.BasicPublishAsync(Topology.Dead, "", mandatory: false, props, bytes).ConfigureAwait(false);
+            await channel.BasicAckAsync(ea.DeliveryTag, multiple: false).ConfigureAwait(false);
+        }
+        catch (RabbitMQ.Client.Exceptions.PublishException)
+        {
+            await channel.BasicRejectAsync(ea.DeliveryTag, requeue: false).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task NotifyRefusalAsync(IChannel channel, IReadOnlyBasicProperties props, string reason)
+    {
+        if (string.IsNullOrEmpty(props.ReplyTo)) return;
+        var notice = new BasicProperties { CorrelationId = props.CorrelationId, MessageId = props.MessageId, Headers = new Dictionary<string, object?> { [Topology.RefusalHeader] = reason } };
+        await channel.BasicPublishAsync("", props.ReplyTo, mandatory: false, notice, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+    }
+
+    private static object? Header(IReadOnlyBasicProperties props, string name)
+        => props.Headers is not null && props.Headers.TryGetValue(name, out var v) ? v switch { int i => (long)i, long l => l, _ => v } : null;
+
+    // Message ids and types from the broker are untrusted text: logged short and printable only.
+    private static string Printable(string? s)
+        => s is null ? "-" : new string(s.Take(120).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
     private static int NodeOf(string? messageId)
         => messageId is not null && messageId.LastIndexOf(':') is var i and >= 0 && int.TryParse(messageId.AsSpan(i + 1), out var n) ? n : -1;
-
-    private Task ReplyAsync(IChannel channel, IReadOnlyBasicProperties props, RemoteResult result) => ReplyAsync(channel, props, WireCodec.ToBytes(result));
 
     private async Task ReplyAsync(IChannel channel, IReadOnlyBasicProperties props, byte[] body)
     {
@@ -112,7 +285,58 @@ public sealed class DistributedWorker
         {
             var reply = new BasicProperties { MessageId = id, CorrelationId = props.CorrelationId };
             if (parts.Count > 1) reply.Headers = new Dictionary<string, object?> { [Topology.ChunkHeader] = i, [Topology.ChunksHeader] = parts.Count };
+            _secret.Sign(reply, props.ReplyTo, parts[i].Span);
             await channel.BasicPublishAsync("", props.ReplyTo, mandatory: false, reply, parts[i]).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a client still listens: its reply queue is exclusive to its connection, so the queue exists exactly
+    /// while the client is connected. A passive declare answers (404: gone; 405, locked by its owner: alive); either
+    /// error closes the probe channel, so answers are cached for two seconds per queue.
+    /// </summary>
+    private sealed class ClientProbe(BrokerConnection connection)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly Dictionary<string, DateTime> _aliveUntil = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
+        private IChannel? _channel;
+
+        public async Task<bool> IsAliveAsync(string? replyQueue)
+        {
+            if (string.IsNullOrEmpty(replyQueue)) return true; // a task nobody awaits an answer for
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_gone.Contains(replyQueue)) return false;
+                if (_aliveUntil.TryGetValue(replyQueue, out var until) && DateTime.UtcNow < until) return true;
+                bool alive = true;
+                try
+                {
+                    if (_channel is not { IsOpen: true }) _channel = await connection.ChannelAsync(confirms: false).ConfigureAwait(false);
+                    await _channel.QueueDeclarePassiveAsync(replyQueue).ConfigureAwait(false);
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    alive = false;
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+                {
+                    // 405 RESOURCE_LOCKED: the queue exists, exclusive to its (live) client.
+                }
+                if (alive) _aliveUntil[replyQueue] = DateTime.UtcNow.AddSeconds(2);
+                else
+                {
+                    if (_gone.Count > 10_000) _gone.Clear();
+                    _gone.Add(replyQueue);
+                    _aliveUntil.Remove(replyQueue);
+                }
+                return alive;
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 }

@@ -4,14 +4,16 @@ namespace TaskGraph;
 
 /// <summary>
 /// Worker processes on this machine attached to a broker, like Dask's <c>LocalCluster</c>: each runs
-/// <c>dotnet TaskGraph.Worker.dll --broker … --app &lt;this application's folder&gt;</c> exactly as a worker on another
-/// machine would. The cluster is itself a scheduler (<c>x.Compute(cluster)</c>), through its client
-/// <see cref="Scheduler"/>; disposing it stops the workers.
+/// <c>dotnet TaskGraph.Worker.dll --app &lt;this application's folder&gt;</c> exactly as a worker on another
+/// machine would, with the broker address and a cluster secret generated for this cluster passed in its
+/// environment (<c>TASKGRAPH_BROKER</c>, <c>TASKGRAPH_CLUSTER_SECRET</c>), never on its command line. The cluster is
+/// itself a scheduler (<c>x.Compute(cluster)</c>), through its client <see cref="Scheduler"/>; disposing it stops the workers.
 /// </summary>
 public sealed class LocalCluster : IScheduler
 {
     private readonly List<Process> _workers = new();
     private readonly BrokerAddress _address;
+    private readonly string _secret;
     private readonly int _threads;
     private readonly Action<string>? _log;
 
@@ -27,14 +29,15 @@ public sealed class LocalCluster : IScheduler
     /// <summary>
     /// Starts <paramref name="workers"/> workers of <paramref name="threadsPerWorker"/> threads on <paramref name="queue"/>
     /// and waits (up to 60 s each) until they are connected. Worker output goes to <paramref name="log"/> (default: discarded).
+    /// A compute fails when no worker has served the queue for <paramref name="workerTimeout"/> (default 30 s).
     /// </summary>
-    public LocalCluster(string broker, int workers = 2, int threadsPerWorker = 1, string queue = Topology.Tasks, Action<string>? log = null)
+    public LocalCluster(string broker, int workers = 2, int threadsPerWorker = 1, string queue = Topology.Tasks, Action<string>? log = null, TimeSpan? workerTimeout = null)
     {
         _address = BrokerAddress.Parse(broker);
         _threads = threadsPerWorker;
         _log = log;
         Queue = queue;
-        Scheduler = new DistributedScheduler(_address, queue: queue);
+        Scheduler = new DistributedScheduler(_address, queue: queue, secret: ClusterSecret.Generate(out _secret), workerTimeout: workerTimeout);
         try
         {
             for (int i = 0; i < workers; i++) StartWorker();
@@ -58,8 +61,12 @@ public sealed class LocalCluster : IScheduler
         var bin = AppContext.BaseDirectory;
         var dll = Path.Combine(bin, "TaskGraph.Worker.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException("TaskGraph.Worker.dll is not next to this application (reference the TaskGraph.Schedulers package or project).", dll);
-        var psi = new ProcessStartInfo("dotnet", [dll, "--broker", _address.Uri.ToString(), "--app", bin, "--threads", _threads.ToString(), "--queue", Queue])
+        var psi = new ProcessStartInfo("dotnet", [dll, "--app", bin, "--threads", _threads.ToString(), "--queue", Queue])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Secrets by environment: a command line is readable by every local user, an environment only by its owner.
+        psi.Environment[BrokerAddress.Variable] = _address.Uri.AbsoluteUri;
+        psi.Environment[ClusterSecret.Variable] = _secret;
+        psi.Environment.Remove(ClusterSecret.FileVariable);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start a worker process.");
         using var ready = new ManualResetEventSlim();
         var exited = false;
@@ -83,18 +90,29 @@ public sealed class LocalCluster : IScheduler
         return p;
     }
 
-    /// <summary>Stops the client and every worker.</summary>
+    /// <summary>Stops the client and every worker: SIGTERM first (a worker finishes the task in hand and exits with 0), SIGKILL after 3 s.</summary>
     public void Dispose()
     {
         Scheduler.Dispose();
         lock (_workers)
         {
             foreach (var p in _workers)
+                if (!OperatingSystem.IsWindows() && !p.HasExited) _ = Terminate(p.Id, 15);
+            var deadline = DateTime.UtcNow.AddSeconds(3);
+            foreach (var p in _workers)
             {
-                try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+                try
+                {
+                    var left = deadline - DateTime.UtcNow;
+                    if (!p.HasExited && (left <= TimeSpan.Zero || !p.WaitForExit(left))) p.Kill(true);
+                }
+                catch (InvalidOperationException) { }
                 p.Dispose();
             }
             _workers.Clear();
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Terminate(int pid, int signal);
 }

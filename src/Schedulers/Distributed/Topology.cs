@@ -1,11 +1,17 @@
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace TaskGraph;
 
 /// <summary>
 /// The broker objects TaskGraph uses: one durable work queue shared by every worker (ready tasks, persistent
-/// messages), a dead-letter queue for messages workers refuse (unknown assemblies, undecodable bodies), and one
-/// exclusive reply queue per client. Declarations are idempotent, so clients and workers both declare.
+/// messages), a dead-letter queue for messages workers refuse (unsigned, undecodable, crashed workers too often,
+/// expired), and one exclusive reply queue per client. Declarations are idempotent, so clients and workers both declare.
+/// <para>The work queue is a quorum queue: the broker counts the deliveries of each message that ended without an
+/// acknowledgement (the worker died or lost its connection) in the <c>x-delivery-count</c> header, which a
+/// classic queue cannot do across worker deaths. Workers refuse a task that has already been delivered
+/// <c>allowed-failures</c> times (Dask's <c>distributed.scheduler.allowed-failures</c>, default 3);
+/// <see cref="DeliveryLimit"/> is the broker's own backstop.</para>
 /// </summary>
 public static class Topology
 {
@@ -21,13 +27,38 @@ public static class Topology
     /// <summary>Message header: number of chunks of a split message.</summary>
     public const string ChunksHeader = "tg-chunks";
 
+    /// <summary>Dead-lettered message header: why it was refused (<c>unsigned</c>, <c>bad-signature</c>, <c>undecodable</c>…: see <see cref="DeadReasonDetailHeader"/>).</summary>
+    public const string DeadReasonHeader = "tg-dead-reason";
+
+    /// <summary>Dead-lettered message header: the refusal in words (no secrets).</summary>
+    public const string DeadReasonDetailHeader = "tg-dead-detail";
+
+    /// <summary>Reply header: a worker refused the task without running it; the value is the reason code.</summary>
+    public const string RefusalHeader = "tg-refused";
+
+    /// <summary>Broker-side limit of unacknowledged deliveries, beyond which the broker itself dead-letters a message.</summary>
+    public const int DeliveryLimit = 10;
+
     /// <summary>Declares the work queue <paramref name="tasks"/> and the dead-letter exchange and queue.</summary>
     public static async Task DeclareAsync(IChannel channel, string tasks, CancellationToken cancellationToken = default)
     {
         await channel.ExchangeDeclareAsync(Dead, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(Dead, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(Dead, Dead, "", cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.QueueDeclareAsync(tasks, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-dead-letter-exchange"] = Dead }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await channel.QueueDeclareAsync(tasks, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-dead-letter-exchange"] = Dead,
+                ["x-delivery-limit"] = DeliveryLimit,
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 406)
+        {
+            throw new InvalidOperationException(
+                $"The work queue '{tasks}' already exists with other settings (an older TaskGraph made it a classic queue; it must be a quorum queue): " +
+                $"delete it once no client uses it (rabbitmqctl delete_queue {tasks}).", e);
+        }
     }
 }

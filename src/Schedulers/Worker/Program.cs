@@ -11,8 +11,9 @@ using System.Runtime.Loader;
 // and the worker resolves (and trusts) the parent's assemblies from those folders.
 //
 // Cluster worker (named options):
-//   dotnet TaskGraph.Worker.dll --broker amqp://user:pass@host:5672/vhost --app path/to/app/bin [--threads N] [--debug]
-// resolves assemblies only from the --app folder (and the shared framework), and runs tasks from the broker.
+//   TASKGRAPH_BROKER=amqp://user:pass@host:5672/vhost TASKGRAPH_CLUSTER_SECRET_FILE=... \
+//   dotnet TaskGraph.Worker.dll --app path/to/app/bin [--threads N] [--debug]
+// resolves assemblies only from the --app folder (and the shared framework), and runs signed tasks from the broker.
 //
 // The runners live in TaskGraph.Schedulers and TaskGraph.Distributed, found at run time: this project cannot
 // reference them at compile time because TaskGraph.Schedulers references this project (to have the worker copied

@@ -31,13 +31,14 @@ public class DistributedTests
     public void LosingTheBrokerMidComputeFailsClearlyInsteadOfHanging()
     {
         // A broker of its own, shut down while a computation is running on it.
-        const int port = 5682;
-        const string dir = "/tmp/taskgraph-rabbit-restart";
+        var (port, dir) = TestBroker.Spare(11);
         TestBroker.RunScript(port, dir, "rabbit_start");
         try
         {
-            using var cluster = new LocalCluster($"amqp://guest:guest@127.0.0.1:{port}/", workers: 1, threadsPerWorker: 1, queue: "taskgraph.tests.restart");
-            var slow = Enumerable.Range(0, 40).Select(i => Delayed.Run(() => { Thread.Sleep(250); return i; }).Impure());
+            using var cluster = new LocalCluster($"amqp://guest:guest@127.0.0.1:{port}/", workers: 1, threadsPerWorker: 1, queue: "taskgraph.tests.restart",
+                log: line => TestContext.Progress.WriteLine(line));
+            // 50 s of work for one worker: the broker's shutdown (several seconds on a loaded machine) comes mid-compute.
+            var slow = Enumerable.Range(0, 200).Select(i => Delayed.Run(() => { Thread.Sleep(250); return i; }).Impure());
             var run = Task.Run(() => Delayed.All(slow).Compute(cluster));
             Thread.Sleep(1_500);
             Assert.That(run.IsCompleted, Is.False, "the computation should still be running when the broker goes");
@@ -55,7 +56,7 @@ public class DistributedTests
     [Test]
     public async Task UnreachableBrokerFailsFastWithoutTheSecret()
     {
-        using var s = Scheduler.Distributed("amqp://dave:wh1sper@127.0.0.1:1/");
+        using var s = Scheduler.Distributed("amqp://dave:wh1sper@127.0.0.1:1/", secret: ClusterSecret.Generate(out _));
         var e = await Assert.ThrowsAsync<BrokerUnavailableException>(() => Delayed.Value(1).Then(x => x + 1).ComputeAsync(new ComputeOptions { Scheduler = s }));
         Assert.That(e!.Message, Does.Contain("127.0.0.1:1").And.Not.Contain("wh1sper"));
         Assert.That(s.ToString(), Does.Not.Contain("wh1sper"));
@@ -65,12 +66,28 @@ public class DistributedTests
     public void SchedulerIsFoundByName()
     {
         Environment.SetEnvironmentVariable(BrokerAddress.Variable, TestBroker.Uri);
+        Environment.SetEnvironmentVariable(ClusterSecret.Variable, "a-test-secret-of-enough-length");
         try
         {
             using var s = Scheduler.FromName("distributed");
             Assert.That(s, Is.TypeOf<DistributedScheduler>());
         }
-        finally { Environment.SetEnvironmentVariable(BrokerAddress.Variable, null); }
+        finally
+        {
+            Environment.SetEnvironmentVariable(BrokerAddress.Variable, null);
+            Environment.SetEnvironmentVariable(ClusterSecret.Variable, null);
+        }
+    }
+
+    [Test]
+    public void NoSecretNoClient()
+    {
+        // There is no default secret: without one, a client would sign with a key anyone could guess.
+        Environment.SetEnvironmentVariable(ClusterSecret.Variable, null);
+        Environment.SetEnvironmentVariable(ClusterSecret.FileVariable, null);
+        var e = Assert.Throws<InvalidOperationException>(() => Scheduler.Distributed("amqp://127.0.0.1/"))!;
+        Assert.That(e.Message, Does.Contain(ClusterSecret.Variable).And.Contain(ClusterSecret.FileVariable));
+        Assert.Throws<ArgumentException>(() => ClusterSecret.FromText("short"));
     }
 
     [Test]

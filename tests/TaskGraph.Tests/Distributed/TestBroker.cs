@@ -43,6 +43,16 @@ public sealed class TestBroker
         if (p.ExitCode != 0) throw new InvalidOperationException($"{command} failed: {err.Result}");
     }
 
+    /// <summary>
+    /// A port and state folder for a broker of a test's own (one it stops or restarts), derived from the test
+    /// broker's port so that test runs of several worktrees on one machine do not share it.
+    /// </summary>
+    public static (int Port, string Dir) Spare(int offset)
+    {
+        int port = new System.Uri(Uri).Port + offset;
+        return (port, $"/tmp/taskgraph-rabbit-spare-{port}");
+    }
+
     /// <summary>The repository root (the folder holding TaskGraph.sln).</summary>
     public static string RepoRoot()
     {

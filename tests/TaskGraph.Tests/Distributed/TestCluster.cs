@@ -20,7 +20,7 @@ public static class TestCluster
     }
 
     /// <summary>Starts a cluster on an emptied queue.</summary>
-    public static LocalCluster Start(string queue, int workers, int threads)
+    public static LocalCluster Start(string queue, int workers, int threads, TimeSpan? workerTimeout = null)
     {
         Task.Run(async () =>
         {
@@ -30,6 +30,6 @@ public static class TestCluster
             await ch.QueuePurgeAsync(queue);
             await ch.CloseAsync();
         }).Wait(TimeSpan.FromSeconds(60));
-        return new LocalCluster(TestBroker.Uri, workers, threads, queue, line => TestContext.Progress.WriteLine(line));
+        return new LocalCluster(TestBroker.Uri, workers, threads, queue, line => TestContext.Progress.WriteLine(line), workerTimeout);
     }
 }

@@ -31,7 +31,12 @@ public class WorkerSecurityTests
         var replyQueue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true)).QueueName;
         var reply = new TaskCompletionSource<RemoteResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, ea) => { reply.TrySetResult((RemoteResult)WireCodec.FromBytes(ea.Body.ToArray())!); return Task.CompletedTask; };
+        consumer.ReceivedAsync += (_, ea) =>
+        {
+            Assert.That(cluster.Scheduler.Secret.Verify(ea.BasicProperties, replyQueue, ea.Body.Span), Is.True, "replies are signed");
+            reply.TrySetResult((RemoteResult)WireCodec.FromBytes(ea.Body.ToArray())!);
+            return Task.CompletedTask;
+        };
         await channel.BasicConsumeAsync(replyQueue, autoAck: true, consumer);
 
         var task = new RemoteTask
@@ -39,8 +44,11 @@ public class WorkerSecurityTests
             Compute = "attack", Node = 0, Key = "evil", Keys = ["evil"], FunctionNames = ["Evil.Run"],
             Functions = [evil], Invokers = [TaskInvokers.Call0<int>], Values = [null], ArgStart = [0, 0],
         };
+        // Signed with the cluster's own secret: this is about what a worker will run from a client it trusts.
         var props = new BasicProperties { MessageId = "attack:0", CorrelationId = "attack", ReplyTo = replyQueue };
-        await channel.BasicPublishAsync("", cluster.Queue, mandatory: false, props, WireCodec.ToBytes(task));
+        var body = WireCodec.ToBytes(task);
+        cluster.Scheduler.Secret.Sign(props, cluster.Queue, body);
+        await channel.BasicPublishAsync("", cluster.Queue, mandatory: false, props, body);
 
         var result = await reply.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.That(result.Error, Is.Not.Null, "the worker must not run it");
