@@ -14,7 +14,8 @@ public abstract class PlanNode : ITokenizable
     /// The node's deterministic identity, mixed into its task keys: its type and EVERY instance field (input frames by
     /// their own identities and steps, keys, options, file facts, ...), so a parameter a node gains later enters its
     /// keys without further code, and the same plan built twice gives the same keys. A field that cannot be
-    /// fingerprinted (a user function with opaque state) makes the identity unique to this node.
+    /// fingerprinted (a user function with opaque state) makes the identity unique to this node. A field that is not a
+    /// parameter (a cache) must be marked <see cref="TokenIgnoreAttribute"/>.
     /// </summary>
     protected Token Identity
     {

@@ -56,7 +56,9 @@ public static class Cull
             if (exists)
             {
                 // Explicitly named tasks are keyed by their name alone: one name for two values is the user's mistake.
-                if (s.NamedContent is { } c && !ReferenceEquals(specs[id].Value, s.Value) && specs[id].NamedContent != c) throw TaskSpec.NameClash(specs[id], s);
+                // (A persisted copy carries no content token: it holds the value computed under that very key.)
+                if (s.NamedContent is { } c && specs[id].NamedContent is { } first && first != c && !ReferenceEquals(specs[id].Value, s.Value))
+                    throw TaskSpec.NameClash(specs[id], s);
                 return id;
             }
             id = specs.Count;

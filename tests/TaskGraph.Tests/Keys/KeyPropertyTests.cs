@@ -113,6 +113,25 @@ public class DelayedKeyTests
     }
 
     [Test]
+    public void ALocalFunctionIsNamedInProfiles()
+    {
+        static int Parse(string s) => int.Parse(s);
+        using var prof = new Profiler();
+        Delayed.Wrap<string, int>(Parse)("12").Compute(Scheduler.Synchronous);
+        Assert.That(prof.Report().Functions.Select(f => f.Function), Is.EquivalentTo(new[] { "Parse" }));
+    }
+
+    [Test]
+    public void APersistedNamedValueJoinsItsOriginal()
+    {
+        var x = Delayed.Value(1, name: "P");
+        var p = x.Persist(Scheduler.Synchronous);
+        Assert.That(p.Key.ToString(), Is.EqualTo("P"));
+        Assert.That(Delayed.Compute(p.Then(v => v + 1), x.Then(v => v + 2), new ComputeOptions { Scheduler = Scheduler.Synchronous }), Is.EqualTo((2, 3)));
+        Assert.That(Delayed.Compute(x.Then(v => v + 1), p.Then(v => v + 2), new ComputeOptions { Scheduler = Scheduler.Synchronous }), Is.EqualTo((2, 3)));
+    }
+
+    [Test]
     public void AnExplicitNameIsTheKeyExactly()
     {
         // dask: delayed(1, name="X").key == "X"
