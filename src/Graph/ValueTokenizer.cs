@@ -241,8 +241,11 @@ public static class ValueTokenizer
         if (UnmanagedSizes.GetOrAdd(et, UnmanagedSize) is var size and > 0)
         {
             // Raw memory: equal bits give equal tokens (padding or NaN payloads may split equal values, never join unequal ones).
-            var bytes = MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(array), checked((int)(array.LongLength * size)));
-            b.AddBytes(bytes);
+            // Spans are int-sized: an array of more than 2 GB is hashed a gigabyte at a time.
+            ref byte start = ref MemoryMarshal.GetArrayDataReference(array);
+            long total = array.LongLength * size;
+            for (long offset = 0; offset < total || offset == 0; offset += 1 << 30)
+                b.AddBytes(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref start, (nint)offset), (int)Math.Min(1 << 30, total - offset)));
             return true;
         }
         if (array.Length > MaxElementwise) return false; // fingerprinting element by element would cost more than it saves
