@@ -58,15 +58,21 @@ public sealed class TaskSpec
     {
         var b = new TokenBuilder(0x4C4954UL);
         var token = ValueTokenizer.TryAdd(ref b, value) ? b.Finish() : ValueTokenizer.Unique();
-        if (name is not null) return new TaskSpec(TaskKey.Named(name), null, [], value) { NamedContent = token };
+        if (name is not null) return new TaskSpec(TaskKey.Named(name), null, [], value);
         return new TaskSpec(new TaskKey(LiteralName(value), token), null, [], value);
     }
 
     /// <summary>
-    /// For a task under an explicit name, the fingerprint of what it holds: two tasks with one name and different
-    /// contents cannot both be in a graph (see <see cref="Passes.Cull"/>).
+    /// True when <paramref name="other"/>, a task under the same key, holds something else: two literals under one
+    /// explicit name (<see cref="TaskKey.Named"/>) with different values. Asked only when a key is met twice, so no
+    /// task carries anything for it. Values that cannot be fingerprinted clash unless they are one object.
     /// </summary>
-    internal Token? NamedContent { get; private init; }
+    internal bool ClashesWith(TaskSpec other)
+    {
+        if (ReferenceEquals(this, other) || !Key.IsNamed || !IsLiteral || !other.IsLiteral || ReferenceEquals(Value, other.Value)) return false;
+        var mine = ValueTokenizer.TryTokenize(Value);
+        return mine is null || mine != ValueTokenizer.TryTokenize(other.Value);
+    }
 
     /// <summary>A literal task under an explicit key (used by <c>Persist</c>, which keeps the original key).</summary>
     public static TaskSpec Literal(TaskKey key, object? value) => new(key, null, [], value);

@@ -56,9 +56,7 @@ public static class Cull
             if (exists)
             {
                 // Explicitly named tasks are keyed by their name alone: one name for two values is the user's mistake.
-                // (A persisted copy carries no content token: it holds the value computed under that very key.)
-                if (s.NamedContent is { } c && specs[id].NamedContent is { } first && first != c && !ReferenceEquals(specs[id].Value, s.Value))
-                    throw TaskSpec.NameClash(specs[id], s);
+                if (specs[id].ClashesWith(s)) throw TaskSpec.NameClash(specs[id], s);
                 return id;
             }
             id = specs.Count;
