@@ -6,7 +6,11 @@ namespace TaskGraph;
 /// </summary>
 public static partial class Delayed
 {
-    /// <summary>A delayed literal: a task of its own whose key fingerprints the value.</summary>
+    /// <summary>
+    /// A delayed literal: a task of its own whose key fingerprints the value, or, with <paramref name="name"/>, whose key
+    /// is exactly that name (as Dask's <c>delayed(1, name="X")</c>); computing two different values under one name
+    /// together is an error.
+    /// </summary>
     public static Delayed<T> Value<T>(T value, string? name = null) => new(TaskSpec.Literal(value, name));
 
     /// <summary>A delayed value standing for an existing task (used by collections and low-level graph code).</summary>

@@ -44,10 +44,14 @@ public sealed class TaskFunction
     /// <summary>False when the closure state could not be fingerprinted, so every call gets a fresh key.</summary>
     public bool IsDeterministic { get; }
 
+    /// <summary>The name the caller asked for (null: derived from the method), compared when reusing the last function.</summary>
+    private readonly string? _explicitName;
+
     private TaskFunction(Delegate function, TaskInvoker invoker, string? name)
     {
         Delegate = function;
         Invoker = invoker;
+        _explicitName = name;
         Name = name ?? NameOf(function.Method);
         var b = new TokenBuilder(0x46554E43UL);
         IsDeterministic = ValueTokenizer.TryAddDelegate(ref b, function);
@@ -62,7 +66,7 @@ public sealed class TaskFunction
     {
         ArgumentNullException.ThrowIfNull(function, "function");
         var last = _last;
-        if (last is not null && ReferenceEquals(last.Delegate, function) && last.Invoker == invoker && (name is null || name == last.Name))
+        if (last is not null && ReferenceEquals(last.Delegate, function) && last.Invoker == invoker && name == last._explicitName)
             return last;
         return _last = new TaskFunction(function, invoker, name);
     }
@@ -70,18 +74,31 @@ public sealed class TaskFunction
     /// <summary>Runs the function on already-resolved arguments.</summary>
     public object? Invoke(object?[] args) => Invoker(Delegate, args);
 
-    /// <summary>A readable name for a method: <c>Inc</c>, or <c>Main.lambda</c> for a lambda inside Main.</summary>
-    public static string NameOf(MethodInfo method) => Names.GetOrAdd(method, static m =>
+    /// <summary>
+    /// A readable name for a method: <c>Inc</c>; <c>Parse</c> for a local function <c>Parse</c> (compiled as
+    /// <c>&lt;Main&gt;g__Parse|0_0</c>, or <c>&lt;&lt;Main&gt;$&gt;g__Parse|0_0</c> in top-level statements);
+    /// <c>Main.lambda</c> for a lambda inside <c>Main</c> (<c>&lt;Main&gt;b__0_0</c>), also in top-level statements.
+    /// </summary>
+    public static string NameOf(MethodInfo method) => Names.GetOrAdd(method, static m => NameOf(m.Name));
+
+    /// <summary><see cref="NameOf(MethodInfo)"/> for a method name as the compiler wrote it.</summary>
+    internal static string NameOf(string n)
     {
-        var n = m.Name;
-        if (n.StartsWith('<'))
+        if (!n.StartsWith('<')) return n;
+        // Compiler-generated names read <outer>k__rest: k is 'g' for a local function (rest = Name|ids), 'b' for a lambda.
+        // The outer method may itself be generated: <Main>$ is the method holding top-level statements.
+        int close = n.LastIndexOf(">", StringComparison.Ordinal);
+        var outer = close > 1 ? n[1..close] : "";
+        var rest = close + 1 < n.Length ? n[(close + 1)..] : "";
+        if (rest.StartsWith("g__", StringComparison.Ordinal))
         {
-            int close = n.IndexOf('>');
-            var outer = close > 1 ? n[1..close] : "";
-            return outer.Length > 0 ? $"{outer}.lambda" : "lambda";
+            int bar = rest.IndexOf('|');
+            var local = bar > 3 ? rest[3..bar] : rest[3..];
+            if (local.Length > 0) return local;
         }
-        return n;
-    });
+        if (outer.StartsWith('<') && outer.EndsWith(">$", StringComparison.Ordinal)) outer = outer[1..^2];
+        return outer.Length > 0 ? $"{outer}.lambda" : "lambda";
+    }
 
     /// <inheritdoc />
     public override string ToString()

@@ -54,6 +54,9 @@ public readonly struct TaskKey : IEquatable<TaskKey>
         return new TaskKey(name, b.Finish(), index);
     }
 
+    /// <summary>True for a key that is exactly its name (<see cref="Named"/>).</summary>
+    internal bool IsNamed => _index == NamedOnly;
+
     /// <summary>True when this is the default (empty) key.</summary>
     public bool IsEmpty => Name is null;
 

@@ -49,12 +49,29 @@ public sealed class TaskSpec
         return new TaskSpec(key, function, args, null);
     }
 
-    /// <summary>A literal task holding <paramref name="value"/>; the key fingerprints the value where possible.</summary>
+    /// <summary>
+    /// A literal task holding <paramref name="value"/>; the key fingerprints the value where possible. An explicit
+    /// <paramref name="name"/> is the key itself, exactly (Dask's <c>delayed(1, name="X")</c> has key <c>"X"</c>);
+    /// two different values under one name in one graph are an error when the graph is compiled.
+    /// </summary>
     public static TaskSpec Literal(object? value, string? name = null)
     {
         var b = new TokenBuilder(0x4C4954UL);
         var token = ValueTokenizer.TryAdd(ref b, value) ? b.Finish() : ValueTokenizer.Unique();
-        return new TaskSpec(new TaskKey(name ?? LiteralName(value), token), null, [], value);
+        if (name is not null) return new TaskSpec(TaskKey.Named(name), null, [], value);
+        return new TaskSpec(new TaskKey(LiteralName(value), token), null, [], value);
+    }
+
+    /// <summary>
+    /// True when <paramref name="other"/>, a task under the same key, holds something else: two literals under one
+    /// explicit name (<see cref="TaskKey.Named"/>) with different values. Asked only when a key is met twice, so no
+    /// task carries anything for it. Values that cannot be fingerprinted clash unless they are one object.
+    /// </summary>
+    internal bool ClashesWith(TaskSpec other)
+    {
+        if (ReferenceEquals(this, other) || !Key.IsNamed || !IsLiteral || !other.IsLiteral || ReferenceEquals(Value, other.Value)) return false;
+        var mine = ValueTokenizer.TryTokenize(Value);
+        return mine is null || mine != ValueTokenizer.TryTokenize(other.Value);
     }
 
     /// <summary>A literal task under an explicit key (used by <c>Persist</c>, which keeps the original key).</summary>
@@ -62,6 +79,13 @@ public sealed class TaskSpec
 
     /// <summary>The same task under a fresh, unique key (an impure call that must never collapse with another).</summary>
     public TaskSpec WithUniqueKey() => new(new TaskKey(Key.Name, ValueTokenizer.Unique(), Key.Index), Function, _args, Value) { Label = Label };
+
+    /// <summary>The error for two different tasks that were given the same explicit name.</summary>
+    internal static InvalidOperationException NameClash(TaskSpec a, TaskSpec b) => new(
+        $"Two different values are named '{a.Key}' in one graph: an explicit name is the task's key, so it must name one value " +
+        $"(first: {Describe(a)}; second: {Describe(b)}).");
+
+    private static string Describe(TaskSpec s) => s.Value is null ? "null" : $"{s.Value.GetType().Name} {s.Value}";
 
     /// <summary>The distinct tasks this one reads, in argument order.</summary>
     public IEnumerable<TaskSpec> Dependencies

@@ -37,6 +37,17 @@ public struct TokenBuilder
         _count = 0;
     }
 
+    /// <summary>
+    /// Starts a builder in a named domain (an operation's tag such as <c>"bag-fold"</c>), so tokens of different
+    /// kinds of value never meet. Same as <see cref="TokenBuilder(ulong)"/> seeded with the tag's fingerprint.
+    /// </summary>
+    public TokenBuilder(string domain) : this(0x444F4D41494EUL)
+    {
+        Add(domain);
+        var seed = Finish();
+        this = new TokenBuilder(seed.Hi ^ seed.Lo);
+    }
+
     /// <summary>Adds a 64-bit value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ulong value)
@@ -61,9 +72,20 @@ public struct TokenBuilder
         AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan()));
     }
 
-    /// <summary>Adds raw bytes, eight at a time.</summary>
+    /// <summary>Spans at least this long are hashed with XxHash128 (memory speed) and the 128-bit digest is added.</summary>
+    private const int BulkBytes = 256;
+
+    /// <summary>Adds raw bytes: eight at a time, or, for long spans, their XxHash128 digest.</summary>
     public void AddBytes(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length >= BulkBytes)
+        {
+            var digest = System.IO.Hashing.XxHash128.HashToUInt128(bytes);
+            Add((ulong)(digest >> 64));
+            Add((ulong)digest);
+            Add((ulong)bytes.Length);
+            return;
+        }
         var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes);
         foreach (var w in words) Add(w);
         ulong tail = 0;

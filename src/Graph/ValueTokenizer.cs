@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -6,7 +7,11 @@ using System.Runtime.InteropServices;
 namespace TaskGraph;
 
 /// <summary>
-/// Fingerprints literal values, types, methods and closure objects for deterministic keys.
+/// Fingerprints literal values, types, methods and closure objects for deterministic keys (Dask's <c>tokenize</c>).
+/// Values are fingerprinted by content and type: equal dictionaries and sets give equal tokens whatever their
+/// insertion order, lists and arrays are fingerprinted element by element (unmanaged elements over their raw memory),
+/// records and closures by their fields, and collections of different types never share a token
+/// (<c>List&lt;int&gt; {1, 2}</c>, <c>int[] {1, 2}</c> and <c>HashSet&lt;int&gt; {1, 2}</c> are three tokens).
 /// What it cannot fingerprint (an arbitrary mutable object) makes the task impure: it gets a fresh key,
 /// so two such tasks never collapse by mistake.
 /// </summary>
@@ -98,6 +103,11 @@ public static class ValueTokenizer
                 b.AddBytes(gb);
                 return true;
             case Delegate del: return TryAddDelegate(ref b, del, depth);
+            case Token t: b.Add(19); b.Add(t); return true;
+            case TaskKey k: b.Add(20); b.Add(k.Token); return true;
+            case TaskSpec s: b.Add(20); b.Add(s.Key.Token); return true; // a task stands for its result: its key
+            case IDelayed d: b.Add(20); b.Add(d.Spec.Key.Token); return true;
+            case TaskFunction f: b.Add(21); b.Add(f.Token); return f.IsDeterministic;
         }
         var type = value.GetType();
         if (type.IsPrimitive || type.IsEnum)
@@ -116,9 +126,96 @@ public static class ValueTokenizer
                 if (!TryAdd(ref b, tuple[i], depth + 1)) return false;
             return true;
         }
-        if (IsClosure(type)) return TryAddFields(ref b, value, type, depth);
+        if (value is IDictionary dict) return TryAddUnordered(ref b, type, DictionaryEntries(dict), dict.Count, depth);
+        if (IsSet(type)) return TryAddUnordered(ref b, type, (IEnumerable)value, -1, depth);
+        if (value is ICollection seq) return TryAddSequence(ref b, type, seq, depth);
+        if (IsClosure(type) || IsRecord(type) || ByFields(type)) return TryAddFields(ref b, value, type, depth);
         return false;
     }
+
+    /// <summary>The token of <paramref name="value"/> in the domain <paramref name="tag"/>, or null when it cannot be fingerprinted.</summary>
+    public static Token? TryTokenize(object? value, string tag = "value")
+    {
+        var b = new TokenBuilder(tag);
+        return TryAdd(ref b, value) ? b.Finish() : null;
+    }
+
+    private static IEnumerable DictionaryEntries(IDictionary dict)
+    {
+        foreach (DictionaryEntry e in dict) yield return (e.Key, e.Value);
+    }
+
+    /// <summary>
+    /// Adds the elements of an unordered collection (a dictionary's entries, a set's items) independently of their
+    /// order: each element is fingerprinted alone and the element tokens are added sorted
+    /// (dask/tests/test_tokenize.py::test_tokenize_dict, ::test_tokenize_set).
+    /// </summary>
+    private static bool TryAddUnordered(ref TokenBuilder b, Type type, IEnumerable items, int count, int depth)
+    {
+        if (count > MaxElementwise) return false;
+        var tokens = new List<Token>(Math.Max(count, 0));
+        foreach (var item in items)
+        {
+            if (tokens.Count == MaxElementwise) return false;
+            var e = new TokenBuilder(0x454C454DUL);
+            if (!TryAdd(ref e, item, depth + 1)) return false;
+            tokens.Add(e.Finish());
+        }
+        tokens.Sort(static (x, y) => x.Hi != y.Hi ? x.Hi.CompareTo(y.Hi) : x.Lo.CompareTo(y.Lo));
+        b.Add(22);
+        b.Add(OfType(type));
+        b.Add((ulong)tokens.Count);
+        foreach (var t in tokens) b.Add(t);
+        return true;
+    }
+
+    /// <summary>Adds an ordered collection (a list, a queue) element by element; a <c>List</c> of unmanaged elements over its raw memory.</summary>
+    private static bool TryAddSequence(ref TokenBuilder b, Type type, ICollection seq, int depth)
+    {
+        b.Add(23);
+        b.Add(OfType(type));
+        b.Add((ulong)seq.Count);
+        if (ListBytes.GetOrAdd(type, ListBytesOf) is { } raw) { raw(ref b, seq); return true; }
+        if (seq.Count > MaxElementwise) return false; // fingerprinting element by element would cost more than it saves
+        foreach (var item in seq)
+            if (!TryAdd(ref b, item, depth + 1)) return false;
+        return true;
+    }
+
+    /// <summary>Above this many elements, a collection of managed elements is not fingerprinted (its task gets a fresh key).</summary>
+    private const int MaxElementwise = 10_000;
+
+    private delegate void RawAdder(ref TokenBuilder b, object list);
+
+    private static readonly ConcurrentDictionary<Type, RawAdder?> ListBytes = new();
+    private static readonly ConcurrentDictionary<Type, bool> SetTypes = new();
+    private static readonly ConcurrentDictionary<Type, bool> RecordTypes = new();
+
+    private static RawAdder? ListBytesOf(Type type)
+    {
+        if (!type.IsConstructedGenericType || type.GetGenericTypeDefinition() != typeof(List<>)) return null;
+        var et = type.GenericTypeArguments[0];
+        if (UnmanagedSizes.GetOrAdd(et, UnmanagedSize) == 0) return null;
+        return typeof(ValueTokenizer).GetMethod(nameof(AddListBytes), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(et).CreateDelegate<RawAdder>();
+    }
+
+    private static void AddListBytes<T>(ref TokenBuilder b, object list) where T : unmanaged
+        => b.AddBytes(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan((List<T>)list)));
+
+    private static bool IsUnmanaged(Type t) => t.IsValueType && !(bool)typeof(RuntimeHelpers)
+        .GetMethod(nameof(RuntimeHelpers.IsReferenceOrContainsReferences))!.MakeGenericMethod(t).Invoke(null, null)!;
+
+    private static bool IsSet(Type type) => SetTypes.GetOrAdd(type, static t => t.GetInterfaces().Any(i =>
+        i.IsConstructedGenericType && (i.GetGenericTypeDefinition() == typeof(ISet<>) || i.GetGenericTypeDefinition() == typeof(IReadOnlySet<>))));
+
+    /// <summary>
+    /// True for C# records (classes and structs with a compiler-generated <c>PrintMembers</c>): plain data, fingerprinted
+    /// by their fields like Dask's dataclasses (dask/tests/test_tokenize.py::test_tokenize_dataclass).
+    /// </summary>
+    public static bool IsRecord(Type type) => RecordTypes.GetOrAdd(type, static t =>
+        t.GetMethod("PrintMembers", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, [typeof(System.Text.StringBuilder)]) is { } m
+        && m.IsDefined(typeof(CompilerGeneratedAttribute), false));
 
     /// <summary>Adds a delegate's method and target; false when the target cannot be fingerprinted.</summary>
     public static bool TryAddDelegate(ref TokenBuilder b, Delegate del, int depth = 0)
@@ -140,16 +237,29 @@ public static class ValueTokenizer
         b.Add(17);
         b.Add(OfType(array.GetType()));
         b.Add((ulong)array.Length);
-        if (et.IsPrimitive && array.Rank == 1)
+        for (int d = 1; d < array.Rank; d++) b.Add((ulong)array.GetLength(d));
+        if (UnmanagedSizes.GetOrAdd(et, UnmanagedSize) is var size and > 0)
         {
-            b.AddBytes(MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(array), Buffer.ByteLength(array)));
+            // Raw memory: equal bits give equal tokens (padding or NaN payloads may split equal values, never join unequal ones).
+            // Spans are int-sized: an array of more than 2 GB is hashed a gigabyte at a time.
+            ref byte start = ref MemoryMarshal.GetArrayDataReference(array);
+            long total = array.LongLength * size;
+            for (long offset = 0; offset < total || offset == 0; offset += 1 << 30)
+                b.AddBytes(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref start, (nint)offset), (int)Math.Min(1 << 30, total - offset)));
             return true;
         }
-        if (array.Length > 10_000) return false; // fingerprinting element by element would cost more than it saves
+        if (array.Length > MaxElementwise) return false; // fingerprinting element by element would cost more than it saves
         foreach (var item in array)
             if (!TryAdd(ref b, item, depth + 1)) return false;
         return true;
     }
+
+    private static readonly ConcurrentDictionary<Type, int> UnmanagedSizes = new();
+
+    /// <summary>The size of an unmanaged element type (no references inside), or 0 for any other type.</summary>
+    private static int UnmanagedSize(Type t) => IsUnmanaged(t)
+        ? (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(t).Invoke(null, null)!
+        : 0;
 
     private static ulong PrimitiveBits(object value) => value switch
     {
@@ -166,10 +276,28 @@ public static class ValueTokenizer
         _ => throw new InvalidOperationException($"unexpected primitive {value.GetType()}"),
     };
 
+    /// <summary>
+    /// Adds <paramref name="value"/>'s type and every instance field (through its base classes; fields marked
+    /// <see cref="TokenIgnoreAttribute"/> left out); false when a field cannot be fingerprinted. Used for closures,
+    /// records and classes marked <see cref="TokenizeByFieldsAttribute"/>, and by <see cref="ITokenizable"/> classes
+    /// whose value is their fields.
+    /// </summary>
+    public static bool TryAddFields(ref TokenBuilder b, object value) => TryAddFields(ref b, value, value.GetType(), 0);
+
+    private static bool ByFields(Type type) => ByFieldsTypes.GetOrAdd(type, static t => t.IsDefined(typeof(TokenizeByFieldsAttribute), true));
+
+    private static readonly ConcurrentDictionary<Type, bool> ByFieldsTypes = new();
+
     private static bool TryAddFields(ref TokenBuilder b, object value, Type type, int depth)
     {
         var fields = ClosureFields.GetOrAdd(type, static t =>
-            t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
+        {
+            var all = new List<FieldInfo>();
+            for (var c = t; c is not null && c != typeof(object) && c != typeof(ValueType); c = c.BaseType)
+                all.AddRange(c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                    .Where(f => !f.IsDefined(typeof(TokenIgnoreAttribute), false)));
+            return all.ToArray();
+        });
         b.Add(18);
         b.Add(OfType(type));
         foreach (var f in fields!)

@@ -10,8 +10,7 @@ internal static class LayerToken
 {
     public static Token Of(string op, params object?[] parts)
     {
-        var b = new TokenBuilder(0x4E44415252UL);
-        b.Add(op);
+        var b = new TokenBuilder("array-" + op);
         foreach (var p in parts)
             if (!TryAdd(ref b, p)) return ValueTokenizer.Unique();
         return b.Finish();

@@ -130,7 +130,7 @@ public abstract partial class NdArray
         var grid = ShapeMath.GridShape(chunks);
         if (blocks.Count != ShapeMath.Size(grid)) throw new ArgumentException($"Expected {ShapeMath.Size(grid)} blocks for chunks {ShapeMath.FormatChunks(chunks)}, got {blocks.Count}.", nameof(blocks));
         var fn = TaskFunction.Create(new Func<E[], int[], DenseArray<E>>(WrapBlock), TaskInvokers.Call2<E[], int[], DenseArray<E>>, "from-delayed");
-        var layer = LayerToken.Of("from-delayed", blocks.Select(b => b.Spec).ToList(), chunks);
+        var layer = LayerToken.Of("from-delayed", typeof(E), blocks.Select(b => b.Spec).ToList(), chunks);
         var specs = new TaskSpec[blocks.Count];
         for (int f = 0; f < specs.Length; f++)
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("from-delayed", layer, f), fn, blocks[f].AsArg(), TaskArg.Value(ShapeMath.BlockShape(chunks, ShapeMath.Unflatten(grid, f))));

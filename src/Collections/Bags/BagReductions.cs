@@ -16,7 +16,7 @@ public sealed partial class Bag<T>
     {
         ArgumentNullException.ThrowIfNull(add);
         ArgumentNullException.ThrowIfNull(combine);
-        var token = TokenFor("fold", add, combine);
+        var token = TokenFor("fold", seed, add, combine, splitEvery);
         var parts = PerPartition(Name + "-fold", token, new PartitionFold<T, TAcc>(Producer, seed, add).Run);
         return TreeReduction.Reduce<TAcc>(parts, new PairwiseCombiner<TAcc>(seed, combine).Run, "fold-combine", token, splitEvery);
     }
@@ -30,7 +30,7 @@ public sealed partial class Bag<T>
     {
         ArgumentNullException.ThrowIfNull(perPartition);
         ArgumentNullException.ThrowIfNull(combine);
-        var token = TokenFor("aggregate", perPartition, combine);
+        var token = TokenFor("aggregate", perPartition, combine, splitEvery);
         var parts = PerPartition(Name + "-aggregate", token, new PartitionAggregate<T, TAcc>(Producer, perPartition).Run);
         return TreeReduction.Reduce(parts, combine, "aggregate-combine", token, splitEvery);
     }
@@ -49,7 +49,7 @@ public sealed partial class Bag<T>
     /// <summary>The distinct elements (by <see cref="EqualityComparer{T}.Default"/>), in order of first appearance, as a one-partition bag.</summary>
     public Bag<T> Distinct(int splitEvery = DefaultSplitEvery)
     {
-        var token = TokenFor("distinct");
+        var token = TokenFor("distinct", splitEvery);
         var parts = PerPartition(Name + "-distinct", token, new PartitionAggregate<T, List<T>>(Producer, BagFunctions<T>.DistinctOf).Run);
         var root = TreeReduction.Reduce<List<T>>(parts, BagFunctions<T>.MergeDistinct, "distinct-combine", token, splitEvery);
         return new Bag<T>("distinct", token, [root.AsArg()], new ListSource<T>(), inputsAreLists: true);
@@ -61,7 +61,7 @@ public sealed partial class Bag<T>
     /// </summary>
     public Bag<(T Item, long Count)> Frequencies(bool sort = false, int splitEvery = DefaultSplitEvery)
     {
-        var token = TokenFor(sort ? "frequencies-sorted" : "frequencies");
+        var token = TokenFor("frequencies", sort, splitEvery);
         var parts = PerPartition(Name + "-frequencies", token, new PartitionFrequencies<T>(Producer).Run);
         var root = TreeReduction.Reduce<List<(T, long)>>(parts, FrequencyCounter<T>.Merge, "frequencies-combine", token, splitEvery);
         var bag = new Bag<(T Item, long Count)>("frequencies", token, [root.AsArg()], new ListSource<(T Item, long Count)>(), inputsAreLists: true);

@@ -12,7 +12,7 @@ public sealed partial class Bag<T>
     {
         ArgumentNullException.ThrowIfNull(keySelector);
         int n = ShufflePartitions(partitions, PartitionCount);
-        var token = TokenFor("groupby-" + n, keySelector);
+        var token = TokenFor("groupby", n, keySelector);
         var splits = PerPartition(Name + "-split", token, new ShuffleSplit<T, TKey>(Producer, keySelector, n).Run);
         var args = splits.Select(TaskArg.Of).ToArray();
         var outputs = new TaskArg[n];
@@ -38,12 +38,9 @@ public sealed partial class Bag<T>
         ArgumentNullException.ThrowIfNull(otherKey);
         ArgumentNullException.ThrowIfNull(result);
         int n = ShufflePartitions(partitions, Math.Max(PartitionCount, other.PartitionCount));
-        var b = new TokenBuilder(0x4A4F494EUL);
-        b.Add(TokenFor("join-" + n, key, result));
-        b.Add(other.TokenFor("join-right", otherKey));
-        var token = b.Finish();
+        var token = TokenFor("join", n, key, result, other.TokenFor("join-right", otherKey));
         var left = PerPartition(Name + "-split", token, new ShuffleSplit<T, TKey>(Producer, key, n).Run);
-        var right = other.PerPartition(other.Name + "-split", other.TokenFor("join-right-" + n, otherKey), new ShuffleSplit<TOther, TKey>(other.Producer, otherKey, n).Run);
+        var right = other.PerPartition(other.Name + "-split", other.TokenFor("join-right-split", n, otherKey), new ShuffleSplit<TOther, TKey>(other.Producer, otherKey, n).Run);
         var args = left.Concat(right).Select(TaskArg.Of).ToArray();
         var outputs = new TaskArg[n];
         for (int j = 0; j < n; j++)

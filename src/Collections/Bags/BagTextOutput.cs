@@ -17,10 +17,7 @@ public sealed partial class Bag<T>
         if (star < 0 || pattern.IndexOf('*', star + 1) >= 0)
             throw new ArgumentException($"ToText: the pattern '{pattern}' must contain exactly one '*' (replaced by the partition number).", nameof(pattern));
         var full = Path.GetFullPath(pattern);
-        var b = new TokenBuilder(0x544F54585455UL);
-        b.Add(TokenFor("to-text"));
-        b.Add(full);
-        var writes = PerPartition(Name + "-to-text", b.Finish(), new PartitionWriter<T>(Producer, full).Run);
+        var writes = PerPartition(Name + "-to-text", TokenFor("to-text", full), new PartitionWriter<T>(Producer, full).Run);
         return Delayed.All(writes.Select(Delayed.FromSpec<string>), "to-text");
     }
 }

@@ -156,15 +156,18 @@ public sealed partial class Bag<T>
         return b.Finish();
     }
 
-    /// <summary>A token for an operation on this bag: the layer, the operation and its function(s).</summary>
-    internal Token TokenFor(string op, params Delegate?[] functions)
+    /// <summary>
+    /// The token of an operation on this bag: this bag's layer, the operation's tag and EVERY parameter that changes its
+    /// result (functions with their captured values, seeds, split_every, partition counts...). A parameter that cannot be
+    /// fingerprinted makes the token unique (the operation never collapses with another), never silently equal.
+    /// </summary>
+    internal Token TokenFor(string op, params object?[] parameters)
     {
-        var b = new TokenBuilder(0x424147UL);
+        var b = new TokenBuilder("bag-" + op);
         b.Add(Layer);
-        b.Add(op);
-        foreach (var f in functions)
-            if (f is not null && !ValueTokenizer.TryAddDelegate(ref b, f))
-                b.Add(ValueTokenizer.Unique()); // state that cannot be fingerprinted: a key of its own
+        b.Add((ulong)parameters.Length);
+        foreach (var p in parameters)
+            if (!ValueTokenizer.TryAdd(ref b, p)) return ValueTokenizer.Unique(); // state that cannot be fingerprinted: a key of its own
         return b.Finish();
     }
 

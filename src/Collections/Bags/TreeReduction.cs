@@ -23,9 +23,11 @@ internal static class TreeReduction
         var level = parts;
         for (int depth = 0; level.Length > 1; depth++)
         {
-            var b = new TokenBuilder(0x54524545UL);
+            // The operation's token covers split_every already (it shapes every level); the level and name tell layers apart.
+            var b = new TokenBuilder("tree-level");
             b.Add(token);
             b.Add((ulong)depth);
+            b.Add((ulong)splitEvery);
             b.Add(name);
             var levelToken = b.Finish();
             var next = new TaskSpec[(level.Length + splitEvery - 1) / splitEvery];

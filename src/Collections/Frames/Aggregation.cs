@@ -33,6 +33,7 @@ public enum AggKind
 /// One aggregation of a group-by (or of a whole frame): what to compute, over which column, and the output
 /// column name. Plain data; a custom aggregation also carries its three user functions (Dask's <c>Aggregation</c>).
 /// </summary>
+[TokenizeByFields]
 public sealed class Aggregation
 {
     internal Aggregation(AggKind kind, string? column, string name, CustomAggregation? custom = null)

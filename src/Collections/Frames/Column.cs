@@ -10,6 +10,7 @@ namespace TaskGraph;
 /// <see cref="Dictionary"/>), which the CSV reader produces for low-cardinality text such as vendor ids; group-by
 /// and joins use the codes instead of hashing strings.
 /// </summary>
+[TokenizeByFields] // by content: equal tables give equal keys (data beyond the length or under a missing value may split them, never join)
 public sealed class Column
 {
     /// <summary>The value type.</summary>

@@ -28,6 +28,11 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
     /// <inheritdoc />
     public override Schema Schema { get; } = layout.Schema;
 
+    // Each file's length and last-write time are part of the node's identity (every field is, see PlanNode.Identity),
+    // so the same read of the same files collapses, and a file rewritten between two builds gives new keys.
+    private readonly (string File, long Length, long LastWriteTicks)[] _files = blocks.Select(b => b.File).Distinct()
+        .Select(f => new FileInfo(f)).Select(i => (i.FullName, i.Exists ? i.Length : -1, i.Exists ? i.LastWriteTimeUtc.Ticks : 0)).ToArray();
+
     /// <inheritdoc />
     public override int NPartitions => Blocks.Length;
 

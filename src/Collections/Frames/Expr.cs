@@ -8,8 +8,15 @@ namespace TaskGraph;
 /// Being plain data, an expression travels to worker processes as is and fingerprints into task keys through
 /// its canonical <c>ToString()</c>. Write <c>using static TaskGraph.Expr;</c> for <c>Col("x")</c> and <c>Lit(1)</c>.
 /// </summary>
-public abstract class Expr
+public abstract class Expr : ITokenizable
 {
+    /// <summary>Fingerprints the expression by its node types and fields (names, literals, operators, sub-expressions).</summary>
+    public void AddToken(ref TokenBuilder builder)
+    {
+        // Literals hold only values the tokenizer knows, so this always succeeds; were it not to, a unique token.
+        if (!ValueTokenizer.TryAddFields(ref builder, this)) builder.Add(ValueTokenizer.Unique());
+    }
+
     /// <summary>A column reference.</summary>
     public static Expr Col(string name) => new ColumnRef(name);
 

@@ -9,7 +9,7 @@ namespace TaskGraph;
 /// partition per stage (consecutive per-partition steps share one task), and runs on any scheduler.
 /// </summary>
 [TypeFormatterSource(typeof(FrameFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
-public sealed partial class Frame
+public sealed partial class Frame : ITokenizable
 {
     private readonly PlanNode _source;
     private readonly PartitionOp[] _ops;
@@ -39,6 +39,17 @@ public sealed partial class Frame
     /// <summary>This frame without its last step when that step is a filter, and the filter's predicate.</summary>
     internal (Frame Input, Expr? Predicate) SplitTrailingFilter()
         => _ops.Length > 0 && _ops[^1] is FilterOp f ? (new Frame(_source, _ops[..^1], _schemas[..^1]), f.Predicate) : (this, null);
+
+    /// <summary>
+    /// Fingerprints the frame's plan: its source node's identity and its steps. Nodes reading this frame take it into
+    /// their own identities, so equal plans give equal keys however often they are built.
+    /// </summary>
+    public void AddToken(ref TokenBuilder builder)
+    {
+        ((ITokenizable)_source).AddToken(ref builder);
+        builder.Add((ulong)_ops.Length);
+        foreach (var op in _ops) ((ITokenizable)op).AddToken(ref builder);
+    }
 
     private Frame With(PartitionOp op, Schema output) => new(_source, [.. _ops, op], [.. _schemas, output]);
 
@@ -98,10 +109,11 @@ public sealed partial class Frame
         return InMemory(partitions.ToArray(), schema);
     }
 
-    // In-memory partitions are literal tasks: the same source as delayed partitions, with nothing to compute.
+    // In-memory partitions are literal tasks: the same source as delayed partitions, with nothing to compute. Keyed by
+    // content, so the same table given twice collapses (a table too large to fingerprint gets a key of its own).
     private static Frame InMemory(Table[] parts, Schema schema)
     {
-        var layer = ValueTokenizer.Unique();
+        var layer = ValueTokenizer.TryTokenize(parts, "frame-from-table") ?? ValueTokenizer.Unique();
         var specs = parts.Select((p, i) => TaskSpec.Literal(TaskKey.ForPartition("from-table", layer, i), p)).ToArray();
         return new Frame(new DelayedTablesNode(specs, schema));
     }

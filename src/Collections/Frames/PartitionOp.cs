@@ -4,8 +4,17 @@ namespace TaskGraph;
 /// One per-partition step of a frame's logical plan. Steps are plain data (expressions, names, schemas), so a whole
 /// chain of them rides along as one argument of one task per partition: consecutive steps always fuse.
 /// </summary>
-public abstract class PartitionOp
+public abstract class PartitionOp : ITokenizable
 {
+    /// <summary>
+    /// Fingerprints the step by its type and fields (expressions, names, schemas): equal steps give equal keys.
+    /// A field that cannot be fingerprinted makes the token unique to this call.
+    /// </summary>
+    public virtual void AddToken(ref TokenBuilder builder)
+    {
+        if (!ValueTokenizer.TryAddFields(ref builder, this)) builder.Add(ValueTokenizer.Unique());
+    }
+
     /// <summary>Applies the step to one partition.</summary>
     public abstract Table Apply(Table input);
 
@@ -93,8 +102,21 @@ public sealed class MapOp(Func<Table, Table> function, Schema output) : Partitio
     /// <inheritdoc />
     public override IEnumerable<string> NeededInputs(IReadOnlyCollection<string> needed, Schema input) => input.Names;
 
+    // The function's token (method and captured values), or, when its state cannot be fingerprinted, one token made
+    // for this step: the same step always gives the same keys, an equal-looking one never shares them.
+    [TokenIgnore] private readonly Token _function = FunctionToken(function, output);
+
+    private static Token FunctionToken(Func<Table, Table> function, Schema output)
+    {
+        var b = new TokenBuilder("frame-map");
+        return ValueTokenizer.TryAdd(ref b, function) && ValueTokenizer.TryAdd(ref b, output) ? b.Finish() : ValueTokenizer.Unique();
+    }
+
     /// <inheritdoc />
-    public override string ToString() => $"map({TaskFunction.NameOf(Function.Method)}#{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Function)})";
+    public override void AddToken(ref TokenBuilder builder) => builder.Add(_function);
+
+    /// <inheritdoc />
+    public override string ToString() => $"map({TaskFunction.NameOf(Function.Method)}#{_function})";
 }
 
 /// <summary>Runs a chain of steps inside one task.</summary>

@@ -6,10 +6,30 @@ namespace TaskGraph;
 /// needs (so sources parse only those: projection pushdown) and the trailing per-partition steps, which the node
 /// runs inside its own last task per partition (so they never cost an extra task).
 /// </summary>
-public abstract class PlanNode
+public abstract class PlanNode : ITokenizable
 {
-    /// <summary>A token unique to this node, mixed into its task keys.</summary>
-    protected Token Identity { get; } = ValueTokenizer.Unique();
+    [TokenIgnore] private object? _identity; // a boxed Token, published once (a reference write is atomic)
+
+    /// <summary>
+    /// The node's deterministic identity, mixed into its task keys: its type and EVERY instance field (input frames by
+    /// their own identities and steps, keys, options, file facts, ...), so a parameter a node gains later enters its
+    /// keys without further code, and the same plan built twice gives the same keys. A field that cannot be
+    /// fingerprinted (a user function with opaque state) makes the identity unique to this node. A field that is not a
+    /// parameter (a cache) must be marked <see cref="TokenIgnoreAttribute"/>.
+    /// </summary>
+    protected Token Identity
+    {
+        get
+        {
+            if (_identity is Token known) return known;
+            var b = new TokenBuilder("frame-node");
+            var token = ValueTokenizer.TryAddFields(ref b, this) ? b.Finish() : ValueTokenizer.Unique();
+            return (Token)(Interlocked.CompareExchange(ref _identity, token, null) ?? token);
+        }
+    }
+
+    /// <inheritdoc />
+    public void AddToken(ref TokenBuilder builder) => builder.Add(Identity);
 
     /// <summary>The output schema.</summary>
     public abstract Schema Schema { get; }
@@ -23,11 +43,13 @@ public abstract class PlanNode
     /// <summary>The layer token of one lowering (same node, columns and steps give the same keys).</summary>
     protected Token Layer(string[] needed, PartitionOp[] ops)
     {
-        var b = new TokenBuilder(0x4652414DUL);
+        var b = new TokenBuilder("frame-layer");
         b.Add(Identity);
+        b.Add((ulong)needed.Length);
         foreach (var n in needed) b.Add(n);
-        b.Add("|");
-        foreach (var op in ops) b.Add(op.ToString());
+        b.Add((ulong)ops.Length);
+        foreach (var op in ops)
+            if (!ValueTokenizer.TryAdd(ref b, op)) return ValueTokenizer.Unique();
         return b.Finish();
     }
 

@@ -1,6 +1,7 @@
 namespace TaskGraph;
 
 /// <summary>The ordered, named and typed columns of a table or frame; known before anything is computed.</summary>
+[TokenizeByFields]
 public sealed class Schema : IEquatable<Schema>
 {
     // Only a plain array (no dictionary): schemas travel inside task arguments to worker processes, and they are

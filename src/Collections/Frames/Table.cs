@@ -9,6 +9,7 @@ namespace TaskGraph;
 /// not change. A frame partition is a table.
 /// </summary>
 [TypeFormatterSource(typeof(TableFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
+[TokenizeByFields] // by content: equal tables give equal keys (data beyond the length or under a missing value may split them, never join)
 public sealed class Table
 {
     private readonly Column[] _columns;

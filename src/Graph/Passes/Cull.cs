@@ -53,7 +53,12 @@ public static class Cull
         int Visit(TaskSpec s)
         {
             ref int id = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, s.Key.Token, out bool exists);
-            if (exists) return id;
+            if (exists)
+            {
+                // Explicitly named tasks are keyed by their name alone: one name for two values is the user's mistake.
+                if (specs[id].ClashesWith(s)) throw TaskSpec.NameClash(specs[id], s);
+                return id;
+            }
             id = specs.Count;
             specs.Add(s);
             return id;
