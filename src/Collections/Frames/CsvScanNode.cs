@@ -28,11 +28,6 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
     /// <inheritdoc />
     public override Schema Schema { get; } = layout.Schema;
 
-    // Each file's length and last-write time are part of the node's identity (every field is, see PlanNode.Identity),
-    // so the same read of the same files collapses, and a file rewritten between two builds gives new keys.
-    private readonly (string File, long Length, long LastWriteTicks)[] _files = blocks.Select(b => b.File).Distinct()
-        .Select(f => new FileInfo(f)).Select(i => (i.FullName, i.Exists ? i.Length : -1, i.Exists ? i.LastWriteTimeUtc.Ticks : 0)).ToArray();
-
     /// <inheritdoc />
     public override int NPartitions => Blocks.Length;
 
@@ -50,7 +45,7 @@ public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions 
     /// <summary>The task body of a boundary: <paramref name="block"/> with its start state, the end state of the block before it.</summary>
     public static CsvBlock StartOf(CsvBlock previous, CsvBlock block) => block with { StartsInQuotes = CsvReader.EndsInQuotes(previous) };
 
-    private TaskArg[]? _blockArgs;
+    [TokenIgnore] private TaskArg[]? _blockArgs; // a cache of the boundary chain, not a parameter
 
     /// <summary>
     /// Each block as its read tasks take it: the block itself at the start of a file, else the boundary task that
