@@ -105,20 +105,17 @@ public static class Identities
     /// <see cref="MethodInfo"/>): a method of the application's own assemblies (<see cref="IsApplication"/>), or one
     /// of the few pure framework functions in <see cref="PureFrameworkFunctions"/>. The one place that decides it.
     /// </summary>
-    public static bool MayCall(MethodInfo method)
-    {
-        if (IsApplication(method.Module.Assembly)) return true;
-        var definition = method.IsGenericMethod ? method.GetGenericMethodDefinition() : method;
-        return PureFrameworkFunctions.Contains(definition);
-    }
+    public static bool MayCall(MethodInfo method) => IsApplication(method.Module.Assembly) || IsPureFrameworkFunction(method);
 
     /// <summary>
-    /// Framework methods a message may name. Empty: the product's own graphs pass only their own methods and
-    /// user lambdas (a method group such as <c>Math.Abs</c> must be wrapped in a lambda, <c>x =&gt; Math.Abs(x)</c>,
-    /// to cross a process boundary). Add a method here only if it is pure: no files, processes, network,
+    /// The framework methods a message may name: the public static methods of <see cref="Math"/> and
+    /// <see cref="MathF"/> (users pass them as method groups, <c>.Then(Math.Abs)</c>). Any other framework method
+    /// must be wrapped in a lambda (<c>x =&gt; Path.GetFileName(x)</c>), which the application's assembly holds.
+    /// Add a type here only if every public static method of it is pure: no files, processes, network,
     /// environment, reflection or unmanaged memory.
     /// </summary>
-    private static readonly HashSet<MethodInfo> PureFrameworkFunctions = [];
+    private static bool IsPureFrameworkFunction(MethodInfo m)
+        => m is { IsStatic: true, IsPublic: true } && (m.DeclaringType == typeof(Math) || m.DeclaringType == typeof(MathF));
 
     /// <summary>
     /// True when <paramref name="a"/> is one of the application's own assemblies: trusted (<see cref="IsTrusted"/>)
@@ -172,6 +169,12 @@ public static class Identities
         var full = Path.GetFullPath(a.Location);
         return Trusted.Value.Contains(full) || _trustedDirectories.Contains(Path.GetDirectoryName(full), StringComparer.Ordinal);
     }
+
+    private static readonly Lazy<HashSet<string>> TrustedNames = new(() => Trusted.Value.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal)!);
+
+    // In the host's trusted list, or a file of that name in a trusted folder (name already checked to be simple).
+    private static bool IsShipped(string name)
+        => TrustedNames.Value.Contains(name) || _trustedDirectories.Any(d => File.Exists(Path.Combine(d, name + ".dll")));
 
     private static HashSet<string> LoadTrusted()
     {
@@ -262,12 +265,14 @@ public static class Identities
         Assembly? sameName = null;
         foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
         {
-            if (a.IsDynamic || a.GetName().Name != name) continue;
+            if (a.IsDynamic || !HasName(a, name)) continue;
             if (a.ManifestModule.ModuleVersionId == mvid && IsTrusted(a)) return a;
             sameName = a;
         }
         if (sameName is null)
         {
+            // Only a name the application ships can be loaded and trusted: do not even ask the loader for others.
+            if (!IsShipped(name)) throw new WireException($"Assembly '{name}' cannot be loaded in this process: it is not part of the application's dependencies.");
             try { sameName = Assembly.Load(new AssemblyName(name)); }
             catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
             {
@@ -280,6 +285,10 @@ public static class Identities
             throw new WireException($"Assembly '{name}' differs between the two processes (module version {sameName.ManifestModule.ModuleVersionId} here, {mvid} there): was it rebuilt while the program ran? Restart the program.");
         return sameName;
     }
+
+    // FullName is cached by the runtime; GetName() parses it anew (slow when every assembly is asked).
+    private static bool HasName(Assembly a, string name)
+        => a.FullName is { } full && full.Length > name.Length && full[name.Length] == ',' && full.StartsWith(name, StringComparison.Ordinal);
 
     private static void EncodeMethod(WireWriter w, MethodInfo m)
     {
