@@ -290,7 +290,7 @@ public static class WireCodec
         // The reader refuses it (a message could name Process.Start): say so here, where the path is known.
         private void CheckCallable(MethodInfo m)
         {
-            if (!Identities.MayCall(m) && !m.Module.Assembly.IsDynamic && !string.IsNullOrEmpty(m.Module.Assembly.Location))
+            if (Identities.IsPlatform(m.Module.Assembly) && !Identities.MayCall(m))
                 throw new WireException($"Method '{m.DeclaringType}.{m.Name}' of the .NET platform cannot cross a process boundary (a worker only calls the application's own methods): wrap it in a lambda, e.g. x => {m.DeclaringType?.Name}.{m.Name}(x).", PathText);
         }
 
