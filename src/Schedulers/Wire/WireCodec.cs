@@ -387,7 +387,7 @@ public static class WireCodec
                     var t = CheckedType(ShapeKind.RawArray, "an array of unmanaged values");
                     var shape = TypeShape.Of(t);
                     int n = ReadCount("an array", 0, int.MaxValue);
-                    CheckBudget((long)n * shape.ElementSize, $"an array of {n} elements");
+                    CheckBudget((long)n * shape.ElementSize, "an array", n);
                     var a = r.ReadRawArray(n, shape.ElementSize, shape.NewUninitialized!);
                     Register(a); // no references inside: registering after reading numbers it the same way
                     return a;
@@ -489,16 +489,16 @@ public static class WireCodec
             if (n > max) throw Malformed($"{what} of {n} elements exceeds the limit of {max} (WireLimits.MaxCollectionCount)");
             if (minBytesEach > 0)
             {
-                r.Require((long)n * minBytesEach, $"{what} of {n} elements");
-                CheckBudget((long)n * minBytesEach, $"{what} of {n} elements");
+                r.Require((long)n * minBytesEach, what, n);
+                CheckBudget((long)n * minBytesEach, what, n);
             }
             return n;
         }
 
-        private void CheckBudget(long bytes, string what)
+        private void CheckBudget(long bytes, string what, int count)
         {
             if (r.Position - _start + bytes > limits.MaxMessageBytes)
-                throw Malformed($"{what} would take the value beyond {limits.MaxMessageBytes} bytes (WireLimits.MaxMessageBytes)");
+                throw Malformed($"{what} of {count} elements would take the value beyond {limits.MaxMessageBytes} bytes (WireLimits.MaxMessageBytes)");
         }
 
         // Over a stream the count is not backed by bytes yet: start small and let the collection grow as entries arrive.

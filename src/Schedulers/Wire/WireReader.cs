@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -10,7 +11,7 @@ namespace TaskGraph.Wire;
 /// <para>Lengths read from the wire are untrusted. Over a byte array every length is checked against the bytes
 /// remaining before anything is allocated, and a message that ends early throws <see cref="WireException"/>.
 /// Over a stream the bytes remaining are unknown, so payloads larger than <see cref="IncrementalBytes"/> are read
-/// in growing pieces: a lying length prefix costs at most about twice what was really sent. A stream that closes
+/// in pooled pieces before the array is made: a lying length prefix costs about what was really sent. A stream that closes
 /// throws <see cref="EndOfStreamException"/> (the peer is gone: an I/O condition, not a malformed message).</para>
 /// </summary>
 public sealed class WireReader
@@ -53,11 +54,18 @@ public sealed class WireReader
     /// Throws <see cref="WireException"/> unless <paramref name="bytes"/> more bytes can be there: always true
     /// over a stream (incremental reads bound the cost there), exact over a byte array.
     /// </summary>
-    public void Require(long bytes, string what)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Require(long bytes, string what, long count = -1)
     {
-        if (bytes < 0) throw new WireException($"Malformed message: {what} has a negative size ({bytes}) at byte {Position}.");
-        if (_stream is null && bytes > _len - _pos)
-            throw new WireException($"Malformed message: {what} needs {bytes} bytes at byte {Position}, but only {_len - _pos} remain.");
+        // One unsigned comparison on the hot path (a negative size is huge); the message is built only on failure.
+        if ((ulong)bytes > (ulong)Remaining) ThrowRequire(bytes, what, count);
+    }
+
+    private void ThrowRequire(long bytes, string what, long count)
+    {
+        var subject = count >= 0 ? $"{what} of {count}" : what;
+        if (bytes < 0) throw new WireException($"Malformed message: {subject} has a negative size ({bytes}) at byte {Position}.");
+        throw new WireException($"Malformed message: {subject} needs {bytes} bytes at byte {Position}, but only {_len - _pos} remain.");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -122,7 +130,7 @@ public sealed class WireReader
         if (n <= 0) return n == 0 ? "" : n == -1 ? null : throw new WireException($"Malformed message: a string length of {n} at byte {Position - 4}.");
         if (n > maxLength) throw new WireException($"Malformed message: a string of {n} characters at byte {Position - 4} exceeds the limit of {maxLength} (WireLimits.MaxStringLength).");
         long bytes = 2L * n;
-        Require(bytes, $"a string of {n} characters");
+        Require(bytes, "a string of characters", n);
         if (_stream is null || bytes <= IncrementalBytes)
             return string.Create(n, this, static (chars, r) => r.ReadBytes(MemoryMarshal.AsBytes(chars)));
         var chars = (char[])ReadIncrementally(n, sizeof(char), static k => GC.AllocateUninitializedArray<char>(k));
@@ -217,27 +225,43 @@ public sealed class WireReader
     public Array ReadRawArray(int count, int elementSize, Func<int, Array> make)
     {
         long bytes = (long)count * elementSize;
-        Require(bytes, $"an array of {count} elements");
+        Require(bytes, "an array of elements", count);
         if (_stream is not null && bytes > IncrementalBytes) return ReadIncrementally(count, elementSize, make);
         var a = make(count);
         ReadArrayMemory(a, bytes);
         return a;
     }
 
-    // Reads into an array that doubles from IncrementalBytes up to the announced size, so memory follows the bytes
-    // that really arrive (a stream that stops early costs at most about twice what it sent); at most one extra copy.
+    // Reads into pooled pieces of IncrementalBytes as the bytes arrive, then into one array of the announced size, so
+    // memory follows what was really sent (a stream that stops early costs what it sent) at the price of one copy.
     private Array ReadIncrementally(int count, int elementSize, Func<int, Array> make)
     {
-        int have = 0;
-        var a = make(Math.Min(count, Math.Max(1, IncrementalBytes / elementSize)));
-        while (true)
+        long total = (long)count * elementSize;
+        var pieces = new List<byte[]>();
+        try
         {
-            ReadArrayMemory(a, (long)(a.Length - have) * elementSize, (long)have * elementSize);
-            have = a.Length;
-            if (have == count) return a;
-            var bigger = make((int)Math.Min(count, 2L * have));
-            Array.Copy(a, bigger, have);
-            a = bigger;
+            for (long done = 0; done < total;)
+            {
+                var piece = ArrayPool<byte>.Shared.Rent(IncrementalBytes);
+                pieces.Add(piece);
+                int n = (int)Math.Min(IncrementalBytes, total - done);
+                ReadBytes(piece.AsSpan(0, n));
+                done += n;
+            }
+            var a = make(count);
+            ref byte start = ref MemoryMarshal.GetArrayDataReference(a);
+            long at = 0;
+            foreach (var piece in pieces)
+            {
+                int n = (int)Math.Min(IncrementalBytes, total - at);
+                piece.AsSpan(0, n).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, (nint)at), n));
+                at += n;
+            }
+            return a;
+        }
+        finally
+        {
+            foreach (var piece in pieces) ArrayPool<byte>.Shared.Return(piece);
         }
     }
 }
