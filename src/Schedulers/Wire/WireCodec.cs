@@ -128,8 +128,8 @@ public static class WireCodec
                 case DateTime dt: w.WriteByte((byte)Tag.DateTime); w.Write(dt.ToBinary()); return;
                 case TimeSpan ts: w.WriteByte((byte)Tag.TimeSpan); w.Write(ts.Ticks); return;
                 case Guid g: w.WriteByte((byte)Tag.Guid); w.Write(g); return;
-                case Type t: w.WriteByte((byte)Tag.Type); Guard(() => Identities.WriteType(w, t)); return;
-                case MethodInfo mi: CheckCallable(mi); w.WriteByte((byte)Tag.Method); Guard(() => Identities.WriteMethod(w, mi)); return;
+                case Type t: w.WriteByte((byte)Tag.Type); WriteType(t); return;
+                case MethodInfo mi: WriteMethodValue(mi); return;
                 case Delegate del: WriteDelegate(del); return;
             }
             var shape = TypeShape.Of(type);
@@ -152,15 +152,16 @@ public static class WireCodec
             w.Write(Enum.GetUnderlyingType(type) == typeof(ulong) ? unchecked((long)Convert.ToUInt64(v)) : Convert.ToInt64(v));
         }
 
+        // Apart from Write, so that its lambda's captures are not allocated on every call of Write.
+        private void WriteMethodValue(MethodInfo mi)
+        {
+            CheckCallable(mi);
+            w.WriteByte((byte)Tag.Method);
+            Guard(() => Identities.WriteMethod(w, mi));
+        }
+
         private void WriteComposite(object v, Type type, TypeShape shape)
         {
-            if (shape.Kind == ShapeKind.Enum)
-            {
-                w.WriteByte((byte)Tag.Enum);
-                WriteType(type);
-                w.Write(Enum.GetUnderlyingType(type) == typeof(ulong) ? unchecked((long)Convert.ToUInt64(v)) : Convert.ToInt64(v));
-                return;
-            }
             if (!type.IsValueType)
             {
                 // A closure is written cleaned, with only the fields the delegate being written reads; another delegate
