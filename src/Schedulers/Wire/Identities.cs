@@ -12,11 +12,24 @@ namespace TaskGraph.Wire;
 /// point to a different body and silently compute something else.
 ///
 /// <para>Reading is restricted to assemblies this process loaded from the application itself: the host's trusted
-/// assembly list (the app's deps file and the shared framework) or the application's folder.</para>
+/// assembly list (the app's deps file and the shared framework) or the application's folder
+/// (<see cref="IsTrusted"/>). Methods (delegates and <see cref="MethodInfo"/> values) are stricter, since a
+/// worker calls them with arguments from the message: only methods of the application's own assemblies, not of
+/// the .NET platform, plus a short list of pure framework functions (<see cref="MayCall"/>). A message naming
+/// <c>Process.Start</c> or <c>File.Delete</c> is refused before anything runs.</para>
+///
+/// <para>Identities are bounded (<see cref="MaxIdentityBytes"/>, <see cref="MaxTypeDepth"/>) and assembly names
+/// must be simple names (no path) before any lookup; anything malformed throws <see cref="WireException"/>.</para>
 /// </summary>
 public static class Identities
 {
     private const byte Named = 0, Generic = 1, SzArray = 2, MdArray = 3;
+
+    /// <summary>Largest type or method identity accepted from the wire (names and MVIDs: a few hundred bytes in practice).</summary>
+    public const int MaxIdentityBytes = 64 * 1024;
+
+    /// <summary>Deepest nesting of array and generic types in one identity (e.g. <c>List&lt;int[][]&gt;</c> is 3).</summary>
+    public const int MaxTypeDepth = 64;
 
     private static readonly ConcurrentDictionary<Type, byte[]> TypeBlobs = new();
     private static readonly ConcurrentDictionary<MethodInfo, byte[]> MethodBlobs = new();
@@ -48,21 +61,91 @@ public static class Identities
     /// <summary>Reads a type identity, checking the assembly's MVID and origin.</summary>
     public static Type ReadType(WireReader r)
     {
-        int n = r.ReadInt32();
-        var span = r.Peek(n);
-        var probe = new BlobKey(span.ToArray());
-        r.Skip(n);
-        return Types.TryGetValue(probe, out var t) ? t : Types.GetOrAdd(probe, static k => DecodeType(WireReader.FromBytes(k.Bytes)));
+        var probe = ReadBlob(r, "type");
+        return Types.TryGetValue(probe, out var t) ? t : Types.GetOrAdd(probe, static k => Decode(k, "type", static r => DecodeType(r, 0)));
     }
 
-    /// <summary>Reads a method identity.</summary>
+    /// <summary>
+    /// Reads a method identity; refuses a method this process may not call on behalf of a message
+    /// (<see cref="MayCall"/>).
+    /// </summary>
     public static MethodInfo ReadMethod(WireReader r)
     {
+        var probe = ReadBlob(r, "method");
+        return Methods.TryGetValue(probe, out var m) ? m : Methods.GetOrAdd(probe, static k => Decode(k, "method", DecodeMethod));
+    }
+
+    private static BlobKey ReadBlob(WireReader r, string what)
+    {
         int n = r.ReadInt32();
+        if (n <= 0 || n > MaxIdentityBytes)
+            throw new WireException($"Malformed message: a {what} identity of {n} bytes at byte {r.Position - 4} (at most {MaxIdentityBytes}).");
         var probe = new BlobKey(r.Peek(n).ToArray());
         r.Skip(n);
-        return Methods.TryGetValue(probe, out var m) ? m : Methods.GetOrAdd(probe, static k => DecodeMethod(WireReader.FromBytes(k.Bytes)));
+        return probe;
     }
+
+    // Decodes a whole blob: it must be consumed exactly, and reflection's own complaints (a generic constraint
+    // violated, an impossible array type) become WireException like every other malformed input.
+    private static T Decode<T>(BlobKey k, string what, Func<WireReader, T> decode)
+    {
+        var r = WireReader.FromBytes(k.Bytes);
+        T value;
+        try { value = decode(r); }
+        catch (Exception e) when (e is not WireException)
+        {
+            throw new WireException($"Malformed {what} identity: {e.Message}", "", e);
+        }
+        if (r.Remaining != 0) throw new WireException($"Malformed {what} identity: {r.Remaining} bytes left over.");
+        return value;
+    }
+
+    /// <summary>
+    /// True when a message may make this process call <paramref name="method"/> (as a delegate or a
+    /// <see cref="MethodInfo"/>): a method of the application's own assemblies (<see cref="IsApplication"/>), or one
+    /// of the few pure framework functions in <see cref="PureFrameworkFunctions"/>. The one place that decides it.
+    /// </summary>
+    public static bool MayCall(MethodInfo method) => IsApplication(method.Module.Assembly) || IsPureFrameworkFunction(method);
+
+    /// <summary>
+    /// The framework methods a message may name: the public static methods of <see cref="Math"/> and
+    /// <see cref="MathF"/> (users pass them as method groups, <c>.Then(Math.Abs)</c>). Any other framework method
+    /// must be wrapped in a lambda (<c>x =&gt; Path.GetFileName(x)</c>), which the application's assembly holds.
+    /// Add a type here only if every public static method of it is pure: no files, processes, network,
+    /// environment, reflection or unmanaged memory.
+    /// </summary>
+    private static bool IsPureFrameworkFunction(MethodInfo m)
+        => m is { IsStatic: true, IsPublic: true } && (m.DeclaringType == typeof(Math) || m.DeclaringType == typeof(MathF));
+
+    /// <summary>
+    /// True when <paramref name="a"/> is one of the application's own assemblies: trusted (<see cref="IsTrusted"/>)
+    /// and not part of the .NET platform (the shared framework, or the runtime's own files in a self-contained app).
+    /// </summary>
+    public static bool IsApplication(Assembly a) => IsTrusted(a) && !IsPlatform(a);
+
+    private static readonly string RuntimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+    private static readonly string? SharedFrameworks = Path.GetDirectoryName(Path.GetDirectoryName(RuntimeDirectory));
+
+    /// <summary>True for an assembly of the .NET platform (the shared framework's folders, or the runtime's own folder).</summary>
+    public static bool IsPlatform(Assembly a)
+    {
+        if (a == typeof(object).Assembly) return true;
+        if (a.IsDynamic || string.IsNullOrEmpty(a.Location)) return false;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(a.Location));
+        if (dir is null) return false;
+        // Framework-dependent: .../dotnet/shared/<framework>/<version>/. Self-contained: next to System.Private.CoreLib,
+        // where only platform files carry the runtime's ".NETFrameworkAssembly" mark.
+        if (Path.GetDirectoryName(Path.GetDirectoryName(dir)) == SharedFrameworks) return true;
+        return dir == RuntimeDirectory && a.GetCustomAttributes<AssemblyMetadataAttribute>().Any(m => m.Key == ".NETFrameworkAssembly");
+    }
+
+    /// <summary>
+    /// True when <paramref name="name"/> is a plain assembly name, safe to look up: no path separators, no
+    /// <c>..</c>, not rooted, no drive or stream colon, no control characters, no display-name syntax.
+    /// </summary>
+    public static bool IsSimpleAssemblyName(string name)
+        => name.Length is > 0 and <= 1024 && !name.Contains("..", StringComparison.Ordinal) && !Path.IsPathRooted(name)
+           && name.AsSpan().IndexOfAny("/\\:,=\"'") < 0 && !name.Any(char.IsControl) && name.Trim() == name;
 
     /// <summary>Throws when <paramref name="a"/> cannot be named across processes (no file behind it).</summary>
     public static void CheckSendable(Assembly a)
@@ -86,6 +169,12 @@ public static class Identities
         var full = Path.GetFullPath(a.Location);
         return Trusted.Value.Contains(full) || _trustedDirectories.Contains(Path.GetDirectoryName(full), StringComparer.Ordinal);
     }
+
+    private static readonly Lazy<HashSet<string>> TrustedNames = new(() => Trusted.Value.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal)!);
+
+    // In the host's trusted list, or a file of that name in a trusted folder (name already checked to be simple).
+    private static bool IsShipped(string name)
+        => TrustedNames.Value.Contains(name) || _trustedDirectories.Any(d => File.Exists(Path.Combine(d, name + ".dll")));
 
     private static HashSet<string> LoadTrusted()
     {
@@ -130,17 +219,27 @@ public static class Identities
         w.WriteUtf8(t.FullName ?? throw new WireException($"Type '{t}' has no full name."));
     }
 
-    private static Type DecodeType(WireReader r)
+    private static Type DecodeType(WireReader r, int depth)
     {
+        if (depth > MaxTypeDepth) throw new WireException($"Malformed type identity: nested deeper than {MaxTypeDepth} levels.");
         switch (r.ReadByte())
         {
-            case SzArray: return DecodeType(r).MakeArrayType();
-            case MdArray: { int rank = r.ReadInt32(); return DecodeType(r).MakeArrayType(rank); }
+            case SzArray: return DecodeType(r, depth + 1).MakeArrayType();
+            case MdArray:
+            {
+                int rank = r.ReadInt32();
+                if (rank is < 1 or > 32) throw new WireException($"Malformed type identity: an array rank of {rank}.");
+                return DecodeType(r, depth + 1).MakeArrayType(rank);
+            }
             case Generic:
             {
-                var def = DecodeType(r);
-                var args = new Type[r.ReadInt32()];
-                for (int i = 0; i < args.Length; i++) args[i] = DecodeType(r);
+                var def = DecodeType(r, depth + 1);
+                int count = r.ReadInt32();
+                // Each argument takes at least one byte, and a generic definition says how many it has.
+                if (count < 1 || count > r.Remaining || !def.IsGenericTypeDefinition || count != def.GetGenericArguments().Length)
+                    throw new WireException($"Malformed type identity: {count} generic arguments for '{def}'.");
+                var args = new Type[count];
+                for (int i = 0; i < args.Length; i++) args[i] = DecodeType(r, depth + 1);
                 return def.MakeGenericType(args);
             }
             case Named:
@@ -148,6 +247,9 @@ public static class Identities
                 var asmName = r.ReadUtf8();
                 var mvid = r.Read<Guid>();
                 var name = r.ReadUtf8();
+                // A type definition's own name: generic arguments and arrays are built above from their parts, and a
+                // name with type-name syntax ("List`1[[T, OtherAssembly]]") would make reflection load other assemblies.
+                if (name.Length == 0 || name.AsSpan().IndexOfAny("[],*&\\") >= 0) throw new WireException($"Malformed type identity: type name '{name}'.");
                 var asm = FindAssembly(asmName, mvid);
                 return asm.GetType(name, throwOnError: false) ?? throw new WireException($"Type '{name}' is not in assembly '{asmName}'.");
             }
@@ -158,15 +260,19 @@ public static class Identities
     /// <summary>The loaded (or loadable) assembly called <paramref name="name"/> with module version <paramref name="mvid"/>.</summary>
     public static Assembly FindAssembly(string name, Guid mvid)
     {
+        // Checked before any lookup: a name like "../../x/Evil" would otherwise reach a resolver mapping names to files.
+        if (!IsSimpleAssemblyName(name)) throw new WireException($"Malformed type identity: '{name}' is not a simple assembly name.");
         Assembly? sameName = null;
         foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
         {
-            if (a.IsDynamic || a.GetName().Name != name) continue;
+            if (a.IsDynamic || !HasName(a, name)) continue;
             if (a.ManifestModule.ModuleVersionId == mvid && IsTrusted(a)) return a;
             sameName = a;
         }
         if (sameName is null)
         {
+            // Only a name the application ships can be loaded and trusted: do not even ask the loader for others.
+            if (!IsShipped(name)) throw new WireException($"Assembly '{name}' cannot be loaded in this process: it is not part of the application's dependencies.");
             try { sameName = Assembly.Load(new AssemblyName(name)); }
             catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
             {
@@ -179,6 +285,10 @@ public static class Identities
             throw new WireException($"Assembly '{name}' differs between the two processes (module version {sameName.ManifestModule.ModuleVersionId} here, {mvid} there): was it rebuilt while the program ran? Restart the program.");
         return sameName;
     }
+
+    // FullName is cached by the runtime; GetName() parses it anew (slow when every assembly is asked).
+    private static bool HasName(Assembly a, string name)
+        => a.FullName is { } full && full.Length > name.Length && full[name.Length] == ',' && full.StartsWith(name, StringComparison.Ordinal);
 
     private static void EncodeMethod(WireWriter w, MethodInfo m)
     {
@@ -202,15 +312,23 @@ public static class Identities
 
     private static MethodInfo DecodeMethod(WireReader r)
     {
-        var declaring = DecodeType(r);
+        var declaring = DecodeType(r, 0);
         int token = r.ReadInt32();
         int nargs = r.ReadInt32();
+        if (nargs < 0 || nargs > r.Remaining) throw new WireException($"Malformed method identity: {nargs} generic arguments.");
         var args = new Type[nargs];
-        for (int i = 0; i < nargs; i++) args[i] = DecodeType(r);
+        for (int i = 0; i < nargs; i++) args[i] = DecodeType(r, 1);
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
         foreach (var m in declaring.GetMethods(all))
             if (m.MetadataToken == token)
+            {
+                // Refused before it is even instantiated: the policy is about the method, not its type arguments.
+                if (!MayCall(m))
+                    throw new WireException($"Method '{declaring}.{m.Name}' is refused: a message may only name methods of the application's own assemblies, not of the .NET platform ('{m.Module.Assembly.GetName().Name}'). Wrap a framework method in a lambda.");
+                if (nargs > 0 && (!m.IsGenericMethodDefinition || m.GetGenericArguments().Length != nargs))
+                    throw new WireException($"Malformed method identity: {nargs} generic arguments for '{declaring}.{m.Name}'.");
                 return nargs == 0 ? m : m.MakeGenericMethod(args);
+            }
         throw new WireException($"No method with token {token:x8} in '{declaring}'.");
     }
 

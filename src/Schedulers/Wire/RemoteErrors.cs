@@ -50,18 +50,40 @@ public static class RemoteErrors
     }
 
     /// <summary>Reads an exception written by <see cref="Write"/>.</summary>
+    /// <exception cref="WireException">The bytes are malformed (see <see cref="WireCodec.Read(WireReader, WireLimits?)"/>).</exception>
     public static Exception Read(WireReader r)
+    {
+        try { return Read(r, 0); }
+        catch (Exception e) when (e is not WireException && !(e is IOException && r.IsStream))
+        {
+            throw new WireException($"Malformed error message at byte {r.Position}: {e.Message}", "", e);
+        }
+    }
+
+    private static Exception Read(WireReader r, int depth)
     {
         var typeName = r.ReadString() ?? "System.Exception";
         var message = r.ReadString() ?? "";
         var stack = r.ReadString() ?? "";
-        var inner = r.ReadByte() == 1 ? Read(r) : null;
+        byte hasInner = r.ReadByte();
+        if (hasInner > 1 || hasInner == 1 && depth >= 8) throw new WireException($"Malformed error message: inner exception marker {hasInner} at depth {depth}.");
+        var inner = hasInner == 1 ? Read(r, depth + 1) : null;
         int count = r.ReadInt32();
+        if (count is < 0 or > 256) throw new WireException($"Malformed error message: {count} fields.");
         var fields = new (string Name, object? Value)[count];
-        for (int i = 0; i < count; i++) fields[i] = (r.ReadString()!, WireCodec.Read(r));
+        for (int i = 0; i < count; i++) fields[i] = (r.ReadString() ?? "", WireCodec.Read(r));
         var e = Rebuild(typeName, message, inner, fields);
         if (stack.Length > 0) ExceptionDispatchInfo.SetRemoteStackTrace(e, stack + Environment.NewLine + "--- End of stack trace in the worker process ---" + Environment.NewLine);
         return e;
+    }
+
+    private static Assembly? LoadAssembly(AssemblyName name)
+    {
+        if (name.Name is not { } simple || !Identities.IsSimpleAssemblyName(simple)) return null;
+        foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
+            if (!a.IsDynamic && a.GetName().Name == simple) return a;
+        try { return Assembly.Load(new AssemblyName(simple)); }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException) { return null; }
     }
 
     private static readonly ConstructorInfo BaseConstructor = typeof(Exception).GetConstructor([typeof(string), typeof(Exception)])!;
@@ -70,7 +92,9 @@ public static class RemoteErrors
     {
         try
         {
-            var t = Type.GetType(typeName, throwOnError: false);
+            // The name comes from another process: assemblies are looked up only by simple name, among those already
+            // loaded or loadable from the application (never from a path the name could spell).
+            var t = Type.GetType(typeName, LoadAssembly, typeResolver: null, throwOnError: false);
             if (t is not null && typeof(Exception).IsAssignableFrom(t) && !t.IsAbstract && Identities.IsTrusted(t.Assembly))
             {
                 // The type's own constructors may want arguments we do not have: build it bare, run Exception's

@@ -134,6 +134,10 @@ internal sealed class TypeShape
         if (typeof(MemberInfo).IsAssignableFrom(t) || typeof(Assembly).IsAssignableFrom(t) || typeof(Module).IsAssignableFrom(t)) return "reflection state (only Type and MethodInfo values cross)";
         if (t.IsArray) return t.GetElementType() is { } e ? RefusalOf(e) : null;
         if (t.IsEnum || t.IsPrimitive || t == typeof(string)) return null;
+        // A finalizer releases something this process owns; the decoder builds objects without constructors, so a
+        // half-built copy's finalizer would run on fields from the wire.
+        if (t.IsClass && t.GetMethod("Finalize", BindingFlags.Instance | BindingFlags.NonPublic)?.DeclaringType is { } fin && fin != typeof(object))
+            return $"an object with a finalizer (it owns a resource of this process: '{fin}')";
         var asm = t.Assembly;
         if (asm.IsDynamic || string.IsNullOrEmpty(asm.Location)) return Identities.InMemoryMessage(asm);
         bool framework = asm == CoreLib || (asm.GetName().Name is { } n && (n.StartsWith("System.", StringComparison.Ordinal) || n.StartsWith("Microsoft.", StringComparison.Ordinal)) && IsFrameworkFile(asm));

@@ -21,6 +21,13 @@ namespace TaskGraph.Wire;
 /// </list>
 /// A value that cannot cross (a stream, a lock, a thread, a pointer, a delegate to such a target) throws
 /// <see cref="WireException"/> naming the field path.
+///
+/// <para>Decoding treats the bytes as hostile: objects are built only for types <see cref="TypeShape"/> accepts
+/// (without running their constructors or property setters), delegates and methods only for methods the
+/// application may call (<see cref="Identities.MayCall"/>); every length is checked against the bytes there and
+/// against <see cref="WireLimits"/> before allocating; nesting is bounded. Anything malformed throws
+/// <see cref="WireException"/> (the original exception as its inner one); only a stream's own I/O failure
+/// (<see cref="IOException"/>, e.g. the peer closed the pipe) passes through as it is.</para>
 /// </summary>
 public static class WireCodec
 {
@@ -34,8 +41,22 @@ public static class WireCodec
     /// <summary>Writes <paramref name="value"/>.</summary>
     public static void Write(WireWriter w, object? value, string rootName = "value") => new Encoder(w, rootName).Write(value);
 
-    /// <summary>Reads one value.</summary>
-    public static object? Read(WireReader r) => new Decoder(r).Read();
+    /// <summary>Reads one value within <paramref name="limits"/> (default: <see cref="WireLimits.Default"/>).</summary>
+    /// <exception cref="WireException">The bytes are malformed, exceed a limit, or name a type or method this process refuses.</exception>
+    /// <exception cref="IOException">Reading the underlying stream failed (e.g. <see cref="EndOfStreamException"/>: the peer closed it).</exception>
+    public static object? Read(WireReader r, WireLimits? limits = null)
+    {
+        long start = r.Position;
+        try
+        {
+            return new Decoder(r, limits ?? WireLimits.Default).Read();
+        }
+        catch (Exception e) when (e is not WireException && !(e is IOException && r.IsStream))
+        {
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw new WireException($"Malformed message (value starting at byte {start}, failed at byte {r.Position}): {cause.GetType().Name}: {cause.Message}", "", e);
+        }
+    }
 
     /// <summary>The encoding of <paramref name="value"/> as a byte array.</summary>
     public static byte[] ToBytes(object? value)
@@ -45,8 +66,31 @@ public static class WireCodec
         return w.ToArray();
     }
 
-    /// <summary>Decodes a value from <paramref name="bytes"/>.</summary>
-    public static object? FromBytes(byte[] bytes) => Read(WireReader.FromBytes(bytes));
+    /// <summary>
+    /// Decodes a value of type <typeparamref name="T"/> from all of <paramref name="bytes"/>; anything else (another
+    /// type, null, bytes left over) throws <see cref="WireException"/> like any malformed message.
+    /// </summary>
+    public static T FromBytes<T>(byte[] bytes, WireLimits? limits = null) where T : class
+    {
+        var value = FromBytes(bytes, limits);
+        return value as T ?? throw new WireException($"Malformed message: expected a {typeof(T).Name}, read {(value is null ? "null" : "a " + value.GetType())}.");
+    }
+
+    /// <summary>
+    /// Decodes a value from all of <paramref name="bytes"/> within <paramref name="limits"/> (default:
+    /// <see cref="WireLimits.Default"/>); bytes left over after the value are malformed too.
+    /// </summary>
+    /// <exception cref="WireException">The bytes are malformed, exceed a limit, or name a type or method this process refuses.</exception>
+    public static object? FromBytes(byte[] bytes, WireLimits? limits = null)
+    {
+        limits ??= WireLimits.Default;
+        if (bytes.Length > limits.MaxMessageBytes)
+            throw new WireException($"The message has {bytes.Length} bytes, more than the limit of {limits.MaxMessageBytes} (WireLimits.MaxMessageBytes).");
+        var r = WireReader.FromBytes(bytes);
+        var value = Read(r, limits);
+        if (r.Remaining != 0) throw new WireException($"Malformed message: {r.Remaining} bytes after the value.");
+        return value;
+    }
 
     /// <summary>
     /// Throws <see cref="WireException"/> (naming the field path) if <paramref name="value"/> cannot cross a
@@ -60,6 +104,7 @@ public static class WireCodec
         private int _nextRef;
         private readonly List<(string Name, int Index)> _path = [(root, -1)];
         private HashSet<(Module, int)>? _usedFields;
+        private int _depth;
 
         // A list's backing array ("_items") is an implementation detail: "value[1]" reads better than "value._items[1]".
         private string PathText => string.Concat(_path.Select((p, i) => p.Index >= 0 ? $"[{p.Index}]" : i == 0 ? p.Name : p.Name == "_items" ? "" : "." + FieldName(p.Name)));
@@ -83,19 +128,40 @@ public static class WireCodec
                 case DateTime dt: w.WriteByte((byte)Tag.DateTime); w.Write(dt.ToBinary()); return;
                 case TimeSpan ts: w.WriteByte((byte)Tag.TimeSpan); w.Write(ts.Ticks); return;
                 case Guid g: w.WriteByte((byte)Tag.Guid); w.Write(g); return;
-                case Type t: w.WriteByte((byte)Tag.Type); Guard(() => Identities.WriteType(w, t)); return;
-                case MethodInfo mi: w.WriteByte((byte)Tag.Method); Guard(() => Identities.WriteMethod(w, mi)); return;
+                case Type t: w.WriteByte((byte)Tag.Type); WriteType(t); return;
+                case MethodInfo mi: WriteMethodValue(mi); return;
                 case Delegate del: WriteDelegate(del); return;
             }
             var shape = TypeShape.Of(type);
             if (shape.Kind == ShapeKind.Refused) throw new WireException($"{type} cannot cross a process boundary: it is {shape.Refusal}.", PathText);
-            if (shape.Kind == ShapeKind.Enum)
+            if (shape.Kind != ShapeKind.Enum)
             {
-                w.WriteByte((byte)Tag.Enum);
-                WriteType(type);
-                w.Write(Enum.GetUnderlyingType(type) == typeof(ulong) ? unchecked((long)Convert.ToUInt64(v)) : Convert.ToInt64(v));
+                // The decoder refuses deeper values (a stack overflow would kill the reading process), so refuse them here.
+                if (_depth >= WireLimits.Default.MaxDepth)
+                {
+                    var path = PathText;
+                    throw new WireException($"The value is nested deeper than {WireLimits.Default.MaxDepth} levels (WireLimits.MaxDepth); send a long linked chain as a list.", path.Length > 200 ? path[..200] + "…" : path);
+                }
+                _depth++;
+                WriteComposite(v, type, shape);
+                _depth--;
                 return;
             }
+            w.WriteByte((byte)Tag.Enum);
+            WriteType(type);
+            w.Write(Enum.GetUnderlyingType(type) == typeof(ulong) ? unchecked((long)Convert.ToUInt64(v)) : Convert.ToInt64(v));
+        }
+
+        // Apart from Write, so that its lambda's captures are not allocated on every call of Write.
+        private void WriteMethodValue(MethodInfo mi)
+        {
+            CheckCallable(mi);
+            w.WriteByte((byte)Tag.Method);
+            Guard(() => Identities.WriteMethod(w, mi));
+        }
+
+        private void WriteComposite(object v, Type type, TypeShape shape)
+        {
             if (!type.IsValueType)
             {
                 // A closure is written cleaned, with only the fields the delegate being written reads; another delegate
@@ -222,6 +288,13 @@ public static class WireCodec
 
         private void WriteType(Type t) => Guard(() => Identities.WriteType(w, t));
 
+        // The reader refuses it (a message could name Process.Start): say so here, where the path is known.
+        private void CheckCallable(MethodInfo m)
+        {
+            if (Identities.IsPlatform(m.Module.Assembly) && !Identities.MayCall(m))
+                throw new WireException($"Method '{m.DeclaringType}.{m.Name}' of the .NET platform cannot cross a process boundary (a worker only calls the application's own methods): wrap it in a lambda, e.g. x => {m.DeclaringType?.Name}.{m.Name}(x).", PathText);
+        }
+
         private void Guard(Action a)
         {
             try { a(); }
@@ -232,6 +305,7 @@ public static class WireCodec
         {
             if (d.HasSingleTarget is false) throw new WireException("A multicast delegate cannot cross a process boundary.", PathText);
             var method = d.Method;
+            CheckCallable(method);
             w.WriteByte((byte)Tag.Delegate);
             WriteType(d.GetType());
             Guard(() => Identities.WriteMethod(w, method));
@@ -250,9 +324,11 @@ public static class WireCodec
         }
     }
 
-    private sealed class Decoder(WireReader r)
+    private sealed class Decoder(WireReader r, WireLimits limits)
     {
         private List<object>? _refs;
+        private readonly long _start = r.Position;
+        private int _depth;
 
         public object? Read()
         {
@@ -265,7 +341,7 @@ public static class WireCodec
                 case Tag.Int32: return r.Read<int>();
                 case Tag.Int64: return r.Read<long>();
                 case Tag.Double: return r.Read<double>();
-                case Tag.String: return r.ReadString();
+                case Tag.String: return r.ReadString(limits.MaxStringLength);
                 case Tag.Byte: return r.Read<byte>();
                 case Tag.SByte: return r.Read<sbyte>();
                 case Tag.Int16: return r.Read<short>();
@@ -274,7 +350,7 @@ public static class WireCodec
                 case Tag.UInt64: return r.Read<ulong>();
                 case Tag.Single: return r.Read<float>();
                 case Tag.Char: return r.Read<char>();
-                case Tag.Decimal: return r.Read<decimal>();
+                case Tag.Decimal: return ReadDecimal();
                 case Tag.DateTime: return DateTime.FromBinary(r.Read<long>());
                 case Tag.TimeSpan: return new TimeSpan(r.Read<long>());
                 case Tag.Guid: return r.Read<Guid>();
@@ -283,29 +359,44 @@ public static class WireCodec
                 case Tag.BackRef:
                 {
                     int id = r.ReadInt32();
-                    if (_refs is null || id >= _refs.Count) throw new WireException("A reference points to an object not read yet (a cycle through a delegate is not supported).");
+                    if (_refs is null || (uint)id >= (uint)_refs.Count) throw Malformed($"a reference to object {id}, which was not read yet (a cycle through a delegate is not supported)");
                     return _refs[id];
                 }
                 case Tag.Enum:
                 {
-                    var t = CheckedType();
+                    var t = CheckedType(ShapeKind.Enum, "an enum");
                     return Enum.ToObject(t, r.Read<long>());
                 }
+                default:
+                {
+                    // Composite values recurse: bounded by the limit and by the stack this thread really has left.
+                    if (++_depth > limits.MaxDepth) throw Malformed($"the value is nested deeper than {limits.MaxDepth} levels (WireLimits.MaxDepth)");
+                    if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw Malformed($"the value is nested too deeply for this thread's stack ({_depth} levels)");
+                    var v = ReadComposite(tag);
+                    _depth--;
+                    return v;
+                }
+            }
+        }
+
+        private object ReadComposite(Tag tag)
+        {
+            switch (tag)
+            {
                 case Tag.RawArray:
                 {
-                    var t = CheckedType();
+                    var t = CheckedType(ShapeKind.RawArray, "an array of unmanaged values");
                     var shape = TypeShape.Of(t);
-                    if (shape.Kind != ShapeKind.RawArray) throw new WireException($"{t} is not an array of unmanaged values.");
-                    int n = r.ReadInt32();
-                    var a = shape.NewUninitialized!(n);
-                    Register(a);
-                    r.ReadArrayMemory(a, (long)n * shape.ElementSize);
+                    int n = ReadCount("an array", 0, int.MaxValue);
+                    CheckBudget((long)n * shape.ElementSize, "an array", n);
+                    var a = r.ReadRawArray(n, shape.ElementSize, shape.NewUninitialized!);
+                    Register(a); // no references inside: registering after reading numbers it the same way
                     return a;
                 }
                 case Tag.Array:
                 {
-                    var t = CheckedType();
-                    int n = r.ReadInt32();
+                    var t = CheckedType(ShapeKind.Array, "an array");
+                    int n = ReadCount("an array", 1, limits.MaxCollectionCount);
                     var a = Array.CreateInstance(t.GetElementType()!, n);
                     Register(a);
                     if (a is object?[] objs) for (int i = 0; i < n; i++) objs[i] = Read();
@@ -314,24 +405,26 @@ public static class WireCodec
                 }
                 case Tag.Dictionary:
                 {
-                    var t = CheckedType();
+                    var t = CheckedType(ShapeKind.Dictionary, "a dictionary");
                     var comparer = ReadComparer();
-                    int n = r.ReadInt32();
-                    var d = (IDictionary)(comparer is null ? Activator.CreateInstance(t, n)! : Activator.CreateInstance(t, n, comparer)!);
+                    int n = ReadCount("a dictionary", 2, limits.MaxCollectionCount);
+                    int capacity = InitialCapacity(n);
+                    var d = (IDictionary)(comparer is null ? Activator.CreateInstance(t, capacity)! : Activator.CreateInstance(t, capacity, comparer)!);
                     Register(d);
                     for (int i = 0; i < n; i++)
                     {
-                        var k = Read()!;
+                        var k = Read() ?? throw Malformed("a dictionary key is null");
                         d.Add(k, Read());
                     }
                     return d;
                 }
                 case Tag.HashSet:
                 {
-                    var t = CheckedType();
+                    var t = CheckedType(ShapeKind.HashSet, "a set");
                     var comparer = ReadComparer();
-                    int n = r.ReadInt32();
-                    var set = comparer is null ? Activator.CreateInstance(t, n)! : Activator.CreateInstance(t, n, comparer)!;
+                    int n = ReadCount("a set", 1, limits.MaxCollectionCount);
+                    int capacity = InitialCapacity(n);
+                    var set = comparer is null ? Activator.CreateInstance(t, capacity)! : Activator.CreateInstance(t, capacity, comparer)!;
                     Register(set);
                     var add = t.GetMethod("Add")!;
                     var one = new object?[1];
@@ -340,15 +433,15 @@ public static class WireCodec
                 }
                 case Tag.Object:
                 {
-                    var t = CheckedType();
+                    var t = CheckedType(ShapeKind.Fields, "an object sent field by field");
                     var shape = TypeShape.Of(t);
-                    if (shape.Kind != ShapeKind.Fields) throw new WireException($"{t} is not sent field by field.");
+                    // Built without running a constructor; fields are stored directly, no property setter runs.
                     var o = RuntimeHelpers.GetUninitializedObject(t);
                     if (!t.IsValueType) Register(o);
                     foreach (var f in shape.Fields)
                     {
                         if (r.Peek(1)[0] == (byte)Tag.Skip) { r.ReadByte(); continue; }
-                        var value = Read();
+                        var value = Read(); // a value of the wrong type fails in the compiled setter (InvalidCastException, wrapped)
                         if (value is null && f.Field.FieldType.IsValueType && Nullable.GetUnderlyingType(f.Field.FieldType) is null) continue;
                         f.Set(o, value);
                     }
@@ -356,15 +449,23 @@ public static class WireCodec
                 }
                 case Tag.Delegate:
                 {
-                    var t = CheckedType();
-                    if (!typeof(Delegate).IsAssignableFrom(t)) throw new WireException($"{t} is not a delegate type.");
-                    var method = Identities.ReadMethod(r);
+                    var t = CheckedType(ShapeKind.Delegate, "a delegate");
+                    var method = Identities.ReadMethod(r); // refuses methods the application may not call
                     var target = Read();
                     // Delegates are not registered as references (the encoder does not track them either).
                     return method.IsStatic && target is null ? Delegate.CreateDelegate(t, method) : Delegate.CreateDelegate(t, target, method);
                 }
-                default: throw new WireException($"Malformed value: unknown tag {(byte)tag}.");
+                default: throw Malformed($"unknown tag {(byte)tag}");
             }
+        }
+
+        // decimal's constructor validates its scale; reading raw bits would build an invalid decimal.
+        private decimal ReadDecimal()
+        {
+            var bits = r.Read<decimal>();
+            Span<int> parts = stackalloc int[4];
+            decimal.GetBits(bits, parts);
+            return new decimal(parts);
         }
 
         private object? ReadComparer() => r.ReadByte() switch
@@ -374,14 +475,44 @@ public static class WireCodec
             2 => StringComparer.OrdinalIgnoreCase,
             3 => StringComparer.InvariantCulture,
             4 => StringComparer.InvariantCultureIgnoreCase,
-            _ => Read(),
+            5 => Read(),
+            var b => throw Malformed($"unknown comparer kind {b}"),
         };
 
-        private Type CheckedType()
+        /// <summary>
+        /// Reads an element count and checks it before anything is allocated: against <paramref name="max"/>, the bytes
+        /// left (each element takes at least <paramref name="minBytesEach"/>) and the message budget.
+        /// </summary>
+        private int ReadCount(string what, int minBytesEach, int max)
+        {
+            int n = r.ReadInt32();
+            if (n < 0) throw Malformed($"{what} of {n} elements");
+            if (n > max) throw Malformed($"{what} of {n} elements exceeds the limit of {max} (WireLimits.MaxCollectionCount)");
+            if (minBytesEach > 0)
+            {
+                r.Require((long)n * minBytesEach, what, n);
+                CheckBudget((long)n * minBytesEach, what, n);
+            }
+            return n;
+        }
+
+        private void CheckBudget(long bytes, string what, int count)
+        {
+            if (r.Position - _start + bytes > limits.MaxMessageBytes)
+                throw Malformed($"{what} of {count} elements would take the value beyond {limits.MaxMessageBytes} bytes (WireLimits.MaxMessageBytes)");
+        }
+
+        // Over a stream the count is not backed by bytes yet: start small and let the collection grow as entries arrive.
+        private int InitialCapacity(int n) => r.IsStream ? Math.Min(n, 1 << 16) : n;
+
+        private WireException Malformed(string what) => new($"Malformed message at byte {r.Position}: {what}.");
+
+        private Type CheckedType(ShapeKind kind, string what)
         {
             var t = Identities.ReadType(r);
             var shape = TypeShape.Of(t);
             if (shape.Kind == ShapeKind.Refused) throw new WireException($"{t} cannot be read from the wire: it is {shape.Refusal}.");
+            if (shape.Kind != kind) throw Malformed($"{t} is not {what}");
             return t;
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -7,6 +8,11 @@ namespace TaskGraph.Wire;
 /// <summary>
 /// Reads the wire format from a stream (a pipe) or a byte array, through a small buffer; large raw blocks are
 /// read straight from the stream into their destination array, so column memory is copied once.
+/// <para>Lengths read from the wire are untrusted. Over a byte array every length is checked against the bytes
+/// remaining before anything is allocated, and a message that ends early throws <see cref="WireException"/>.
+/// Over a stream the bytes remaining are unknown, so payloads larger than <see cref="IncrementalBytes"/> are read
+/// in pooled pieces before the array is made: a lying length prefix costs about what was really sent. A stream that closes
+/// throws <see cref="EndOfStreamException"/> (the peer is gone: an I/O condition, not a malformed message).</para>
 /// </summary>
 public sealed class WireReader
 {
@@ -35,6 +41,33 @@ public sealed class WireReader
     /// <summary>Bytes consumed since this reader was created.</summary>
     public long Position => _consumedBefore + _pos;
 
+    /// <summary>Payloads larger than this are read from a stream in growing pieces rather than allocated at once.</summary>
+    public const int IncrementalBytes = 8 << 20;
+
+    /// <summary>True when reading a stream (the bytes remaining are unknown).</summary>
+    public bool IsStream => _stream is not null;
+
+    /// <summary>The bytes left in a byte-array message; <see cref="long.MaxValue"/> (unknown) for a stream.</summary>
+    public long Remaining => _stream is null ? _len - _pos : long.MaxValue;
+
+    /// <summary>
+    /// Throws <see cref="WireException"/> unless <paramref name="bytes"/> more bytes can be there: always true
+    /// over a stream (incremental reads bound the cost there), exact over a byte array.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Require(long bytes, string what, long count = -1)
+    {
+        // One unsigned comparison on the hot path (a negative size is huge); the message is built only on failure.
+        if ((ulong)bytes > (ulong)Remaining) ThrowRequire(bytes, what, count);
+    }
+
+    private void ThrowRequire(long bytes, string what, long count)
+    {
+        var subject = count >= 0 ? $"{what} of {count}" : what;
+        if (bytes < 0) throw new WireException($"Malformed message: {subject} has a negative size ({bytes}) at byte {Position}.");
+        throw new WireException($"Malformed message: {subject} needs {bytes} bytes at byte {Position}, but only {_len - _pos} remain.");
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ensure(int n)
     {
@@ -43,7 +76,7 @@ public sealed class WireReader
 
     private void Fill(int n)
     {
-        if (_stream is null) throw new EndOfStreamException("The wire message ended early.");
+        if (_stream is null) throw Truncated(n);
         if (n > _buf.Length) Array.Resize(ref _buf, Math.Max(n, _buf.Length * 2));
         if (_pos > 0)
         {
@@ -59,6 +92,9 @@ public sealed class WireReader
             _len += got;
         }
     }
+
+    private WireException Truncated(long wanted) =>
+        new($"Malformed message: it ends early (needed {wanted} more bytes at byte {Position}, {_len - _pos} remain).");
 
     /// <summary>Reads one byte.</summary>
     public byte ReadByte()
@@ -84,19 +120,29 @@ public sealed class WireReader
     /// <summary>Reads a 64-bit integer.</summary>
     public long ReadInt64() => Read<long>();
 
-    /// <summary>Reads a string written by <see cref="WireWriter.WriteString"/>.</summary>
-    public string? ReadString()
+    /// <summary>Reads a string written by <see cref="WireWriter.WriteString"/> (at most <see cref="WireLimits.Default"/>'s length).</summary>
+    public string? ReadString() => ReadString(WireLimits.Default.MaxStringLength);
+
+    /// <summary>Reads a string written by <see cref="WireWriter.WriteString"/>, refusing one longer than <paramref name="maxLength"/> characters.</summary>
+    public string? ReadString(int maxLength)
     {
         int n = ReadInt32();
-        if (n < 0) return null;
-        if (n == 0) return "";
-        return string.Create(n, this, static (chars, r) => r.ReadBytes(MemoryMarshal.AsBytes(chars)));
+        if (n <= 0) return n == 0 ? "" : n == -1 ? null : throw new WireException($"Malformed message: a string length of {n} at byte {Position - 4}.");
+        if (n > maxLength) throw new WireException($"Malformed message: a string of {n} characters at byte {Position - 4} exceeds the limit of {maxLength} (WireLimits.MaxStringLength).");
+        long bytes = 2L * n;
+        Require(bytes, "a string of characters", n);
+        if (_stream is null || bytes <= IncrementalBytes)
+            return string.Create(n, this, static (chars, r) => r.ReadBytes(MemoryMarshal.AsBytes(chars)));
+        var chars = (char[])ReadIncrementally(n, sizeof(char), static k => GC.AllocateUninitializedArray<char>(k));
+        return new string(chars);
     }
 
-    /// <summary>Reads a string written by <see cref="WireWriter.WriteUtf8"/>.</summary>
+    /// <summary>Reads a string written by <see cref="WireWriter.WriteUtf8"/> (identities: short).</summary>
     public string ReadUtf8()
     {
         int n = ReadInt32();
+        if (n < 0 || n > 1 << 20) throw new WireException($"Malformed message: a name of {n} bytes at byte {Position - 4}.");
+        Require(n, "a name");
         Ensure(n);
         var s = Encoding.UTF8.GetString(_buf, _pos, n);
         _pos += n;
@@ -106,6 +152,7 @@ public sealed class WireReader
     /// <summary>The next <paramref name="n"/> bytes, without consuming them (valid until the next read).</summary>
     public ReadOnlySpan<byte> Peek(int n)
     {
+        Require(n, "a block");
         Ensure(n);
         return _buf.AsSpan(_pos, n);
     }
@@ -130,7 +177,7 @@ public sealed class WireReader
         _pos += fromBuf;
         if (fromBuf == destination.Length) return;
         var rest = destination[fromBuf..];
-        if (_stream is null) throw new EndOfStreamException("The wire message ended early.");
+        if (_stream is null) throw Truncated(rest.Length);
         if (rest.Length < _buf.Length / 2)
         {
             Ensure(rest.Length);
@@ -143,9 +190,11 @@ public sealed class WireReader
     }
 
     /// <summary>Fills the memory of a blittable array with <paramref name="byteLength"/> bytes.</summary>
-    public void ReadArrayMemory(Array array, long byteLength)
+    public void ReadArrayMemory(Array array, long byteLength) => ReadArrayMemory(array, byteLength, 0);
+
+    private void ReadArrayMemory(Array array, long byteLength, long offset)
     {
-        ref byte start = ref MemoryMarshal.GetArrayDataReference(array);
+        ref byte start = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), (nint)offset);
         for (long done = 0; done < byteLength;)
         {
             int chunk = (int)Math.Min(byteLength - done, 1 << 30);
@@ -157,8 +206,62 @@ public sealed class WireReader
     /// <summary>Reads <paramref name="n"/> bytes into a new array.</summary>
     public byte[] ReadByteArray(long n)
     {
-        var a = GC.AllocateUninitializedArray<byte>(checked((int)n));
-        ReadBytes(a);
+        if (n > Array.MaxLength) throw new WireException($"Malformed message: a block of {n} bytes at byte {Position} is larger than an array can be.");
+        Require(n, "a block");
+        if (_stream is null || n <= IncrementalBytes)
+        {
+            var a = GC.AllocateUninitializedArray<byte>((int)n);
+            ReadBytes(a);
+            return a;
+        }
+        return (byte[])ReadIncrementally((int)n, 1, static k => GC.AllocateUninitializedArray<byte>(k));
+    }
+
+    /// <summary>
+    /// Reads an array of <paramref name="count"/> unmanaged elements of <paramref name="elementSize"/> bytes made by
+    /// <paramref name="make"/> (which need not zero it): at once from a byte array (after checking the bytes are
+    /// there), in growing pieces from a stream when it is large.
+    /// </summary>
+    public Array ReadRawArray(int count, int elementSize, Func<int, Array> make)
+    {
+        long bytes = (long)count * elementSize;
+        Require(bytes, "an array of elements", count);
+        if (_stream is not null && bytes > IncrementalBytes) return ReadIncrementally(count, elementSize, make);
+        var a = make(count);
+        ReadArrayMemory(a, bytes);
         return a;
+    }
+
+    // Reads into pooled pieces of IncrementalBytes as the bytes arrive, then into one array of the announced size, so
+    // memory follows what was really sent (a stream that stops early costs what it sent) at the price of one copy.
+    private Array ReadIncrementally(int count, int elementSize, Func<int, Array> make)
+    {
+        long total = (long)count * elementSize;
+        var pieces = new List<byte[]>();
+        try
+        {
+            for (long done = 0; done < total;)
+            {
+                var piece = ArrayPool<byte>.Shared.Rent(IncrementalBytes);
+                pieces.Add(piece);
+                int n = (int)Math.Min(IncrementalBytes, total - done);
+                ReadBytes(piece.AsSpan(0, n));
+                done += n;
+            }
+            var a = make(count);
+            ref byte start = ref MemoryMarshal.GetArrayDataReference(a);
+            long at = 0;
+            foreach (var piece in pieces)
+            {
+                int n = (int)Math.Min(IncrementalBytes, total - at);
+                piece.AsSpan(0, n).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref start, (nint)at), n));
+                at += n;
+            }
+            return a;
+        }
+        finally
+        {
+            foreach (var piece in pieces) ArrayPool<byte>.Shared.Return(piece);
+        }
     }
 }

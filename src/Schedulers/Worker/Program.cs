@@ -48,8 +48,11 @@ if (cluster)
     }
     AssemblyLoadContext.Default.Resolving += (context, name) =>
     {
-        var path = Path.Combine(app, name.Name + ".dll");
-        return File.Exists(path) ? context.LoadFromAssemblyPath(path) : null;
+        // Names can come from the wire: only a plain file name directly in the --app folder, never a path
+        // ("../../x/Evil" must not map a file outside it).
+        if (name.Name is not { Length: > 0 } simple || simple.Contains("..") || simple.IndexOfAny(['/', '\\', ':']) >= 0 || Path.IsPathRooted(simple)) return null;
+        var path = Path.GetFullPath(Path.Combine(app, simple + ".dll"));
+        return Path.GetDirectoryName(path) == app.TrimEnd(Path.DirectorySeparatorChar) && File.Exists(path) ? context.LoadFromAssemblyPath(path) : null;
     };
     hostType = "TaskGraph.DistributedWorkerHost";
     hostAssembly = "TaskGraph.Distributed";
