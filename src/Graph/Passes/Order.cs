@@ -126,8 +126,8 @@ public static class Order
         private List<int> _runnable = [], _batch = [];
         private readonly List<int> _candidates = [], _scratch = [];
 
-        /// <summary>Unfinished tasks with a finished dependency: fewest unfinished dependencies first, then preferred.</summary>
-        private PriorityQueue<int, (int Needed, int Node)> _hull = null!;
+        /// <summary>Unfinished tasks with a finished dependency, by how many dependencies they missed then (1 or 2).</summary>
+        private readonly List<int> _hull1 = [], _hull2 = [];
         private int _next;
 
         public int[] Priority { get; } = new int[deps.Count];
@@ -185,7 +185,6 @@ public static class Order
             _pathNext = new int[_n];
             _pathCount = new int[_n];
             Array.Fill(_pathHead, -1);
-            _hull = new(Comparer<(int Needed, int Node)>.Create((x, y) => x.Needed != y.Needed ? x.Needed.CompareTo(y.Needed) : Compare(x.Node, y.Node)));
         }
 
         public void OrderAll(ReadOnlySpan<int> outputs, Func<int, string> nameOf)
@@ -233,7 +232,7 @@ public static class Order
                         if (_state[d] != Done) _scratch.Add(d);
                     if (_scratch.Count > 1) branched = true;
                     var span = CollectionsMarshal.AsSpan(_scratch);
-                    span.Sort(this);
+                    SortPreferredFirst(span);
                     for (int i = span.Length - 1; i >= 0; i--)
                     {
                         Push(span[i]); // the preferred one on top
@@ -249,6 +248,16 @@ public static class Order
                 }
                 Add(v);
             }
+        }
+
+        /// <summary>Sorts preferred first; most tasks have one or two entries to sort.</summary>
+        private void SortPreferredFirst(Span<int> span)
+        {
+            if (span.Length == 2)
+            {
+                if (Compare(span[0], span[1]) > 0) (span[0], span[1]) = (span[1], span[0]);
+            }
+            else if (span.Length > 2) span.Sort(this);
         }
 
         private void Push(int v)
@@ -280,7 +289,7 @@ public static class Order
                     else if (left <= CandidateNeed)
                     {
                         _candidates.Add(u);
-                        _hull.Enqueue(u, (left, u));
+                        (left == 1 ? _hull1 : _hull2).Add(u);
                     }
                 }
                 if (chain < 0) return;
@@ -301,10 +310,24 @@ public static class Order
         /// </summary>
         private int NextTarget(List<int> outputs, ref int cursor)
         {
-            while (_hull.TryDequeue(out int u, out var at))
-                if (_state[u] != Done && _needed[u] == at.Needed) return u;
+            // Most recent first: the hull grows where the last target finished.
+            int h = PopHull(_hull1, 1);
+            if (h >= 0) return h;
+            h = PopHull(_hull2, 2);
+            if (h >= 0) return h;
             while (_state[outputs[cursor]] == Done) cursor++;
             return outputs[cursor];
+        }
+
+        private int PopHull(List<int> hull, int most)
+        {
+            while (hull.Count > 0)
+            {
+                int u = hull[^1];
+                hull.RemoveAt(hull.Count - 1);
+                if (_state[u] != Done && _needed[u] > 0 && _needed[u] <= most) return u;
+            }
+            return -1;
         }
 
         /// <summary>Rule 2: runnable tasks whose paths end in outputs run; paths into a reducer wait until they cover it.</summary>
@@ -314,7 +337,7 @@ public static class Order
             {
                 (_batch, _runnable) = (_runnable, _batch);
                 var span = CollectionsMarshal.AsSpan(_batch);
-                span.Sort(this);
+                SortPreferredFirst(span);
                 foreach (var r in span)
                     if (_state[r] != Done) TryFreePath(r);
                 _batch.Clear();
@@ -394,7 +417,7 @@ public static class Order
                 foreach (var u in deps[d])
                     if (_state[u] != Done) _scratch.Add(u);
                 var span = CollectionsMarshal.AsSpan(_scratch);
-                span.Sort(this);
+                SortPreferredFirst(span);
                 foreach (var u in span)
                     if (_state[u] != Done) Add(u);
                 if (_state[d] != Done && _needed[d] == 0) Add(d);
