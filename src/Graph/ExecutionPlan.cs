@@ -22,12 +22,12 @@ public sealed class ExecutionPlan
     /// <summary>Argument source: the value is the previous member's result (inside a fused chain).</summary>
     private const int FromPrevious = -2;
 
-    private ExecutionPlan(TaskSpec[] specs, FusedGroups groups, Adjacency dependencies, int[] outputs, int[] priority, int[] order, int[] argStart, int[] argSource)
+    private ExecutionPlan(TaskSpec[] specs, FusedGroups groups, Adjacency dependencies, Adjacency dependents, int[] outputs, int[] priority, int[] order, int[] argStart, int[] argSource)
     {
         _specs = specs;
         _members = groups.Members;
         Dependencies = dependencies;
-        Dependents = dependencies.Transpose();
+        Dependents = dependents;
         _outputs = outputs;
         _isOutput = new bool[dependencies.Count];
         foreach (var o in outputs) _isOutput[o] = true;
@@ -94,9 +94,23 @@ public sealed class ExecutionPlan
         // (a literal argument is -1 in both encodings).
         var (nodeDeps, argSource) = fuse ? ToGroups(culled, groups) : (culled.Dependencies, culled.ArgumentTasks.Items);
         var outputNodes = culled.Outputs.Select(o => groups.GroupOf[o]).ToArray();
-        var (priority, order) = Passes.Order.Run(nodeDeps, outputNodes, g => specs[groups.Members[g][^1]].Key.ToString());
+        var dependents = nodeDeps.Transpose();
+        var (priority, order) = Passes.Order.Run(nodeDeps, outputNodes, g => specs[groups.Members[g][^1]].Key.ToString(),
+            (a, b) => CompareKeys(specs[groups.Members[a][^1]].Key, specs[groups.Members[b][^1]].Key), dependents);
         var argStart = culled.ArgumentTasks.Starts;
-        return new ExecutionPlan(specs, groups, nodeDeps, outputNodes, priority, order, argStart, argSource);
+        return new ExecutionPlan(specs, groups, nodeDeps, dependents, outputNodes, priority, order, argStart, argSource);
+    }
+
+    // The ordering's tie-break (Dask breaks ties by str(key)): by name, then block index, then token, without
+    // building the key's string.
+    private static int CompareKeys(TaskKey a, TaskKey b)
+    {
+        int c = string.CompareOrdinal(a.Name, b.Name);
+        if (c != 0) return c;
+        c = a.Index.CompareTo(b.Index);
+        if (c != 0) return c;
+        c = a.Token.Hi.CompareTo(b.Token.Hi);
+        return c != 0 ? c : a.Token.Lo.CompareTo(b.Token.Lo);
     }
 
     // Dependencies between groups (those of each group's first member: later members read only the one before),

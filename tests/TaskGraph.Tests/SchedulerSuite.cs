@@ -151,9 +151,10 @@ public class SchedulerSuite(string schedulerName)
     [Test]
     public void FirstFailureStopsFurtherWork()
     {
-        // One root fails; the many independent tasks behind it in priority order must not all run.
+        // One task fails; the many independent tasks behind it in priority order must not all run. The ordering
+        // walks the heavier branch first, so the failing task sits on a branch heavier than the 1000 others.
         int ran = 0;
-        var bad = Delayed.Run(() => Explode(0));
+        var bad = Delayed.All(Enumerable.Range(0, 1_001).Select(i => Delayed.Value(i))).Then(v => Explode(v.Length));
         var rest = Enumerable.Range(0, 1_000).Select(i => Delayed.Run(() => { Interlocked.Increment(ref ran); Thread.Sleep(1); return i; }).Impure()).ToList();
         var all = Delayed.Combine(bad, Delayed.All(rest), (a, b) => a + b.Length);
         Assert.Throws<TaskFailedException>(() => all.Compute(On));

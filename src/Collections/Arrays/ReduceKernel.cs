@@ -105,14 +105,14 @@ internal sealed class ReduceKernel
                 }
             case ReduceOp.ArgMin:
                 {
-                    int i = TensorPrimitives.IndexOfMin(x);
-                    if (x[i] < p.V[o] || p.Idx![o] < 0) { p.V[o] = x[i]; p.Idx![o] = idx0 + i * idxStep; }
+                    int i = TensorPrimitives.IndexOfMin(x); // the first NaN's index when there is one
+                    if (ReduceTree.ArgBetter(x[i], idx0 + i * idxStep, p.V[o], p.Idx![o], max: false)) { p.V[o] = x[i]; p.Idx![o] = idx0 + i * idxStep; }
                     break;
                 }
             case ReduceOp.ArgMax:
                 {
-                    int i = TensorPrimitives.IndexOfMax(x);
-                    if (x[i] > p.V[o] || p.Idx![o] < 0) { p.V[o] = x[i]; p.Idx![o] = idx0 + i * idxStep; }
+                    int i = TensorPrimitives.IndexOfMax(x); // the first NaN's index when there is one
+                    if (ReduceTree.ArgBetter(x[i], idx0 + i * idxStep, p.V[o], p.Idx![o], max: true)) { p.V[o] = x[i]; p.Idx![o] = idx0 + i * idxStep; }
                     break;
                 }
         }
@@ -140,10 +140,10 @@ internal sealed class ReduceKernel
                 }
                 break;
             case ReduceOp.ArgMin:
-                for (int i = 0; i < x.Length; i++) if (x[i] < a[i] || p.Idx![o + i] < 0) { a[i] = x[i]; p.Idx![o + i] = idx; }
+                for (int i = 0; i < x.Length; i++) if (ReduceTree.ArgBetter(x[i], idx, a[i], p.Idx![o + i], max: false)) { a[i] = x[i]; p.Idx![o + i] = idx; }
                 break;
             case ReduceOp.ArgMax:
-                for (int i = 0; i < x.Length; i++) if (x[i] > a[i] || p.Idx![o + i] < 0) { a[i] = x[i]; p.Idx![o + i] = idx; }
+                for (int i = 0; i < x.Length; i++) if (ReduceTree.ArgBetter(x[i], idx, a[i], p.Idx![o + i], max: true)) { a[i] = x[i]; p.Idx![o + i] = idx; }
                 break;
         }
     }

@@ -34,16 +34,28 @@ internal static class ReduceTree
                     case ReduceOp.Min: case ReduceOp.All: r.V[i] = Math.Min(r.V[i], b.V[i]); break;
                     case ReduceOp.Max: case ReduceOp.Any: r.V[i] = Math.Max(r.V[i], b.V[i]); break;
                     case ReduceOp.Var: case ReduceOp.Std: ReduceKernel.Merge(r, i, b.N![i], b.V[i], b.M2![i]); break;
-                    case ReduceOp.ArgMin:
-                        if (b.Idx![i] >= 0 && (r.Idx![i] < 0 || b.V[i] < r.V[i] || (b.V[i] == r.V[i] && b.Idx[i] < r.Idx[i]))) { r.V[i] = b.V[i]; r.Idx![i] = b.Idx[i]; }
-                        break;
-                    case ReduceOp.ArgMax:
-                        if (b.Idx![i] >= 0 && (r.Idx![i] < 0 || b.V[i] > r.V[i] || (b.V[i] == r.V[i] && b.Idx[i] < r.Idx[i]))) { r.V[i] = b.V[i]; r.Idx![i] = b.Idx[i]; }
+                    case ReduceOp.ArgMin: case ReduceOp.ArgMax:
+                        if (ArgBetter(b.V[i], b.Idx![i], r.V[i], r.Idx![i], op == ReduceOp.ArgMax)) { r.V[i] = b.V[i]; r.Idx![i] = b.Idx[i]; }
                         break;
                 }
             }
         }
         return r;
+    }
+
+    /// <summary>
+    /// Whether candidate (<paramref name="bv"/> at <paramref name="bi"/>) replaces the current arg-extremum
+    /// (<paramref name="rv"/> at <paramref name="ri"/>; index -1: none yet). As NumPy: a NaN beats every number and
+    /// the first NaN wins; equal values keep the smaller index.
+    /// </summary>
+    internal static bool ArgBetter(double bv, long bi, double rv, long ri, bool max)
+    {
+        if (bi < 0) return false;
+        if (ri < 0) return true;
+        bool bNaN = double.IsNaN(bv), rNaN = double.IsNaN(rv);
+        if (bNaN || rNaN) return bNaN && (!rNaN || bi < ri);
+        if (bv == rv) return bi < ri;
+        return max ? bv > rv : bv < rv;
     }
 
     /// <summary><c>args</c>: operation (int), element count reduced per position (long), ddof (int), result block shape (int[]), then partials.</summary>

@@ -41,6 +41,10 @@ public sealed partial class NdArray<E>
         var outGrid = ShapeMath.GridShape(outChunks);
         long count = 1;
         for (int a = 0; a < n; a++) if (reduced[a]) count *= ShapeRef[a];
+        if (count == 0 && op is ReduceOp.Min or ReduceOp.Max or ReduceOp.ArgMin or ReduceOp.ArgMax)
+            throw new InvalidOperationException(op is ReduceOp.Min or ReduceOp.Max
+                ? $"zero-size array to reduction operation {(op == ReduceOp.Min ? "minimum" : "maximum")} which has no identity (shape {ShapeMath.Format(ShapeRef)})."
+                : $"attempt to get {op.ToString().ToLowerInvariant()} of an empty sequence (shape {ShapeMath.Format(ShapeRef)}).");
         var groups = new List<TaskSpec>[ShapeMath.Size(outGrid)];
         for (int i = 0; i < groups.Length; i++) groups[i] = new List<TaskSpec>();
         long blocks = ShapeMath.Size(grid);

@@ -4,10 +4,9 @@ public sealed partial class NdArray<E>
 {
     /// <summary>
     /// The same elements (C order) in <paramref name="shape"/> (one entry may be -1: inferred). Works block by
-    /// block without moving data when every block is a slab of whole leading-axis rows whose element count is a
-    /// multiple of the new trailing size; the trailing axes are first rechunked to single blocks, so the chunks
-    /// "allow" it whenever each leading-axis block holds a whole number of new rows. Otherwise it fails, naming
-    /// the block that does not fit.
+    /// block: the trailing axes are rechunked to single blocks and axis 0 to blocks that each hold a whole number
+    /// of new rows (its boundaries move down to the nearest such row), then every block is viewed in its new shape
+    /// without moving data. Any chunking works, as Dask's reshape rechunks when chunks do not line up.
     /// </summary>
     public NdArray<E> Reshape(params int[] shape)
     {
@@ -24,17 +23,23 @@ public sealed partial class NdArray<E>
         if (shape.SequenceEqual(ShapeRef)) return this;
         if (Rank == 0 || Size == 0 || shape.Length == 0)
             return NdArray.Reblock<E>(Rechunk(ShapeRef.Select(d => Math.Max(d, 1)).ToArray()).Grid, shape, shape.Select(d => new[] { d }).ToArray());
-        // Make every block a slab of whole rows of axis 0.
-        var slab = Rechunk(Enumerable.Range(0, Rank).Select(a => a == 0 ? ChunksRef[0] : new[] { ShapeRef[a] }).ToArray());
+        // Make every block a slab of whole rows of axis 0 whose element count is a whole number of new rows: a
+        // multiple of g rows, g = trailOut / gcd(trailIn, trailOut). Axis 0's block boundaries move down to such
+        // multiples (blocks that would become empty merge into the next), as Dask's reshape_rechunk rechunks
+        // instead of refusing; the total row count is itself a multiple of g since the sizes match.
         long trailIn = ShapeMath.Size(ShapeRef.AsSpan(1)), trailOut = ShapeMath.Size(shape.AsSpan(1));
-        var rows = new int[slab.ChunksRef[0].Length];
-        for (int b = 0; b < rows.Length; b++)
+        long g = trailOut / (long)System.Numerics.BigInteger.GreatestCommonDivisor(trailIn, trailOut);
+        var rows0 = new List<int>();
+        long end = 0, cut = 0;
+        foreach (var c in ChunksRef[0])
         {
-            long elems = slab.ChunksRef[0][b] * trailIn;
-            if (trailOut == 0 || elems % trailOut != 0)
-                throw new ArgumentException($"Cannot reshape {ShapeMath.Format(ShapeRef)} into {ShapeMath.Format(shape)} with chunks {ShapeMath.FormatChunks(ChunksRef)}: block {b} along axis 0 holds {elems} elements, not a multiple of {trailOut}; rechunk axis 0 first.");
-            rows[b] = (int)(elems / trailOut);
+            end += c;
+            long aligned = end - end % g;
+            if (aligned > cut) { rows0.Add((int)(aligned - cut)); cut = aligned; }
         }
+        var slab = Rechunk(Enumerable.Range(0, Rank).Select(a => a == 0 ? rows0.ToArray() : new[] { ShapeRef[a] }).ToArray());
+        var rows = new int[slab.ChunksRef[0].Length];
+        for (int b = 0; b < rows.Length; b++) rows[b] = (int)(slab.ChunksRef[0][b] * trailIn / trailOut);
         var chunks = Enumerable.Range(0, shape.Length).Select(a => a == 0 ? rows : new[] { shape[a] }).ToArray();
         return NdArray.Reblock<E>(slab.Grid, shape, chunks);
     }
