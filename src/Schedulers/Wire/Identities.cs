@@ -103,7 +103,7 @@ public static class Identities
     /// <summary>
     /// True when a message may make this process call <paramref name="method"/> (as a delegate or a
     /// <see cref="MethodInfo"/>): a method of the application's own assemblies (<see cref="IsApplication"/>), or one
-    /// of the few pure framework functions in <see cref="PureFrameworkFunctions"/>. The one place that decides it.
+    /// of the few pure framework functions in <see cref="IsPureFrameworkFunction"/>. The one place that decides it.
     /// </summary>
     public static bool MayCall(MethodInfo method) => IsApplication(method.Module.Assembly) || IsPureFrameworkFunction(method);
 
