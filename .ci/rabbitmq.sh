@@ -19,6 +19,9 @@ rabbit_ctl() { (rabbit_env; HOME=$RABBIT_DIR /usr/lib/rabbitmq/bin/rabbitmqctl "
 
 rabbit_start() {
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { echo "rabbitmq-server is not installed" >&2; return 1; }
+  # A fresh broker every time: queues, messages and settings left by an earlier run (or an older TaskGraph) are
+  # not part of any test.
+  rm -rf "$RABBIT_DIR/mnesia"
   mkdir -p "$RABBIT_DIR/mnesia" "$RABBIT_DIR/log"
   echo "listeners.tcp.default = 127.0.0.1:$RABBIT_PORT" > "$RABBIT_DIR/rabbitmq.conf"
   echo "[]." > "$RABBIT_DIR/enabled_plugins"
