@@ -8,7 +8,8 @@ namespace TaskGraph.Tests.Wire;
 
 /// <summary>
 /// Issue 12, finding 1, end to end: a stranger publishes a task whose function is <c>Process.Start("/bin/sh", …)</c>
-/// on the work queue of a real cluster worker process; the worker refuses it and the command never runs.
+/// on the work queue of a real cluster worker process, signed with the cluster's secret; the worker refuses it and the
+/// command never runs.
 /// </summary>
 [NonParallelizable]
 public class WorkerRefusesHostileMessagesTests
@@ -47,7 +48,10 @@ public class WorkerRefusesHostileMessagesTests
             Assert.That(at, Is.GreaterThanOrEqualTo(0));
             body = [.. body.AsSpan(0, at), .. to, .. body.AsSpan(at + from.Length)];
 
+            // Signed with the cluster's own secret: unsigned messages are refused before decoding (ClusterHardeningTests);
+            // this is the second wall, what a worker will run even for a holder of the secret.
             var props = new BasicProperties { MessageId = "attack:0", CorrelationId = "attack", ReplyTo = replyQueue };
+            cluster.Scheduler.Secret.Sign(props, cluster.Queue, body);
             await channel.BasicPublishAsync("", cluster.Queue, mandatory: false, props, body);
             var result = WireCodec.FromBytes<RemoteResult>(await reply.Task.WaitAsync(TimeSpan.FromSeconds(60)));
             Assert.That(result.Error, Is.Not.Null, "the worker must not run it");
