@@ -151,7 +151,10 @@ public static class Order
             return t != 0 ? t : a.CompareTo(b);
         }
 
-        /// <summary>Weights in topological order (Kahn); a task never reached lies on or above a cycle.</summary>
+        /// <summary>
+        /// Weights in topological order: node order when every dependency has a lower number, else Kahn's (a task
+        /// never reached lies on or above a cycle).
+        /// </summary>
         public void Weigh(Func<int, string> nameOf)
         {
             _weight = new long[_n];
@@ -162,6 +165,25 @@ public static class Order
             int[] depStart = _depStart, depItems = _depItems, userStart = _userStart, userItems = _userItems;
             long[] weight = _weight;
             int[] fanOut = _rootFanOut, needed = _needed, pending = _pending;
+            // Plans number dependencies before their dependents: then one pass in node order weighs every task.
+            for (int v = 0; v < _n; v++)
+            {
+                needed[v] = depStart[v + 1] - depStart[v];
+                pending[v] = userStart[v + 1] - userStart[v];
+                long w = 1;
+                int fan = needed[v] == 0 ? pending[v] : 0;
+                for (int i = depStart[v], end = depStart[v + 1]; i < end; i++)
+                {
+                    int d = depItems[i];
+                    if (d >= v) goto Unsorted;
+                    w = w + weight[d] < w ? long.MaxValue : w + weight[d];
+                    fan = Math.Max(fan, fanOut[d]);
+                }
+                weight[v] = w;
+                fanOut[v] = fan;
+            }
+            return;
+        Unsorted:
             var queue = Sequence; // the walk fills it again from the start
             int tail = 0;
             for (int v = 0; v < _n; v++)
