@@ -272,8 +272,8 @@ public static class Order
                 }
                 if (branched)
                 {
-                    RunFreePaths();
-                    FreeHeld();
+                    if (_runnable.Count > 0) RunFreePaths(); // both are no-ops on empty lists: skip the calls
+                    if (_candidates.Count > 0) FreeHeld();
                     if (_state[v] == Done) continue;
                 }
                 Add(v);
