@@ -94,6 +94,9 @@ public static class Order
 
     private sealed class Walker(Adjacency deps, Adjacency dependents, Comparison<int>? tieBreak) : IComparer<int>
     {
+        // The two adjacencies' flat arrays: the hot loops index them directly.
+        private readonly int[] _depStart = deps.Starts, _depItems = deps.Items, _userStart = dependents.Starts, _userItems = dependents.Items;
+
         private const byte New = 0, Expanded = 1, Done = 2;
 
         /// <summary>A task is a candidate for rule 3 when at most this many of its dependencies are unfinished.</summary>
@@ -118,13 +121,16 @@ public static class Order
 
         private byte[] _state = [];
 
-        /// <summary>Free paths waiting at a reducer (rule 2): the first path's head, the next head, and how many.</summary>
+        /// <summary>
+        /// Free paths waiting at a reducer (rule 2): the first path's head, the next head, and how many. Allocated
+        /// when the first path waits (trees and chains never need them).
+        /// </summary>
         private int[] _pathHead = [], _pathNext = [], _pathCount = [];
 
         private int[] _stack = new int[64];
         private int _top;
         private List<int> _runnable = [], _batch = [];
-        private readonly List<int> _candidates = [], _scratch = [];
+        private readonly List<int> _candidates = [], _scratch = [], _heads = [];
 
         /// <summary>Unfinished tasks with a finished dependency, by how many dependencies they missed then (1 or 2).</summary>
         private readonly List<int> _hull1 = [], _hull2 = [];
@@ -136,15 +142,19 @@ public static class Order
         /// <summary>Preferred first: heavier, more dependencies, wider root fan-out, then the tie-break, then the number.</summary>
         public int Compare(int a, int b)
         {
-            if (_weight[a] != _weight[b]) return _weight[a] > _weight[b] ? -1 : 1;
-            int da = deps.Degree(a), db = deps.Degree(b);
+            long wa = _weight[a], wb = _weight[b];
+            if (wa != wb) return wa > wb ? -1 : 1;
+            int da = _depStart[a + 1] - _depStart[a], db = _depStart[b + 1] - _depStart[b];
             if (da != db) return da > db ? -1 : 1;
             if (_rootFanOut[a] != _rootFanOut[b]) return _rootFanOut[a] > _rootFanOut[b] ? -1 : 1;
             int t = tieBreak?.Invoke(a, b) ?? 0;
             return t != 0 ? t : a.CompareTo(b);
         }
 
-        /// <summary>Weights in topological order (Kahn); a task never reached lies on or above a cycle.</summary>
+        /// <summary>
+        /// Weights in topological order: node order when every dependency has a lower number, else Kahn's (a task
+        /// never reached lies on or above a cycle).
+        /// </summary>
         public void Weigh(Func<int, string> nameOf)
         {
             _weight = new long[_n];
@@ -152,50 +162,70 @@ public static class Order
             _needed = new int[_n];
             _pending = new int[_n];
             _state = new byte[_n];
-            var queue = new int[_n];
+            int[] depStart = _depStart, depItems = _depItems, userStart = _userStart, userItems = _userItems;
+            long[] weight = _weight;
+            int[] fanOut = _rootFanOut, needed = _needed, pending = _pending;
+            // Plans number dependencies before their dependents: then one pass in node order weighs every task.
+            for (int v = 0; v < _n; v++)
+            {
+                needed[v] = depStart[v + 1] - depStart[v];
+                pending[v] = userStart[v + 1] - userStart[v];
+                long w = 1;
+                int fan = needed[v] == 0 ? pending[v] : 0;
+                for (int i = depStart[v], end = depStart[v + 1]; i < end; i++)
+                {
+                    int d = depItems[i];
+                    if (d >= v) goto Unsorted;
+                    w = w + weight[d] < w ? long.MaxValue : w + weight[d];
+                    fan = Math.Max(fan, fanOut[d]);
+                }
+                weight[v] = w;
+                fanOut[v] = fan;
+            }
+            return;
+        Unsorted:
+            var queue = Sequence; // the walk fills it again from the start
             int tail = 0;
             for (int v = 0; v < _n; v++)
             {
-                _needed[v] = deps.Degree(v);
-                _pending[v] = dependents.Degree(v);
-                if (_needed[v] == 0) queue[tail++] = v;
+                needed[v] = depStart[v + 1] - depStart[v];
+                pending[v] = userStart[v + 1] - userStart[v];
+                if (needed[v] == 0) queue[tail++] = v;
             }
             for (int head = 0; head < tail; head++)
             {
                 int v = queue[head];
                 long w = 1;
-                int fan = deps.Degree(v) == 0 ? dependents.Degree(v) : 0;
-                foreach (var d in deps[v])
+                int fan = depStart[v + 1] == depStart[v] ? pending[v] : 0;
+                for (int i = depStart[v], end = depStart[v + 1]; i < end; i++)
                 {
-                    w = w + _weight[d] < w ? long.MaxValue : w + _weight[d];
-                    fan = Math.Max(fan, _rootFanOut[d]);
+                    int d = depItems[i];
+                    w = w + weight[d] < w ? long.MaxValue : w + weight[d];
+                    fan = Math.Max(fan, fanOut[d]);
                 }
-                _weight[v] = w;
-                _rootFanOut[v] = fan;
-                foreach (var u in dependents[v])
-                    if (--_needed[u] == 0) queue[tail++] = u;
+                weight[v] = w;
+                fanOut[v] = fan;
+                for (int i = userStart[v], end = userStart[v + 1]; i < end; i++)
+                    if (--needed[userItems[i]] == 0) queue[tail++] = userItems[i];
             }
             if (tail < _n)
             {
-                int stuck = Array.FindIndex(_needed, x => x > 0);
+                int stuck = Array.FindIndex(needed, x => x > 0);
                 throw new GraphCycleException(CycleCheck.Find(deps, stuck, nameOf) ?? CycleCheck.Find(deps, -1, nameOf) ?? [nameOf(stuck)]);
             }
-            for (int v = 0; v < _n; v++) _needed[v] = deps.Degree(v);
-            _pathHead = new int[_n];
-            _pathNext = new int[_n];
-            _pathCount = new int[_n];
-            Array.Fill(_pathHead, -1);
+            for (int v = 0; v < _n; v++) needed[v] = depStart[v + 1] - depStart[v];
         }
 
         public void OrderAll(ReadOnlySpan<int> outputs, Func<int, string> nameOf)
         {
-            var isOutput = new bool[_n];
-            foreach (var o in outputs) isOutput[o] = true;
+            // Outputs are marked in Priority, which the walk overwrites for every task.
+            var isOutput = Priority;
+            foreach (var o in outputs) isOutput[o] = 1;
             var targets = new List<int>();
             for (int v = 0; v < _n; v++)
             {
-                if (dependents.Degree(v) != 0) continue;
-                if (!isOutput[v]) throw new InvalidOperationException($"Task {nameOf(v)} is not needed by any output (cull first).");
+                if (_userStart[v + 1] != _userStart[v]) continue;
+                if (isOutput[v] != 1) throw new InvalidOperationException($"Task {nameOf(v)} is not needed by any output (cull first).");
                 targets.Add(v);
             }
             CollectionsMarshal.AsSpan(targets).Sort(this);
@@ -228,8 +258,8 @@ public static class Order
                     _state[v] = Expanded;
                     Push(v);
                     _scratch.Clear();
-                    foreach (var d in deps[v])
-                        if (_state[d] != Done) _scratch.Add(d);
+                    for (int i = _depStart[v], end = _depStart[v + 1]; i < end; i++)
+                        if (_state[_depItems[i]] != Done) _scratch.Add(_depItems[i]);
                     if (_scratch.Count > 1) branched = true;
                     var span = CollectionsMarshal.AsSpan(_scratch);
                     SortPreferredFirst(span);
@@ -242,8 +272,8 @@ public static class Order
                 }
                 if (branched)
                 {
-                    RunFreePaths();
-                    FreeHeld();
+                    if (_runnable.Count > 0) RunFreePaths(); // both are no-ops on empty lists: skip the calls
+                    if (_candidates.Count > 0) FreeHeld();
                     if (_state[v] == Done) continue;
                 }
                 Add(v);
@@ -274,16 +304,16 @@ public static class Order
                 _state[v] = Done;
                 Priority[v] = _next;
                 Sequence[_next++] = v;
-                foreach (var d in deps[v])
-                    if (--_pending[d] == 1) OneUserLeft(d);
-                var users = dependents[v];
-                int chain = -1;
-                foreach (var u in users)
+                for (int i = _depStart[v], end = _depStart[v + 1]; i < end; i++)
+                    if (--_pending[_depItems[i]] == 1) OneUserLeft(_depItems[i]);
+                int first = _userStart[v], last = _userStart[v + 1], chain = -1;
+                for (int i = first; i < last; i++)
                 {
+                    int u = _userItems[i];
                     int left = --_needed[u];
                     if (left == 0)
                     {
-                        if (users.Length == 1) chain = u;
+                        if (last - first == 1) chain = u;
                         else _runnable.Add(u);
                     }
                     else if (left <= CandidateNeed)
@@ -300,8 +330,8 @@ public static class Order
         /// <summary>A finished task has one unfinished dependent left: running that one would free it (rule 3).</summary>
         private void OneUserLeft(int d)
         {
-            foreach (var u in dependents[d])
-                if (_state[u] != Done) { _candidates.Add(u); return; }
+            for (int i = _userStart[d], end = _userStart[d + 1]; i < end; i++)
+                if (_state[_userItems[i]] != Done) { _candidates.Add(_userItems[i]); return; }
         }
 
         /// <summary>
@@ -354,6 +384,13 @@ public static class Order
                 {
                     // `next` reduces several inputs: the path waits until every missing input of `next` has one,
                     // or until the walk, between two branches of `next`, runs it.
+                    if (_pathHead.Length == 0)
+                    {
+                        _pathHead = new int[_n];
+                        _pathNext = new int[_n];
+                        _pathCount = new int[_n];
+                        Array.Fill(_pathHead, -1);
+                    }
                     _pathNext[r] = _pathHead[next];
                     _pathHead[next] = r;
                     if (++_pathCount[next] >= _needed[next]) RunPathsInto(next);
@@ -383,13 +420,13 @@ public static class Order
 
         private void RunPathsInto(int reducer)
         {
-            if (_pathHead[reducer] < 0) return;
-            var heads = new List<int>(_pathCount[reducer]);
-            for (int h = _pathHead[reducer]; h >= 0; h = _pathNext[h]) heads.Add(h);
+            if (_pathHead.Length == 0 || _pathHead[reducer] < 0) return;
+            _heads.Clear(); // Add below never comes back here
+            for (int h = _pathHead[reducer]; h >= 0; h = _pathNext[h]) _heads.Add(h);
             _pathHead[reducer] = -1;
             _pathCount[reducer] = 0;
-            CollectionsMarshal.AsSpan(heads).Sort(this);
-            foreach (var h in heads)
+            CollectionsMarshal.AsSpan(_heads).Sort(this);
+            foreach (var h in _heads)
                 if (_state[h] != Done) Add(h); // the chain continues up to the reducer, and into it after the last path
         }
 
@@ -406,16 +443,17 @@ public static class Order
                 if (_state[d] == Done || _needed[d] == 0 || _needed[d] > CandidateNeed) continue;
                 int freed = 0, held = 0;
                 bool ready = true;
-                foreach (var u in deps[d])
+                for (int i = _depStart[d], end = _depStart[d + 1]; i < end; i++)
                 {
+                    int u = _depItems[i];
                     if (_state[u] == Done) { if (_pending[u] == 1) freed++; }
                     else if (_needed[u] != 0) { ready = false; break; }
                     else if (_pending[u] > 1) held++;
                 }
                 if (!ready || freed <= held) continue;
                 _scratch.Clear();
-                foreach (var u in deps[d])
-                    if (_state[u] != Done) _scratch.Add(u);
+                for (int i = _depStart[d], end = _depStart[d + 1]; i < end; i++)
+                    if (_state[_depItems[i]] != Done) _scratch.Add(_depItems[i]);
                 var span = CollectionsMarshal.AsSpan(_scratch);
                 SortPreferredFirst(span);
                 foreach (var u in span)
