@@ -41,8 +41,9 @@ public sealed class ExecutionState
 
     // Stall watchdog. _stage[n]: 0 not taken yet, 1 taken (running), 2 finished. _workerOf[n]: where it was
     // started (written without the lock: it is only read for the diagnostic dump, where a stale name is harmless).
-    private readonly byte[] _stage;
-    private readonly string?[] _workerOf;
+    // Both are null, and nothing is stamped, when no watchdog runs: the threads' hot path pays nothing for it.
+    private readonly byte[]? _stage;
+    private readonly string?[]? _workerOf;
     private long _lastProgress = Stopwatch.GetTimestamp();
     private long _lastActivity;
     private readonly TimeSpan _stallTimeout;
@@ -62,8 +63,6 @@ public sealed class ExecutionState
         _waitingOn = new int[n];
         _pendingReaders = new int[n];
         _results = new object?[n];
-        _stage = new byte[n];
-        _workerOf = new string?[n];
         var roots = new List<int>();
         foreach (var node in plan.Order) // priority order, so the roots come out sorted
         {
@@ -77,6 +76,8 @@ public sealed class ExecutionState
         if ((context.StallTimeout ?? stallWatch?.DefaultTimeout) is { } stall && stall > TimeSpan.Zero && stall != Timeout.InfiniteTimeSpan)
         {
             _stallTimeout = stall;
+            _stage = new byte[n];
+            _workerOf = new string?[n];
             _stallWatch = stallWatch;
             _lastActivity = ReadActivity();
             // Checked a few times per timeout, so a stall is reported at most a quarter of the timeout late.
@@ -181,7 +182,7 @@ public sealed class ExecutionState
     /// </summary>
     public object? RunHere(int node, string worker)
     {
-        _workerOf[node] = worker;
+        if (_workerOf is not null) _workerOf[node] = worker;
         if (_listeners.Length == 0) return _plan.Run(node, _results);
         foreach (var l in _listeners) l.OnTaskStarted(_plan, node, worker);
         bool failed = true;
@@ -223,15 +224,18 @@ public sealed class ExecutionState
     /// <summary>Tells listeners a node started on a remote worker (process and distributed schedulers).</summary>
     public void ReportStarted(int node, string worker)
     {
-        _workerOf[node] = worker;
-        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+        if (_workerOf is not null)
+        {
+            _workerOf[node] = worker;
+            Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+        }
         foreach (var l in _listeners) l.OnTaskStarted(_plan, node, worker);
     }
 
     /// <summary>Tells listeners a node finished on a remote worker.</summary>
     public void ReportFinished(int node, string worker, bool failed)
     {
-        Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+        if (_stage is not null) Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
         foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed);
     }
 
@@ -254,6 +258,7 @@ public sealed class ExecutionState
 
     private void Taken(int node)
     {
+        if (_stage is null) return;
         _stage[node] = 1;
         _lastProgress = Stopwatch.GetTimestamp();
     }
@@ -261,8 +266,11 @@ public sealed class ExecutionState
     private void CompleteLocked(int node, object? result, bool takesNext)
     {
         _results[node] = result;
-        _stage[node] = 2;
-        _lastProgress = Stopwatch.GetTimestamp();
+        if (_stage is not null)
+        {
+            _stage[node] = 2;
+            _lastProgress = Stopwatch.GetTimestamp();
+        }
         int readyBefore = _ready.Count;
         foreach (var d in _plan.Dependents[node])
             if (--_waitingOn[d] == 0) _ready.Push(d);
@@ -313,10 +321,10 @@ public sealed class ExecutionState
         int runningCount = 0, readyCount = 0, waitingCount = 0;
         foreach (var node in _plan.Order)
         {
-            switch (_stage[node])
+            switch (_stage![node])
             {
                 case 1:
-                    if (runningCount++ < Shown) running.Add($"{_plan.KeyOf(node)} on {_workerOf[node] ?? "?"}");
+                    if (runningCount++ < Shown) running.Add($"{_plan.KeyOf(node)} on {_workerOf![node] ?? "?"}");
                     break;
                 case 0 when _waitingOn[node] == 0:
                     if (readyCount++ < Shown) ready.Add(_plan.KeyOf(node).ToString());
