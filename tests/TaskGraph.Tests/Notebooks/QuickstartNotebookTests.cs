@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using TaskGraph.Tests.Diagnostics;
 using static TaskGraph.Tests.Diagnostics.ReportXml;
 
@@ -67,7 +68,12 @@ public class QuickstartNotebookTests
         var value = _runs.Single(r => r.Cell.Source.Trim() == "z").ReturnValue;
         Assert.That(value, Is.InstanceOf<Delayed<int>>(), "the notebook's types are the library's types (one copy loaded)");
         var html = Parse(ConventionFormatter.Format(value!)!);
-        var svg = html.Elements().Single(e => e.Name.LocalName == "svg");
+        AssertIncIncAddGraph(html.Elements().Single(e => e.Name.LocalName == "svg"));
+    }
+
+    /// <summary>The quickstart's graph cell: inc(1), inc(2) and add, two edges (shared with the real-kernel test).</summary>
+    internal static void AssertIncIncAddGraph(XElement svg)
+    {
         var nodes = svg.Descendants().Where(e => (string?)e.Attribute("class") == "node").ToList();
         Assert.That(nodes, Has.Count.EqualTo(3), "inc(1), inc(2), add");
         Assert.That(svg.Descendants().Count(e => (string?)e.Attribute("class") == "edge"), Is.EqualTo(2));
