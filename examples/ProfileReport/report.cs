@@ -3,6 +3,7 @@
 #:project ../../src/Collections/TaskGraph.Collections.csproj
 #:property PublishAot=false
 using TaskGraph;
+using TaskGraph.Diagnostics;
 
 var path = args.Length > 0 ? args[0] : "profile.html";
 

@@ -2,7 +2,7 @@ namespace TaskGraph;
 
 /// <summary>
 /// Runs an <see cref="ExecutionPlan"/>. Schedulers differ only in <em>where</em> a ready task runs (the calling
-/// thread, a pool of threads, worker processes, machines); the bookkeeping is shared (DESIGN.md principle 4).
+/// thread, a pool of threads, worker processes, machines); the bookkeeping is shared (docs/ARCHITECTURE.md, "Execution state").
 /// </summary>
 public interface IScheduler : IDisposable
 {

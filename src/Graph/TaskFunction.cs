@@ -12,7 +12,7 @@ public delegate object? TaskInvoker(Delegate function, object?[] args);
 
 /// <summary>
 /// What a task runs: the user's delegate (method identity plus closure target) and the invoker that adapts
-/// it to untyped arguments. A function is data (DESIGN.md principle 1): <see cref="Method"/>,
+/// it to untyped arguments. A function is data (docs/ARCHITECTURE.md, "Graph"): <see cref="Method"/>,
 /// <see cref="Target"/> and <see cref="InvokerMethod"/> are all a serializer needs.
 /// </summary>
 public sealed class TaskFunction

@@ -4,7 +4,7 @@ namespace TaskGraph;
 /// One task of a graph, as data: its key, the function it runs and its arguments (dependency tasks or literal
 /// values). A literal task (<see cref="IsLiteral"/>) has no function and simply is its <see cref="Value"/>.
 /// Specs are immutable and point to their dependencies, so a graph is the set of specs reachable from its
-/// outputs: combining delayed values never copies a graph (DESIGN.md principle 2), and since a spec's
+/// outputs: combining delayed values never copies a graph (docs/ARCHITECTURE.md, "Graph"), and since a spec's
 /// dependencies exist before it does, graphs built this way cannot have cycles.
 /// </summary>
 public sealed class TaskSpec

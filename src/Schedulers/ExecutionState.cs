@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace TaskGraph;
 
 /// <summary>
-/// The bookkeeping of one computation, shared by every scheduler (DESIGN.md principle 4; dask/local.py's
+/// The bookkeeping of one computation, shared by every scheduler (docs/ARCHITECTURE.md, "Execution state"; dask/local.py's
 /// <c>get_async</c> state). A scheduler only decides where a ready task runs: its workers call
 /// <see cref="TryTake"/>, run the node wherever they like, then <see cref="CompleteAndTake"/> or <see cref="Fail"/>.
 ///

@@ -25,7 +25,6 @@ public static class SchedulerCases
     /// <summary>Creates the scheduler under test.</summary>
     public static IScheduler Create(string name) => name switch
     {
-        "threads2" => Scheduler.Threads(2),
         // One pool of two workers for the whole test run: starting workers costs ~0.1 s each, and CI has 2 cores.
         "processes" => SharedProcesses.Value,
         // Two cluster worker processes on the test broker, shared by the whole run.

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// Runs a <see cref="BlockProgram"/> for one output block, tile by tile (a few thousand elements), so that the

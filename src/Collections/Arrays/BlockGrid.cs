@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// A materialized array layer: one task per block, in C order over the block grid. Each task returns a

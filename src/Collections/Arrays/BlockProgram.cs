@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// The fused elementwise program of an array: its expression tree, the output shape and chunks, and the source

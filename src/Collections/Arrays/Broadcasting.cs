@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// NumPy broadcasting for chunked arrays: shapes are aligned on their trailing axes, a size-1 axis stretches to

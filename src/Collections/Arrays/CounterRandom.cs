@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// A counter-based random generator: value number <c>c</c> of a stream is SplitMix64's output function applied to

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>The element types an <see cref="NdArray{T}"/> can hold (NumPy's dtypes of the same names).</summary>
 public enum DType

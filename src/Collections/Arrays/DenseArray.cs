@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>Untyped view of a <see cref="DenseArray{T}"/>, for kernels that dispatch on the element type.</summary>
 public interface IDenseArray

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// One node of a block program: the per-block expression that a chain of elementwise operations builds

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>Binary elementwise operations of the fused block programs.</summary>
 internal enum BinOp : byte

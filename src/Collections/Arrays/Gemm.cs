@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// Double-precision matrix multiply-accumulate <c>C += A·B</c> on row-major blocks, the kernel under

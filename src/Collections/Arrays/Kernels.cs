@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// The typed inner loops of block programs. Each entry point switches once on the element type and calls a

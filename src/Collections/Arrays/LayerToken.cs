@@ -1,8 +1,8 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
-/// Deterministic tokens for array layers (DESIGN principle 3): a layer's token fingerprints the operation, its
-/// parameters and the tokens of the layers it reads, so building the same array twice gives the same keys,
+/// Deterministic tokens for array layers (docs/ARCHITECTURE.md, "Graph"): a layer's token fingerprints the
+/// operation, its parameters and the tokens of the layers it reads, so building the same array twice gives the same keys,
 /// identical subgraphs collapse, and <c>Delayed.Compute(a, b)</c> runs shared blocks once. Anything that cannot
 /// be fingerprinted (a user delegate with opaque state) makes the token unique instead.
 /// </summary>

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 public sealed partial class NdArray<E>
 {

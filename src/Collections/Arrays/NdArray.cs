@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// A lazy, chunked n-dimensional array in the style of <c>dask.array</c>: a shape, chunks along every axis and a

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// A lazy, chunked n-dimensional array of <typeparamref name="E"/> (double, float, int, long or bool). Operations

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// First stage of a reduction: runs the array's fused program for one block tile by tile and folds each tile

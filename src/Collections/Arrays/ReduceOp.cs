@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>The reductions arrays support.</summary>
 internal enum ReduceOp : byte { Sum, Min, Max, Mean, Var, Std, ArgMin, ArgMax, Any, All }

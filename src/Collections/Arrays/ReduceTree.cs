@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// The upper levels of a reduction tree: combining partials (at most split_every per task) and turning the

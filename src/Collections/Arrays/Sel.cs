@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>
 /// One axis of a slice: an integer index (the axis disappears), a range with an optional positive step, or all.

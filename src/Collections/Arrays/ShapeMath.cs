@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Arrays;
 
 /// <summary>Small helpers on shapes, strides and chunk lists shared by the array code.</summary>
 internal static class ShapeMath

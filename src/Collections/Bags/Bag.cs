@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// Creates bags: lazy, partitioned sequences of elements (Dask's <c>dask.bag</c>), for text and records.

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// A user function of a bag operation failed on one element: names the partition and the element's index within

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>Static task bodies shared by the bag operations (static methods: no closure to ship).</summary>
 internal static class BagFunctions<T>

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>Reductions for bags of numbers.</summary>
 public static class BagNumeric

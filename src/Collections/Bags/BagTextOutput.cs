@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 public sealed partial class Bag<T>
 {

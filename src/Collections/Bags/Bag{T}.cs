@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// A lazy, partitioned sequence of <typeparamref name="T"/> (Dask's bag). Nothing runs until a result is

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 // The fused per-element operators. Each wraps the upstream producer and, when the task runs, inserts its own sink
 // in front of the downstream one: Map(f).Filter(p) pushes f(x) into p's sink, which pushes into the next, all in

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// Receives the elements of one partition, one at a time, inside a task. Fused per-element operators are

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// Counts occurrences of values in order of first appearance. Keys are wrapped in a one-element

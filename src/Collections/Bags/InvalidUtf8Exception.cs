@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// A text file read by <see cref="Bag.ReadText(string, long, InvalidUtf8Handling)"/> or <see cref="Frame.ReadCsv"/>

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 // The bodies of per-partition terminal tasks: each runs the bag's fused producer straight into its own consumer,
 // so a Map(..).Fold(..) partition is one task and builds no intermediate list. Plain data: a producer, the user's

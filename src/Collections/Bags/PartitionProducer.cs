@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// What one partition task of a bag runs, as plain data: a source that reads the task's input (an upstream

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 // Hash shuffle, the all-to-all exchange behind GroupBy and Join: every input partition task splits its elements
 // into N buckets by a process-independent hash of the key (StableHash), and output task j gathers bucket j of every

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// Hash codes that are the same in every process, for routing elements to shuffle partitions. .NET's

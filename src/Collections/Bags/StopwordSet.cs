@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// A set of words to drop from token streams, looked up by span without allocating (an open-addressing table of

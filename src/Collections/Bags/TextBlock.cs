@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// One partition of <see cref="Bag.ReadText(string, long, InvalidUtf8Handling)"/>: the byte range <c>[Offset, Offset + Length)</c> of a file. The

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// Reads the lines of a <see cref="TextBlock"/> and pushes them as strings (without the line terminator; a

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// The tokens of one document and their cut into chunks: <see cref="RawTokens"/> tokens were found,

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Bags;
 
 /// <summary>
 /// Combines per-partition results as a tree (Dask's <c>split_every</c>): groups of up to <c>splitEvery</c>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// One time base for every diagnostic in the process, so task times and resource samples line up on the same

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>Time spent in one function over a profile (a row of the report's table).</summary>
 /// <param name="Function">The function name.</param>

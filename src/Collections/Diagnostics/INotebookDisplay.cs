@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Shows a value in a notebook cell and updates it in place later (what .NET Interactive's

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>Shows one computation's progress somewhere (a terminal, a log, a notebook).</summary>
 internal interface IProgressRenderer

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// The <see cref="INotebookDisplay"/> of a running .NET Interactive kernel, reached by reflection so TaskGraph

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// The <see cref="INotebookDisplay"/> of a real .NET Interactive kernel: publishes <c>DisplayedValueProduced</c>

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Plain progress lines for redirected output (CI logs): one line every interval while the computation runs and

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>Orders names with numbers as people expect: <c>thread-2</c> before <c>thread-10</c>.</summary>
 internal sealed class NaturalOrder : IComparer<string>

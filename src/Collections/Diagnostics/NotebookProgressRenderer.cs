@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>An HTML progress display in a notebook cell, replaced in place every interval and at the end.</summary>
 internal sealed class NotebookProgressRenderer(INotebookDisplay display, TimeSpan interval) : IProgressRenderer

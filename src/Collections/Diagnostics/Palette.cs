@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>Colours for a report: ten distinct ones first (the common categorical set), then golden-angle hues.</summary>
 internal static class Palette

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Where the time of a computation went, as one self-contained HTML page (no scripts, no external files): a

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Records every task of every computation while alive, like Dask's <c>with Profiler() as prof:</c>: its key,

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Shows the progress of every computation while it is alive, like Dask's <c>with ProgressBar():</c>:

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>How a <see cref="ProgressBar"/> shows progress.</summary>
 public enum ProgressMode

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>Settings of a <see cref="ProgressBar"/>. Every property is optional.</summary>
 public sealed record ProgressOptions

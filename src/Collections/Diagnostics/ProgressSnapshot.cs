@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Progress of one computation at one moment: tasks done of total, elapsed time, rate. Shown as text in a console

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>Counts finished tasks of one computation; read by a renderer on its own schedule.</summary>
 internal sealed class ProgressTracker

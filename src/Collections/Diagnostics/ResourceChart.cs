@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// CPU and memory over time, one line per process, in two panels on the report's time axis (like Dask's

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// Samples CPU and memory while computations run, like Dask's <c>ResourceProfiler</c>: this process (<c>main</c>)

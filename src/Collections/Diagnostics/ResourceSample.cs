@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>One measurement of one process by a <see cref="ResourceProfiler"/>.</summary>
 /// <param name="Time">When (on the diagnostics clock shared with <see cref="Profiler"/>).</param>

@@ -2,7 +2,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// A live Spectre.Console bar in a terminal: description, bar, percentage, tasks done/total, rate, elapsed time.

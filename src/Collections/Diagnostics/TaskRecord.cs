@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>One task as a <see cref="Profiler"/> saw it run.</summary>
 /// <param name="Key">The task's key.</param>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// The task stream, as Dask draws it: one row per worker, one bar per task from its start to its end, coloured by

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Diagnostics;
 
 /// <summary>
 /// The horizontal axis shared by a report's charts: maps times to x pixels and picks round tick steps

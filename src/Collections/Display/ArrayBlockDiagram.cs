@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// The block diagram of a chunked array, as Dask draws one: the array as a rectangle (2-D), a thin bar (1-D) or

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// HTML for a chunked array, shown without computing (like Dask's array repr): a table of bytes, shape, chunk

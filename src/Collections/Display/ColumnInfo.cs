@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>A column as displays show it: its name and a readable type name.</summary>
 /// <param name="Name">The column name.</param>

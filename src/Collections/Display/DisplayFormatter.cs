@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// One formatter object in the shape .NET Interactive accepts by convention: a <see cref="MimeType"/>, the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>Small helpers for writing well-formed HTML and SVG (escaping, invariant numbers).</summary>
 internal static class Html

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// The base of every formatter source that shows a TaskGraph type as HTML in a notebook. Adding a type is one

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// HTML for a lazy frame, shown without computing anything (like Dask's "DataFrame Structure"): column names

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>Shows a <see cref="ProfileReport"/> as its HTML report in a notebook.</summary>
 internal sealed class ProfileReportFormatterSource : HtmlFormatterSource<ProfileReport>

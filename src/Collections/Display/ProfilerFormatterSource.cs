@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>Shows a <see cref="Profiler"/> as the report of what it recorded (without resource samples).</summary>
 internal sealed class ProfilerFormatterSource : HtmlFormatterSource<Profiler>

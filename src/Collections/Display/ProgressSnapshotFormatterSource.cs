@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>Shows a <see cref="ProgressSnapshot"/> as its HTML bar in a notebook.</summary>
 internal sealed class ProgressSnapshotFormatterSource : HtmlFormatterSource<ProgressSnapshot>

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>Shows a <see cref="ResourceProfiler"/> as a report of its CPU and memory samples.</summary>
 internal sealed class ResourceProfilerFormatterSource : HtmlFormatterSource<ResourceProfiler>

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>Shows a <see cref="Table"/> in a notebook as an HTML table: the first rows, column types and the row count.</summary>
 internal sealed class TableFormatterSource : HtmlFormatterSource<Table>

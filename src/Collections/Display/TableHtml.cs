@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// HTML for tabular results (a computed <c>Table</c>, a frame preview): the first rows under a header of column

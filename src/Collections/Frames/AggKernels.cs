@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>The per-aggregation chunk, combine and finalize steps over dense group ids.</summary>
 internal static class AggKernels

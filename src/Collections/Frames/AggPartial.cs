@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A partial aggregate: one row per group seen so far (<see cref="Keys"/>), and per aggregation its state columns

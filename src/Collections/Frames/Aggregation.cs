@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>The built-in aggregations.</summary>
 public enum AggKind
@@ -88,7 +88,7 @@ public sealed class Aggregation
 /// <see cref="Combine"/> merges two states, <see cref="Finalize"/> turns a state into the output value.</summary>
 public sealed record CustomAggregation(Func<Column, object?> Chunk, Func<object?, object?, object?> Combine, Func<object?, object?> Finalize, ColumnType OutputType);
 
-/// <summary>Aggregation factories: <c>using static TaskGraph.Agg;</c> then <c>Sum("fare")</c>, <c>Count()</c>.</summary>
+/// <summary>Aggregation factories: <c>using static TaskGraph.Frames.Agg;</c> then <c>Sum("fare")</c>, <c>Count()</c>.</summary>
 public static class Agg
 {
     /// <summary>Sum of <paramref name="column"/>.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// One typed column: a plain managed array (<see cref="Data"/>, possibly longer than <see cref="Length"/>) and an

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Appends parsed values of one column into a growing typed array. Strings go through a small per-block

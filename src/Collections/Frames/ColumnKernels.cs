@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Column-at-a-time kernels behind <see cref="Expr"/> evaluation: one tight loop per type and operator.</summary>
 internal static class ColumnKernels

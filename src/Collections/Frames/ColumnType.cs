@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>The value type of a frame column. Storage: Int32 int[], Int64 long[], Double double[], Bool bool[],
 /// String string?[] (optionally dictionary codes), Date int[] (<see cref="DateOnly.DayNumber"/>), DateTime long[] (ticks).</summary>

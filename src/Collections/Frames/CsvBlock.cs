@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A byte range of a CSV file: the block owns every line that starts in [<see cref="Start"/>, <see cref="End"/>),

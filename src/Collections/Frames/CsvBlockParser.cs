@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Parses whole CSV lines of one byte block into typed columns. Blocks without quotes (the common case) go in

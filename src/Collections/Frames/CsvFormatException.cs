@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Malformed CSV input, naming the file, 1-based line and column where it was found.</summary>
 public sealed class CsvFormatException : FormatException

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>How CSV text is read and written (RFC 4180: quoted fields may hold separators, doubled quotes and newlines).</summary>
 public sealed record CsvOptions

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>What the start of a CSV file says: column names, their types (inferred or given) and where the data starts.</summary>
 public sealed record CsvLayout(string[] Names, ColumnType[] Types, long DataStart)

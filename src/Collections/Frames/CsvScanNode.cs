@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// CSV blocks: each partition reads its byte range and parses only the needed columns, then runs the steps, in one task.

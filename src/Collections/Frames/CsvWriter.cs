@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Writes tables as CSV (RFC 4180 quoting where a value needs it; missing values are empty fields).</summary>
 public static class CsvWriter

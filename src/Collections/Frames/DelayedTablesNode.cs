@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Partitions produced by existing tasks: literal tasks holding in-memory tables (<see cref="Frame.FromTable"/>),

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Streams the positions of separators and newlines through a block, 64 bytes at a time: two vector compares

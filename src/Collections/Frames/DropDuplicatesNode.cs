@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Drops duplicate rows (by <c>subset</c> columns, keeping the first): rows are hash-shuffled by those columns so equal rows meet in one bucket.</summary>
 public sealed class DropDuplicatesNode(Frame input, string[] subset) : PlanNode

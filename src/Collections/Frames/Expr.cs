@@ -1,12 +1,12 @@
 using System.Globalization;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A column expression: a small tree of plain data (column names, literals, operators) that is type-checked
 /// against a schema when a frame operation is built and evaluated column-at-a-time inside partition tasks.
 /// Being plain data, an expression travels to worker processes as is and fingerprints into task keys through
-/// its canonical <c>ToString()</c>. Write <c>using static TaskGraph.Expr;</c> for <c>Col("x")</c> and <c>Lit(1)</c>.
+/// its canonical <c>ToString()</c>. Write <c>using static TaskGraph.Frames.Expr;</c> for <c>Col("x")</c> and <c>Lit(1)</c>.
 /// </summary>
 public abstract class Expr : ITokenizable
 {

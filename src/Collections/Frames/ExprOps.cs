@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Binary operators of <see cref="Expr"/>.</summary>
 public enum BinaryOp

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>A named, typed column of a schema.</summary>
 public sealed record Field(string Name, ColumnType Type)

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A lazy, partitioned table: a logical plan (a <see cref="PlanNode"/> source plus per-partition steps) whose
@@ -385,7 +385,7 @@ public sealed partial class Frame
 
     /// <summary>How often each value of <paramref name="column"/> occurs: columns <c>column</c> and <c>count</c>, most frequent first.</summary>
     public Frame ValueCounts(string column)
-        => GroupBy(column).Agg(TaskGraph.Agg.Count()).With(new SortOp(["count", column], [true, false]), new Schema([Schema[column], new Field("count", ColumnType.Int64)]));
+        => GroupBy(column).Agg(Frames.Agg.Count()).With(new SortOp(["count", column], [true, false]), new Schema([Schema[column], new Field("count", ColumnType.Int64)]));
 
     /// <summary>The same rows in <paramref name="partitions"/> partitions (neighbours concatenated or partitions sliced; no shuffle).</summary>
     public Frame Repartition(int partitions)

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Group-by aggregation as apply–concat–apply: a chunk task per input partition (fused with the partition's own

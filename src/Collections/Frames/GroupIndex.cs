@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Dense group ids for the rows of a table by key columns: <see cref="Gid"/>[row] in 0..<see cref="Count"/>-1, or

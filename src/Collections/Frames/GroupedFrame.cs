@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>A frame grouped by key columns, waiting for its aggregations.</summary>
 public sealed class GroupedFrame
@@ -27,5 +27,5 @@ public sealed class GroupedFrame
     public Frame Agg(params Aggregation[] aggs) => new(new GroupByNode(_frame, _keys, aggs, _splitEvery, _splitOut, _dropNa));
 
     /// <summary>Row count per group (column <c>count</c>).</summary>
-    public Frame Count() => Agg(TaskGraph.Agg.Count());
+    public Frame Count() => Agg(Frames.Agg.Count());
 }

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A hash index over the key columns of a table (the build side of a hash join): chained buckets in plain

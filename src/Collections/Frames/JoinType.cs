@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Which unmatched rows a merge keeps (pandas' <c>how</c>).</summary>
 public enum JoinType

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A merge of two frames. Broadcast join when one side has at most <c>broadcastMaxPartitions</c> partitions

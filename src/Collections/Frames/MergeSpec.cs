@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>The plain-data description of a merge that every join task carries.</summary>
 public sealed record MergeSpec(string[] LeftKeys, string[] RightKeys, JoinType How, MergeColumn[] Output, Schema Schema)

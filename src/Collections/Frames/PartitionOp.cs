@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// One per-partition step of a frame's logical plan. Steps are plain data (expressions, names, schemas), so a whole

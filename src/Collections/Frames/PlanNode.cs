@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A node of a frame's logical plan: it knows its schema and partition count without computing anything, and

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Changes the number of partitions without a shuffle: fewer by concatenating neighbours, more by slicing partitions into row ranges.</summary>
 public sealed class RepartitionNode(Frame input, int partitions) : PlanNode

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>The ordered, named and typed columns of a table or frame; known before anything is computed.</summary>
 [TokenizeByFields]

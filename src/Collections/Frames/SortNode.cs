@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A global sort: every partition contributes an evenly spaced sample of its keys, the samples give n-1 quantile

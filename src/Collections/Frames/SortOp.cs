@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Sorts one partition by key columns (stable; missing values last).</summary>
 public sealed class SortOp(string[] keys, bool[] descending) : PartitionOp

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>Row orderings of a table by key columns (stable; missing values last).</summary>
 internal static class Sorting

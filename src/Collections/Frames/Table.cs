@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// An in-memory columnar table: a <see cref="Schema"/> and one <see cref="Column"/> per field, all of

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Allocation-free parsers of UTF-8 field text. The common shapes (plain integers, decimals without exponent,

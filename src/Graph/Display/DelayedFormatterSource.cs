@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// Shows a <see cref="Delayed{T}"/> in a notebook as the picture of its task graph (unfused, as

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Display;
 
 /// <summary>
 /// Names the formatter source that shows a type in a notebook. .NET Interactive finds it by convention, from the

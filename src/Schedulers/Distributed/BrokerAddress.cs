@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Where the broker is: an <c>amqp://user:pass@host:port/vhost</c> URI, given explicitly or through the

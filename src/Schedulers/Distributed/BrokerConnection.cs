@@ -1,7 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// One AMQP connection to the broker, opened with bounded waits: an unreachable broker fails fast (a few seconds)

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// The broker could not be reached, or the connection to it was lost mid-compute. The message names the broker

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using RabbitMQ.Client;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// The key a cluster's clients and workers share: every task and every reply carries an HMAC-SHA256 over its body

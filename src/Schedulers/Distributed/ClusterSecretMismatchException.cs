@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// A worker refused this client's task because it was not signed with the worker's secret: the client and the

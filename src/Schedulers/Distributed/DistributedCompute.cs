@@ -1,6 +1,6 @@
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// One computation on the cluster: a dispatcher thread takes ready nodes from the shared

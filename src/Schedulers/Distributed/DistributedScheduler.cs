@@ -3,7 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Runs graphs on workers anywhere, through a RabbitMQ broker: ready tasks go to the durable work queue with their

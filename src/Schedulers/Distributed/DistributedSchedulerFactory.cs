@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// <c>Scheduler.Distributed("amqp://user:pass@host:5672/vhost")</c>, and the <c>distributed</c> name for

@@ -3,7 +3,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// A cluster worker: consumes the work queue with <c>threads</c> tasks at a time (the prefetch bound), runs each

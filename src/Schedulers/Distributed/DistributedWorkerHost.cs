@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Command line of a cluster worker:

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Worker processes on this machine attached to a broker, like Dask's <c>LocalCluster</c>: each runs

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Splits large message bodies so that no message exceeds the broker's limit (RabbitMQ's default maximum is

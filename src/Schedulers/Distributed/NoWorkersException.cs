@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// No worker consumed the cluster's work queue for the scheduler's worker timeout (all died, none was started, or

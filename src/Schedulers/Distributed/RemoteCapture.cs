@@ -1,6 +1,6 @@
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Checks, before any task runs, that every task's function (with what its closure captured) can cross a process

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// One plan node packed for a remote worker: the functions of its tasks (a fused chain runs in order) and,

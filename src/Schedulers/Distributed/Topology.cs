@@ -1,7 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace TaskGraph;
+namespace TaskGraph.Distributed;
 
 /// <summary>
 /// The broker objects TaskGraph uses: one durable work queue shared by every worker (ready tasks, persistent

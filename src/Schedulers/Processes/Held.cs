@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// Where a finished node's result is, as the process pool records it (this object is the node's result in the

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipes;
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// One running worker process, seen from the parent: the process, its task pipe (used by one dispatcher at a

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// One computation on the process pool, on top of the shared <see cref="ExecutionState"/>. One dispatcher thread

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// Runs tasks in a pool of worker processes (default: one per core), for isolation: native code that is not

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// The messages between the parent and a worker process. Every message is a frame: an 8-byte length, then the

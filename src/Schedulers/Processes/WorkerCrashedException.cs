@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// A task's worker process died every time the task ran (three times): the task is reported as failed with this

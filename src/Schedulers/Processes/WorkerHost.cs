@@ -1,6 +1,6 @@
 using System.IO.Pipes;
 
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// Entry point of a worker process (called by <c>TaskGraph.Worker.dll</c>, which the process pool launches

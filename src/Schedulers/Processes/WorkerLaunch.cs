@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// How to start a worker so it runs the very same build as the parent:

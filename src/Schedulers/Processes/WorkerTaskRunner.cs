@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using TaskGraph.Wire;
 
-namespace TaskGraph;
+namespace TaskGraph.Processes;
 
 /// <summary>
 /// The worker side of the process pool (and the task runner other out-of-process schedulers reuse): keeps the

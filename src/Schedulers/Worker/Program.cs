@@ -36,7 +36,7 @@ if (args.Length >= 2 && args[0] == "--probe")
     foreach (var dir in probe) identities.GetMethod("TrustDirectory")!.Invoke(null, [dir]);
 }
 bool cluster = args.Contains("--broker") || args.Contains("--app");
-string hostType = "TaskGraph.WorkerHost", hostAssembly = "TaskGraph.Schedulers";
+string hostType = "TaskGraph.Processes.WorkerHost", hostAssembly = "TaskGraph.Schedulers";
 if (cluster)
 {
     int at = Array.IndexOf(args, "--app");
@@ -54,7 +54,7 @@ if (cluster)
         var path = Path.GetFullPath(Path.Combine(app, simple + ".dll"));
         return Path.GetDirectoryName(path) == app.TrimEnd(Path.DirectorySeparatorChar) && File.Exists(path) ? context.LoadFromAssemblyPath(path) : null;
     };
-    hostType = "TaskGraph.DistributedWorkerHost";
+    hostType = "TaskGraph.Distributed.DistributedWorkerHost";
     hostAssembly = "TaskGraph.Distributed";
     var schedulers = Assembly.Load(new AssemblyName("TaskGraph.Schedulers"));
     schedulers.GetType("TaskGraph.Wire.Identities", throwOnError: true)!.GetMethod("TrustDirectory")!.Invoke(null, [app]);

@@ -29,7 +29,7 @@ public class ArrayTaskDataTests
         var t = value.GetType();
         Assert.That(value, Is.Not.InstanceOf<Delegate>(), $"{path} holds a delegate");
         Assert.That(value, Is.Not.InstanceOf<Stream>(), $"{path} holds a stream");
-        Assert.That(t.Namespace is "TaskGraph" or "System" || t.IsArray, $"{path} holds a {t.FullName}");
+        Assert.That(t.Namespace is "System" || t.Namespace?.Split('.')[0] == "TaskGraph" || t.IsArray, $"{path} holds a {t.FullName}");
         if (value is Array arr)
         {
             if (t.GetElementType()!.IsPrimitive) return;

@@ -11,7 +11,10 @@ public class PackageConsumerTests
 {
     private const string Program = """
         using TaskGraph;
-        using static TaskGraph.Agg;
+        using TaskGraph.Distributed;
+        using TaskGraph.Frames;
+        using TaskGraph.Processes;
+        using static TaskGraph.Frames.Agg;
 
         // A delayed computation on the default scheduler.
         var a = Delayed.Value(20);

@@ -6,12 +6,12 @@ public class NotebookDisplayTests
     [Test]
     public void KernelShapedDisplayIsCalledWithHtmlAndUpdated()
     {
-        FakeKernel.Calls.Clear();
-        var display = InteractiveKernelDisplay.FromKernelType(typeof(FakeKernel));
+        KernelShapedType.Calls.Clear();
+        var display = InteractiveKernelDisplay.FromKernelType(typeof(KernelShapedType));
         Assert.That(display, Is.Not.Null);
         var handle = display!.Show("first");
         handle.Update("second");
-        Assert.That(FakeKernel.Calls, Is.EqualTo(new[] { "display first text/html", "update second" }));
+        Assert.That(KernelShapedType.Calls, Is.EqualTo(new[] { "display first text/html", "update second" }));
     }
 
     [Test]
@@ -46,7 +46,7 @@ public class NotebookDisplayTests
     }
 
     /// <summary>Shaped like <c>Microsoft.DotNet.Interactive.Kernel</c>: a static <c>display(object, params string[])</c>.</summary>
-    public static class FakeKernel
+    public static class KernelShapedType
     {
         public static readonly List<string> Calls = [];
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using static TaskGraph.Agg;
-using static TaskGraph.Expr;
+using static TaskGraph.Frames.Agg;
+using static TaskGraph.Frames.Expr;
 
 namespace TaskGraph.Tests.Frames;
 

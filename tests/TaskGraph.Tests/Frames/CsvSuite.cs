@@ -1,5 +1,5 @@
 using System.Text;
-using static TaskGraph.Agg;
+using static TaskGraph.Frames.Agg;
 
 namespace TaskGraph.Tests.Frames;
 

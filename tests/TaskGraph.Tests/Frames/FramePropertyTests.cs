@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
-using static TaskGraph.Agg;
-using static TaskGraph.Expr;
+using static TaskGraph.Frames.Agg;
+using static TaskGraph.Frames.Expr;
 
 namespace TaskGraph.Tests.Frames;
 

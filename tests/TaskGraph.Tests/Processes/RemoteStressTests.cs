@@ -1,5 +1,5 @@
-using static TaskGraph.Agg;
-using static TaskGraph.Expr;
+using static TaskGraph.Frames.Agg;
+using static TaskGraph.Frames.Expr;
 
 namespace TaskGraph.Tests.Processes;
 

@@ -1,6 +1,6 @@
 using TaskGraph;
-using static TaskGraph.Agg;
-using static TaskGraph.Expr;
+using static TaskGraph.Frames.Agg;
+using static TaskGraph.Frames.Expr;
 
 namespace TaskGraph.Benchmarks.Compare.Workloads;
 
