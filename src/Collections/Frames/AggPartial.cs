@@ -5,7 +5,7 @@ namespace TaskGraph.Frames;
 /// (sums, counts, running min/max, Welford count/mean/M2) plus, for NUnique and custom aggregations, one state
 /// object per group. Partials of different partitions combine into one (the tree reduction), then finalize.
 /// </summary>
-public sealed class AggPartial
+internal sealed class AggPartial
 {
     /// <summary>Creates a partial.</summary>
     public AggPartial(Table keys, Column[][] states, object?[]?[] extra)

@@ -14,7 +14,7 @@ namespace TaskGraph.Frames;
 /// The files' lengths and last write times at build time are part of each block (so of the node's parameters);
 /// every task reading a file checks them and fails with <see cref="FileChangedException"/> if the file changed.
 /// </summary>
-public sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions options) : PlanNode
+internal sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOptions options) : PlanNode
 {
     /// <summary>The byte blocks, one per partition.</summary>
     public CsvBlock[] Blocks { get; } = blocks;

@@ -5,7 +5,7 @@ namespace TaskGraph.Frames;
 /// delayed tables (<see cref="Frame.FromDelayed"/>), a bag's partitions turned into tables. The schema is given,
 /// since knowing it would otherwise mean computing.
 /// </summary>
-public sealed class DelayedTablesNode(TaskSpec[] parts, Schema schema) : PlanNode
+internal sealed class DelayedTablesNode(TaskSpec[] parts, Schema schema) : PlanNode
 {
     /// <summary>The tasks producing the partitions.</summary>
     public TaskSpec[] Parts { get; } = parts;

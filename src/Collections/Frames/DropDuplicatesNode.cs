@@ -1,7 +1,7 @@
 namespace TaskGraph.Frames;
 
 /// <summary>Drops duplicate rows (by <c>subset</c> columns, keeping the first): rows are hash-shuffled by those columns so equal rows meet in one bucket.</summary>
-public sealed class DropDuplicatesNode(Frame input, string[] subset) : PlanNode
+internal sealed class DropDuplicatesNode(Frame input, string[] subset) : PlanNode
 {
     /// <inheritdoc />
     public override Schema Schema => input.Schema;

@@ -120,7 +120,7 @@ public abstract class Expr : ITokenizable
 }
 
 /// <summary>A column reference.</summary>
-public sealed class ColumnRef(string name) : Expr
+internal sealed class ColumnRef(string name) : Expr
 {
     /// <summary>The column name.</summary>
     public string Name { get; } = name;
@@ -137,7 +137,7 @@ public sealed class ColumnRef(string name) : Expr
 }
 
 /// <summary>A literal (null with a type is a typed missing value).</summary>
-public sealed class Literal(object? value, ColumnType type) : Expr
+internal sealed class Literal(object? value, ColumnType type) : Expr
 {
     /// <summary>The value (null = missing).</summary>
     public object? Value { get; } = value;
@@ -170,7 +170,7 @@ public sealed class Literal(object? value, ColumnType type) : Expr
 }
 
 /// <summary>A renamed expression.</summary>
-public sealed class Alias(Expr inner, string name) : Expr
+internal sealed class Alias(Expr inner, string name) : Expr
 {
     /// <summary>The expression.</summary>
     public Expr Inner { get; } = inner;
@@ -189,7 +189,7 @@ public sealed class Alias(Expr inner, string name) : Expr
 }
 
 /// <summary>A conversion to another column type.</summary>
-public sealed class Cast(Expr inner, ColumnType to) : Expr
+internal sealed class Cast(Expr inner, ColumnType to) : Expr
 {
     /// <summary>The expression.</summary>
     public Expr Inner { get; } = inner;
@@ -215,7 +215,7 @@ public sealed class Cast(Expr inner, ColumnType to) : Expr
 }
 
 /// <summary>Substring of a string expression.</summary>
-public sealed class Substring(Expr inner, int start, int length) : Expr
+internal sealed class Substring(Expr inner, int start, int length) : Expr
 {
     /// <summary>The string expression.</summary>
     public Expr Inner { get; } = inner;
@@ -236,7 +236,7 @@ public sealed class Substring(Expr inner, int start, int length) : Expr
 }
 
 /// <summary>String predicates with a constant argument.</summary>
-public enum StringOpKind
+internal enum StringOpKind
 {
     /// <summary>Ordinal contains.</summary>
     Contains,
@@ -247,7 +247,7 @@ public enum StringOpKind
 }
 
 /// <summary>A string predicate (<see cref="StringOpKind"/>).</summary>
-public sealed class StringOp(StringOpKind kind, Expr inner, string argument) : Expr
+internal sealed class StringOp(StringOpKind kind, Expr inner, string argument) : Expr
 {
     /// <summary>Which predicate.</summary>
     public StringOpKind Kind { get; } = kind;

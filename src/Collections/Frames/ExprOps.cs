@@ -1,7 +1,7 @@
 namespace TaskGraph.Frames;
 
 /// <summary>Binary operators of <see cref="Expr"/>.</summary>
-public enum BinaryOp
+internal enum BinaryOp
 {
     /// <summary>a + b (strings concatenate).</summary>
     Add,
@@ -34,7 +34,7 @@ public enum BinaryOp
 }
 
 /// <summary>Unary operators of <see cref="Expr"/>.</summary>
-public enum UnaryOp
+internal enum UnaryOp
 {
     /// <summary>-a.</summary>
     Negate,
@@ -63,7 +63,7 @@ public enum UnaryOp
 }
 
 /// <summary>A binary operation; missing values propagate (a comparison with a missing value is missing, and a filter drops it).</summary>
-public sealed class Binary(BinaryOp op, Expr left, Expr right) : Expr
+internal sealed class Binary(BinaryOp op, Expr left, Expr right) : Expr
 {
     /// <summary>The operator.</summary>
     public BinaryOp Op { get; } = op;
@@ -105,7 +105,7 @@ public sealed class Binary(BinaryOp op, Expr left, Expr right) : Expr
 }
 
 /// <summary>A unary operation (<see cref="UnaryOp"/>).</summary>
-public sealed class Unary(UnaryOp op, Expr inner) : Expr
+internal sealed class Unary(UnaryOp op, Expr inner) : Expr
 {
     /// <summary>The operator.</summary>
     public UnaryOp Op { get; } = op;

@@ -34,7 +34,7 @@ public sealed partial class Frame : ITokenizable
     public int NPartitions => _source.NPartitions;
 
     /// <summary>The per-partition steps after the source (for plan inspection).</summary>
-    public IReadOnlyList<PartitionOp> Steps => _ops;
+    internal IReadOnlyList<PartitionOp> Steps => _ops;
 
     /// <summary>This frame without its last step when that step is a filter, and the filter's predicate.</summary>
     internal (Frame Input, Expr? Predicate) SplitTrailingFilter()

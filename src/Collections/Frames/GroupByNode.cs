@@ -6,7 +6,7 @@ namespace TaskGraph.Frames;
 /// and a finalize. With <see cref="SplitOut"/> &gt; 1 every partial is split by key hash and output partition j
 /// combines the j-th pieces, so no single task has to hold every group.
 /// </summary>
-public sealed class GroupByNode : PlanNode
+internal sealed class GroupByNode : PlanNode
 {
     /// <summary>Creates the node (validates columns and types now, at build time).</summary>
     public GroupByNode(Frame input, string[] keys, Aggregation[] aggs, int splitEvery, int splitOut, bool dropNa = true)

@@ -5,7 +5,7 @@ namespace TaskGraph.Frames;
 /// arrays, built once and shared by every probing partition of a broadcast join. Missing keys match each other,
 /// as in pandas' merge.
 /// </summary>
-public sealed class JoinIndex
+internal sealed class JoinIndex
 {
     /// <summary>The indexed table.</summary>
     public Table Table { get; }

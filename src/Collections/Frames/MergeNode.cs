@@ -6,7 +6,7 @@ namespace TaskGraph.Frames;
 /// side probes that index). Otherwise a hash-shuffle join: both sides split by key hash into n buckets and
 /// bucket j of the output joins the j-th pieces.
 /// </summary>
-public sealed class MergeNode : PlanNode
+internal sealed class MergeNode : PlanNode
 {
     /// <summary>How the join runs.</summary>
     public enum Strategy

@@ -1,7 +1,7 @@
 namespace TaskGraph.Frames;
 
 /// <summary>The plain-data description of a merge that every join task carries.</summary>
-public sealed record MergeSpec(string[] LeftKeys, string[] RightKeys, JoinType How, MergeColumn[] Output, Schema Schema)
+internal sealed record MergeSpec(string[] LeftKeys, string[] RightKeys, JoinType How, MergeColumn[] Output, Schema Schema)
 {
     /// <summary>Joins two tables: the index is built on <paramref name="right"/> unless one is given for the build side.</summary>
     public Table Join(Table left, Table right, JoinIndex? index, bool probeIsLeft)

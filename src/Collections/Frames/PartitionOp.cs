@@ -4,7 +4,7 @@ namespace TaskGraph.Frames;
 /// One per-partition step of a frame's logical plan. Steps are plain data (expressions, names, schemas), so a whole
 /// chain of them rides along as one argument of one task per partition: consecutive steps always fuse.
 /// </summary>
-public abstract class PartitionOp : ITokenizable
+internal abstract class PartitionOp : ITokenizable
 {
     /// <summary>
     /// Fingerprints the step by its type and fields (expressions, names, schemas): equal steps give equal keys.
@@ -29,7 +29,7 @@ public abstract class PartitionOp : ITokenizable
 }
 
 /// <summary>Keeps the rows where a Bool expression is true (missing counts as false).</summary>
-public sealed class FilterOp(Expr predicate) : PartitionOp
+internal sealed class FilterOp(Expr predicate) : PartitionOp
 {
     /// <summary>The predicate.</summary>
     public Expr Predicate { get; } = predicate;
@@ -54,7 +54,7 @@ public sealed class FilterOp(Expr predicate) : PartitionOp
 }
 
 /// <summary>Produces exactly the listed (name, expression) columns: Select, WithColumn, Rename and Drop all lower to this.</summary>
-public sealed class ProjectOp(string[] names, Expr[] exprs) : PartitionOp
+internal sealed class ProjectOp(string[] names, Expr[] exprs) : PartitionOp
 {
     /// <summary>Output names.</summary>
     public string[] Names { get; } = names;
@@ -82,7 +82,7 @@ public sealed class ProjectOp(string[] names, Expr[] exprs) : PartitionOp
 }
 
 /// <summary>A user function over a whole partition, with its declared output schema.</summary>
-public sealed class MapOp(Func<Table, Table> function, Schema output) : PartitionOp
+internal sealed class MapOp(Func<Table, Table> function, Schema output) : PartitionOp
 {
     /// <summary>The function.</summary>
     public Func<Table, Table> Function { get; } = function;
@@ -120,7 +120,7 @@ public sealed class MapOp(Func<Table, Table> function, Schema output) : Partitio
 }
 
 /// <summary>Runs a chain of steps inside one task.</summary>
-public static class Pipeline
+internal static class Pipeline
 {
     /// <summary>Applies <paramref name="ops"/> in order.</summary>
     public static Table Run(Table input, PartitionOp[] ops)

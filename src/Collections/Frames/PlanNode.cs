@@ -6,7 +6,7 @@ namespace TaskGraph.Frames;
 /// needs (so sources parse only those: projection pushdown) and the trailing per-partition steps, which the node
 /// runs inside its own last task per partition (so they never cost an extra task).
 /// </summary>
-public abstract class PlanNode : ITokenizable
+internal abstract class PlanNode : ITokenizable
 {
     [TokenIgnore] private object? _identity; // a boxed Token, published once (a reference write is atomic)
 

@@ -1,7 +1,7 @@
 namespace TaskGraph.Frames;
 
 /// <summary>Changes the number of partitions without a shuffle: fewer by concatenating neighbours, more by slicing partitions into row ranges.</summary>
-public sealed class RepartitionNode(Frame input, int partitions) : PlanNode
+internal sealed class RepartitionNode(Frame input, int partitions) : PlanNode
 {
     /// <inheritdoc />
     public override Schema Schema => input.Schema;

@@ -5,7 +5,7 @@ namespace TaskGraph.Frames;
 /// boundaries, each partition is range-split by those boundaries, and output partition j concatenates and sorts
 /// the j-th pieces. Partitions are then in order, and so is the whole frame.
 /// </summary>
-public sealed class SortNode(Frame input, string[] keys, bool[] descending, int samplesPerPartition = 64) : PlanNode
+internal sealed class SortNode(Frame input, string[] keys, bool[] descending, int samplesPerPartition = 64) : PlanNode
 {
     /// <inheritdoc />
     public override Schema Schema => input.Schema;

@@ -1,7 +1,7 @@
 namespace TaskGraph.Frames;
 
 /// <summary>Sorts one partition by key columns (stable; missing values last).</summary>
-public sealed class SortOp(string[] keys, bool[] descending) : PartitionOp
+internal sealed class SortOp(string[] keys, bool[] descending) : PartitionOp
 {
     /// <summary>Sort keys.</summary>
     public string[] Keys { get; } = keys;

@@ -6,7 +6,7 @@ namespace TaskGraph.Distributed;
 /// inputs' values included — so any worker can run it and a redelivered copy runs the same way.
 /// Plain data: the wire codec writes it field by field.
 /// </summary>
-public sealed class RemoteTask
+internal sealed class RemoteTask
 {
     /// <summary>Argument source: the argument's literal value (<see cref="Literals"/>).</summary>
     public const int FromLiteral = -1;
@@ -126,7 +126,7 @@ public sealed class RemoteTask
 }
 
 /// <summary>What a worker sends back: the node's result, or the error it raised (encoded by <c>RemoteErrors</c>: type, message, remote stack).</summary>
-public sealed class RemoteResult
+internal sealed class RemoteResult
 {
     /// <summary>The computation.</summary>
     public string Compute = "";

@@ -15,7 +15,7 @@ namespace TaskGraph.Processes;
 /// Values inside items are length-prefixed, so a value that fails to decode is skipped and reported by the run
 /// that needs it instead of breaking the connection.
 /// </summary>
-public static class Protocol
+internal static class Protocol
 {
     /// <summary>Task pipe: a batch follows (<c>[int compute]</c>, then items until <see cref="ItemEnd"/>).</summary>
     public const byte Batch = 1;
