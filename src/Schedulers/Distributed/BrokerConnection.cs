@@ -9,7 +9,7 @@ namespace TaskGraph.Distributed;
 /// recovery is off on purpose: a computation whose connection drops fails clearly instead of hanging on a reply
 /// queue that vanished with the broker.
 /// </summary>
-public sealed class BrokerConnection : IAsyncDisposable
+internal sealed class BrokerConnection : IAsyncDisposable
 {
     private readonly IConnection _connection;
 

@@ -5,7 +5,7 @@ namespace TaskGraph.Distributed;
 /// 128 MiB; chunks default to 16 MiB to keep the broker's memory use smooth), and puts them back together on the
 /// other side. Each chunk carries the message id, its index and the chunk count in headers.
 /// </summary>
-public sealed class MessageChunks
+internal sealed class MessageChunks
 {
     /// <summary>Default chunk size: 16 MiB.</summary>
     public const int DefaultChunkSize = 16 << 20;

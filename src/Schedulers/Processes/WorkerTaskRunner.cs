@@ -11,7 +11,7 @@ namespace TaskGraph.Processes;
 /// The task pipe is served by one thread (tasks run there, one at a time); the data pipe by another, so a
 /// result can be fetched for another worker while a long task runs.
 /// </summary>
-public sealed class WorkerTaskRunner
+internal sealed class WorkerTaskRunner
 {
     private readonly ConcurrentDictionary<long, object?> _store = new();
     private readonly Dictionary<long, Function> _functions = new();

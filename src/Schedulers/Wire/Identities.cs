@@ -21,7 +21,7 @@ namespace TaskGraph.Wire;
 /// <para>Identities are bounded (<see cref="MaxIdentityBytes"/>, <see cref="MaxTypeDepth"/>) and assembly names
 /// must be simple names (no path) before any lookup; anything malformed throws <see cref="WireException"/>.</para>
 /// </summary>
-public static class Identities
+internal static class Identities
 {
     private const byte Named = 0, Generic = 1, SzArray = 2, MdArray = 3;
 

@@ -11,7 +11,7 @@ namespace TaskGraph.Wire;
 /// the remote stack trace is attached
 /// (<see cref="ExceptionDispatchInfo.SetRemoteStackTrace"/>), so <c>e.StackTrace</c> shows where it was thrown.
 /// </summary>
-public static class RemoteErrors
+internal static class RemoteErrors
 {
     /// <summary>Writes <paramref name="e"/> (type, message, stack trace, up to 8 inner exceptions).</summary>
     public static void Write(WireWriter w, Exception e, int depth = 0)

@@ -5,7 +5,7 @@ namespace TaskGraph.Wire;
 /// task, its function and the field path. Shared by the process pool and the distributed scheduler, so both report
 /// it alike, before any work runs.
 /// </summary>
-public static class SendFailure
+internal static class SendFailure
 {
     /// <summary>The failure of sending <paramref name="spec"/>, caused by <paramref name="error"/>.</summary>
     public static TaskFailedException For(TaskSpec spec, WireException error) => new(

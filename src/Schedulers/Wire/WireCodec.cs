@@ -29,7 +29,7 @@ namespace TaskGraph.Wire;
 /// <see cref="WireException"/> (the original exception as its inner one); only a stream's own I/O failure
 /// (<see cref="IOException"/>, e.g. the peer closed the pipe) passes through as it is.</para>
 /// </summary>
-public static class WireCodec
+internal static class WireCodec
 {
     internal enum Tag : byte
     {

@@ -6,7 +6,7 @@ namespace TaskGraph.Wire;
 /// <see cref="WireException"/> naming the limit. Over a byte array every length is also checked against the bytes
 /// actually there, so these only matter for honest but huge messages and for streams.
 /// </summary>
-public sealed record WireLimits
+internal sealed record WireLimits
 {
     /// <summary>The limits used when none are given.</summary>
     public static WireLimits Default { get; } = new();

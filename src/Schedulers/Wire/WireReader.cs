@@ -14,7 +14,7 @@ namespace TaskGraph.Wire;
 /// in pooled pieces before the array is made: a lying length prefix costs about what was really sent. A stream that closes
 /// throws <see cref="EndOfStreamException"/> (the peer is gone: an I/O condition, not a malformed message).</para>
 /// </summary>
-public sealed class WireReader
+internal sealed class WireReader
 {
     private readonly Stream? _stream;
     private byte[] _buf;

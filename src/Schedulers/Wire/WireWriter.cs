@@ -10,7 +10,7 @@ namespace TaskGraph.Wire;
 /// from their own memory when the frame goes out, so a 100 MB <c>double[]</c> costs one memory-to-pipe copy.
 /// Values are in the machine's byte order: both ends of a connection run on the same machine and runtime.
 /// </summary>
-public sealed class WireWriter
+internal sealed class WireWriter
 {
     /// <summary>Arrays larger than this are sent from their own memory instead of being copied into the buffer.</summary>
     public const int SegmentThreshold = 32 * 1024;
