@@ -135,6 +135,16 @@ public sealed class WorkerTaskRunner
                 case Protocol.ItemRun:
                     runs.Add(ReadRun(r, compute));
                     break;
+                case Protocol.ItemAssembly:
+                {
+                    var name = r.ReadUtf8();
+                    var mvid = r.Read<Guid>();
+                    int len = r.ReadInt32();
+                    if (len <= 0 || len > WireLimits.Default.MaxAssemblyBytes)
+                        throw new InvalidDataException($"An assembly of {len} bytes (at most {WireLimits.Default.MaxAssemblyBytes}).");
+                    InMemoryAssemblies.Load(name, mvid, r.ReadByteArray(len));
+                    break;
+                }
                 default: throw new InvalidDataException($"Unknown batch item {item}.");
             }
         }
