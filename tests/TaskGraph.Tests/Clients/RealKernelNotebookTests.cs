@@ -130,6 +130,14 @@ public class RealKernelNotebookTests
         Assert.That(processes.Descendants().Single(e => e.Name.LocalName == "tbody").ToString(), Is.EqualTo(body.ToString()));
     }
 
+    /// <summary>The lambda and the record types are the notebook's own (compiled in memory): the pool shipped them to its workers.</summary>
+    [Test]
+    public void ALambdaFromACellRanInTheWorkerProcesses()
+        => Assert.That(PlainResult(Cell("new TipShare(")), Is.EqualTo(QuickstartNotebookCellsOnProcesses));
+
+    /// <summary>What the notebook's cell-lambda cell shows: the tip percentages, none computed in the kernel's process.</summary>
+    public const string QuickstartNotebookCellsOnProcesses = "tip %: 5, 10, 15, 20, 25, 30, 35, 40; computed in the kernel's own process: 0 of 8";
+
     [Test]
     public void TheArrayShowsItsBlocksAndItsReduction()
     {

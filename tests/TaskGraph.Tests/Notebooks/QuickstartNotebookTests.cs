@@ -135,6 +135,10 @@ public class QuickstartNotebookTests
         => Assert.That((double)Cell("colmeanSum").ReturnValue!, Is.EqualTo(2_000).Within(1.0));
 
     [Test]
+    public void ALambdaFromACellRunsInTheWorkerProcesses()
+        => Assert.That(Cell("new TipShare(").ReturnValue, Is.EqualTo(Clients.RealKernelNotebookTests.QuickstartNotebookCellsOnProcesses));
+
+    [Test]
     public void SchedulersAgree() => Assert.That(Cell("onTwoThreads").ReturnValue, Is.EqualTo((5, 5)));
 
     [Test]
