@@ -133,10 +133,10 @@ public class RealKernelNotebookTests
     /// <summary>The lambda and the record types are the notebook's own (compiled in memory): the pool shipped them to its workers.</summary>
     [Test]
     public void ALambdaFromACellRanInTheWorkerProcesses()
-        => Assert.That(PlainResult(Cell("new TipShare(")), Is.EqualTo(QuickstartNotebookCellsOnProcesses));
-
-    /// <summary>What the notebook's cell-lambda cell shows: the tip percentages, none computed in the kernel's process.</summary>
-    public const string QuickstartNotebookCellsOnProcesses = "tip %: 5, 10, 15, 20, 25, 30, 35, 40; computed in the kernel's own process: 0 of 8";
+    {
+        Assert.That(PlainResult(Cell("new TipShare(")), Is.EqualTo("[ 5, 10, 15, 20, 25, 30, 35, 40 ]"));
+        Assert.That(PlainResult(Cell("s.Process == kernel")), Is.EqualTo("0"), "none ran in the kernel's process");
+    }
 
     [Test]
     public void TheArrayShowsItsBlocksAndItsReduction()
