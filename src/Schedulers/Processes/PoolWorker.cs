@@ -37,6 +37,9 @@ internal sealed class PoolWorker : IDisposable
     /// <summary>Builds frames for the task pipe (only the dispatcher holding the slot uses it).</summary>
     public WireWriter TaskWriter { get; } = new(64 * 1024);
 
+    /// <summary>MVIDs of the assemblies compiled in memory (notebook cells) already sent to this process (used by the dispatcher holding the slot).</summary>
+    public HashSet<Guid> ReceivedAssemblies { get; } = [];
+
     /// <summary>True once the process has exited or its pipes broke.</summary>
     public bool IsBroken => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
 

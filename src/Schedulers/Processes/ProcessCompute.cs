@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using TaskGraph.Wire;
 
 namespace TaskGraph.Processes;
@@ -31,6 +32,12 @@ internal sealed class ProcessCompute
     private readonly int[][] _argSources;
     private readonly Dictionary<TaskFunction, int> _fids = new(ReferenceEqualityComparer.Instance);
     private readonly List<byte[]> _functions = [];
+    // Code compiled in memory (notebook cells) that the functions and values name, and the bytes each worker
+    // receives before its first batch of this computation (each referenced cell before its referrers).
+    private readonly HashSet<Assembly> _cells = [];
+    private readonly HashSet<Assembly> _imaged = [];
+    private readonly List<(Assembly Assembly, byte[] Image)> _cellImages = [];
+    private readonly HashSet<Assembly> _lateCells = [];
     private ExecutionState _state = null!;
     private int[] _dispatching = [];
     private System.Collections.Concurrent.ConcurrentQueue<int>[] _handoff = [];
@@ -55,6 +62,7 @@ internal sealed class ProcessCompute
         var nodeOfKey = new Dictionary<TaskKey, int>(n);
         for (int g = 0; g < n; g++) nodeOfKey[plan.KeyOf(g)] = g;
         var scratch = new WireWriter(1024);
+        using var collecting = InMemoryAssemblies.Collect(_cells);
         for (int g = 0; g < n; g++)
         {
             var members = plan.Members(g);
@@ -64,10 +72,12 @@ internal sealed class ProcessCompute
                 if (spec.Function is not { } f)
                 {
                     CheckValue(scratch, spec, spec.Value, "value");
+                    AddCells(spec);
                     _argSources[members[i]] = [];
                     continue;
                 }
                 if (!_fids.ContainsKey(f)) _fids[f] = EncodeFunction(spec, f);
+                AddCells(spec);
                 var args = spec.Args;
                 var src = args.Length == 0 ? [] : new int[args.Length];
                 for (int a = 0; a < args.Length; a++)
@@ -78,6 +88,7 @@ internal sealed class ProcessCompute
                     {
                         src[a] = Literal;
                         CheckValue(scratch, spec, args[a].Literal, $"argument{a}");
+                        AddCells(spec);
                     }
                 }
                 _argSources[members[i]] = src;
@@ -94,6 +105,21 @@ internal sealed class ProcessCompute
             Identities.WriteMethod(w, f.InvokerMethod);
             _functions.Add(w.ToArray());
             return _functions.Count - 1;
+        }
+        catch (WireException e)
+        {
+            throw SendFailure.For(spec, e);
+        }
+    }
+
+    /// <summary>Reads the bytes of the cells met so far (and of the earlier cells they refer to) that are not read yet.</summary>
+    private void AddCells(TaskSpec spec)
+    {
+        if (_cells.Count == 0 || _cells.IsSubsetOf(_imaged)) return;
+        try
+        {
+            foreach (var a in InMemoryAssemblies.WithReferences(_cells))
+                if (_imaged.Add(a)) _cellImages.Add((a, InMemoryAssemblies.ImageOf(a)));
         }
         catch (WireException e)
         {
@@ -361,6 +387,7 @@ internal sealed class ProcessCompute
             w.BeginFrame();
             w.WriteByte(Protocol.Batch);
             w.WriteInt32(c._id);
+            WriteCells(w);
             foreach (var (dep, source) in puts) WritePut(w, dep, source);
             foreach (var node in sends) WriteRun(w, node, plan.IsOutput(node) || Slot >= 64);
             w.WriteByte(Protocol.ItemEnd);
@@ -438,6 +465,7 @@ internal sealed class ProcessCompute
             w.BeginFrame();
             w.WriteByte(Protocol.Batch);
             w.WriteInt32(c._id);
+            WriteCells(w);
             foreach (var (dep, source) in puts) WritePut(w, dep, source);
             WriteRun(w, node, false);
             w.WriteByte(Protocol.ItemEnd);
@@ -467,11 +495,26 @@ internal sealed class ProcessCompute
             }
         }
 
-        private static void WriteValue(WireWriter w, object? value)
+        private void WriteValue(WireWriter w, object? value)
         {
             var mark = w.BeginLength();
-            WireCodec.Write(w, value);
+            // Values may be of types from cells (already shipped with the functions that make or take them).
+            using (InMemoryAssemblies.Collect(c._lateCells)) WireCodec.Write(w, value);
             w.PatchLength(mark);
+        }
+
+        /// <summary>Sends the cells' assemblies this worker has not received yet (once per worker process).</summary>
+        private void WriteCells(WireWriter w)
+        {
+            foreach (var (a, image) in c._cellImages)
+            {
+                if (!Connection.ReceivedAssemblies.Add(a.ManifestModule.ModuleVersionId)) continue;
+                w.WriteByte(Protocol.ItemAssembly);
+                w.WriteUtf8(a.GetName().Name!);
+                w.Write(a.ManifestModule.ModuleVersionId);
+                w.WriteInt32(image.Length);
+                w.WriteBytes(image);
+            }
         }
 
         private void WritePut(WireWriter w, int dep, object source)

@@ -35,6 +35,13 @@ internal static class Protocol
     /// <summary>Batch item: <c>[int node][byte returnValue][int members]</c> then the members; runs the node and answers one frame.</summary>
     public const byte ItemRun = 3;
 
+    /// <summary>
+    /// Batch item: <c>[string name][guid mvid][int len][image]</c>, an assembly compiled in memory in the parent
+    /// (a notebook cell) that the following items name; sent once per worker, before the first item that needs it,
+    /// at most <see cref="Wire.WireLimits.MaxAssemblyBytes"/> bytes (see <see cref="Wire.InMemoryAssemblies"/>).
+    /// </summary>
+    public const byte ItemAssembly = 4;
+
     /// <summary>Member of a run: <c>[long len][value]</c>, a literal task.</summary>
     public const byte MemberLiteral = 0;
 

@@ -30,7 +30,7 @@ public static class WorkerHost
         using var data = new NamedPipeClientStream(".", args[1], PipeDirection.InOut);
         task.Connect(60_000);
         data.Connect(60_000);
-        var runner = new WorkerTaskRunner();
+        var runner = new WorkerTaskRunner(acceptsCompiledCode: true); // its task pipe comes from the parent that launched it
         var dataThread = new Thread(() =>
         {
             try { runner.ServeData(data); }

@@ -19,6 +19,15 @@ internal sealed class WorkerTaskRunner
     private readonly WireWriter _out = new(4096);
     private readonly WireWriter _data = new(4096);
 
+    private readonly bool _acceptsCompiledCode;
+
+    /// <summary>A runner; <paramref name="acceptsCompiledCode"/> lets batches carry assemblies compiled in memory (notebook cells).</summary>
+    /// <param name="acceptsCompiledCode">
+    /// True only for a process-pool worker, whose task pipe comes from the parent that launched it (see
+    /// <see cref="InMemoryAssemblies.Load"/>); never for a runner fed from the network.
+    /// </param>
+    public WorkerTaskRunner(bool acceptsCompiledCode = false) => _acceptsCompiledCode = acceptsCompiledCode;
+
     private sealed record Function(Delegate? Target, TaskInvoker? Invoker, Exception? Error);
 
     /// <summary>A value that failed to decode: the run that reads it fails with <see cref="Error"/>.</summary>
@@ -135,6 +144,17 @@ internal sealed class WorkerTaskRunner
                 case Protocol.ItemRun:
                     runs.Add(ReadRun(r, compute));
                     break;
+                case Protocol.ItemAssembly:
+                {
+                    var name = r.ReadUtf8();
+                    var mvid = r.Read<Guid>();
+                    int len = r.ReadInt32();
+                    if (!_acceptsCompiledCode) throw new InvalidDataException("This worker does not accept compiled code.");
+                    if (len <= 0 || len > WireLimits.Default.MaxAssemblyBytes)
+                        throw new InvalidDataException($"An assembly of {len} bytes (at most {WireLimits.Default.MaxAssemblyBytes}).");
+                    InMemoryAssemblies.Load(name, mvid, r.ReadByteArray(len));
+                    break;
+                }
                 default: throw new InvalidDataException($"Unknown batch item {item}.");
             }
         }

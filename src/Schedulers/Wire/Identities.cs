@@ -31,32 +31,40 @@ internal static class Identities
     /// <summary>Deepest nesting of array and generic types in one identity (e.g. <c>List&lt;int[][]&gt;</c> is 3).</summary>
     public const int MaxTypeDepth = 64;
 
-    private static readonly ConcurrentDictionary<Type, byte[]> TypeBlobs = new();
-    private static readonly ConcurrentDictionary<MethodInfo, byte[]> MethodBlobs = new();
+    private static readonly ConcurrentDictionary<Type, Blob> TypeBlobs = new();
+    private static readonly ConcurrentDictionary<MethodInfo, Blob> MethodBlobs = new();
     private static readonly ConcurrentDictionary<BlobKey, Type> Types = new();
     private static readonly ConcurrentDictionary<BlobKey, MethodInfo> Methods = new();
     private static readonly Lazy<HashSet<string>> Trusted = new(LoadTrusted);
 
-    /// <summary>The message for code whose assembly has no file (scripts, notebook cells).</summary>
-    public static string InMemoryMessage(Assembly a) =>
-        $"Assembly '{a.GetName().Name}' was compiled in memory (a script or a notebook cell): a worker process cannot load it. " +
-        "Run this computation with Scheduler.Threads() (or Scheduler.Synchronous), or move the code into a compiled project.";
+    /// <summary>The message for code whose assembly has no file (scripts, notebook cells) where it cannot go.</summary>
+    public static string InMemoryMessage(Assembly a) => a.IsDynamic
+        ? $"Assembly '{a.GetName().Name}' was compiled in memory (emitted at run time): it cannot cross a process boundary. " +
+          "Run this computation with Scheduler.Threads() (or Scheduler.Synchronous)."
+        : $"Assembly '{a.GetName().Name}' was compiled in memory (a script or a notebook cell): only Scheduler.Processes() ships such code " +
+          "to its workers (its own child processes, over private pipes). The cluster refuses it: cluster messages come from the network, " +
+          "and its workers run only the application's own files. Run this computation with Scheduler.Processes() or Scheduler.Threads(), " +
+          "or move the code into a compiled project the cluster workers have.";
 
     /// <summary>Writes the identity of <paramref name="type"/> (cached per type).</summary>
-    public static void WriteType(WireWriter w, Type type)
-    {
-        var blob = TypeBlobs.GetOrAdd(type, static t => Encode(w2 => EncodeType(w2, t)));
-        w.WriteInt32(blob.Length);
-        w.WriteBytes(blob);
-    }
+    public static void WriteType(WireWriter w, Type type) => Write(w, TypeBlobs.GetOrAdd(type, static t => Encode(w2 => EncodeType(w2, t))));
 
     /// <summary>Writes the identity of <paramref name="method"/> (cached per method).</summary>
-    public static void WriteMethod(WireWriter w, MethodInfo method)
+    public static void WriteMethod(WireWriter w, MethodInfo method) => Write(w, MethodBlobs.GetOrAdd(method, static m => Encode(w2 => EncodeMethod(w2, m))));
+
+    // The in-memory assemblies an identity names are checked at every write, not only when it is first encoded:
+    // the same cached identity is fine for the process pool and refused for the cluster.
+    private static void Write(WireWriter w, Blob blob)
     {
-        var blob = MethodBlobs.GetOrAdd(method, static m => Encode(w2 => EncodeMethod(w2, m)));
-        w.WriteInt32(blob.Length);
-        w.WriteBytes(blob);
+        foreach (var a in blob.InMemory) InMemoryAssemblies.Use(a);
+        w.WriteInt32(blob.Bytes.Length);
+        w.WriteBytes(blob.Bytes);
     }
+
+    /// <summary>An encoded identity and the in-memory assemblies it names.</summary>
+    private sealed record Blob(byte[] Bytes, Assembly[] InMemory);
+
+    [ThreadStatic] private static HashSet<Assembly>? t_encodingInMemory;
 
     /// <summary>Reads a type identity, checking the assembly's MVID and origin.</summary>
     public static Type ReadType(WireReader r)
@@ -102,10 +110,13 @@ internal static class Identities
 
     /// <summary>
     /// True when a message may make this process call <paramref name="method"/> (as a delegate or a
-    /// <see cref="MethodInfo"/>): a method of the application's own assemblies (<see cref="IsApplication"/>), or one
-    /// of the few pure framework functions in <see cref="IsPureFrameworkFunction"/>. The one place that decides it.
+    /// <see cref="MethodInfo"/>): a method of the application's own assemblies (<see cref="IsApplication"/>), of an
+    /// assembly compiled in memory that this process-pool worker received from its parent (a notebook cell: see
+    /// <see cref="InMemoryAssemblies.Load"/> for why the parent is trusted), or one of the few pure framework
+    /// functions in <see cref="IsPureFrameworkFunction"/>. The one place that decides it.
     /// </summary>
-    public static bool MayCall(MethodInfo method) => IsApplication(method.Module.Assembly) || IsPureFrameworkFunction(method);
+    public static bool MayCall(MethodInfo method)
+        => IsApplication(method.Module.Assembly) || InMemoryAssemblies.IsReceived(method.Module.Assembly) || IsPureFrameworkFunction(method);
 
     /// <summary>
     /// The framework methods a message may name: the public static methods of <see cref="Math"/> and
@@ -147,10 +158,21 @@ internal static class Identities
         => name.Length is > 0 and <= 1024 && !name.Contains("..", StringComparison.Ordinal) && !Path.IsPathRooted(name)
            && name.AsSpan().IndexOfAny("/\\:,=\"'") < 0 && !name.Any(char.IsControl) && name.Trim() == name;
 
-    /// <summary>Throws when <paramref name="a"/> cannot be named across processes (no file behind it).</summary>
+    /// <summary>
+    /// Throws when <paramref name="a"/> cannot be named across processes: emitted at run time, or compiled in
+    /// memory outside the process pool's encoding (<see cref="InMemoryAssemblies.Use"/>).
+    /// </summary>
     public static void CheckSendable(Assembly a)
     {
-        if (a.IsDynamic || string.IsNullOrEmpty(a.Location)) throw new WireException(InMemoryMessage(a));
+        if (a.IsDynamic) throw new WireException(InMemoryMessage(a));
+        if (InMemoryAssemblies.IsInMemory(a)) InMemoryAssemblies.Use(a);
+    }
+
+    // While an identity is encoded: its in-memory assemblies are noted (checked at each write, see Write).
+    private static void NoteAssembly(Assembly a)
+    {
+        if (a.IsDynamic) throw new WireException(InMemoryMessage(a));
+        if (InMemoryAssemblies.IsInMemory(a)) t_encodingInMemory?.Add(a);
     }
 
     private static volatile string[] _trustedDirectories = [Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar)];
@@ -184,11 +206,14 @@ internal static class Identities
         return set;
     }
 
-    private static byte[] Encode(Action<WireWriter> write)
+    private static Blob Encode(Action<WireWriter> write)
     {
         var w = new WireWriter(128);
-        write(w);
-        return w.ToArray();
+        var saved = t_encodingInMemory;
+        var inMemory = t_encodingInMemory = [];
+        try { write(w); }
+        finally { t_encodingInMemory = saved; }
+        return new Blob(w.ToArray(), [.. inMemory]);
     }
 
     private static void EncodeType(WireWriter w, Type t)
@@ -212,7 +237,7 @@ internal static class Identities
             return;
         }
         var asm = t.Assembly;
-        CheckSendable(asm);
+        NoteAssembly(asm);
         w.WriteByte(Named);
         w.WriteUtf8(asm.GetName().Name!);
         w.Write(asm.ManifestModule.ModuleVersionId);
@@ -262,6 +287,8 @@ internal static class Identities
     {
         // Checked before any lookup: a name like "../../x/Evil" would otherwise reach a resolver mapping names to files.
         if (!IsSimpleAssemblyName(name)) throw new WireException($"Malformed type identity: '{name}' is not a simple assembly name.");
+        if (InMemoryAssemblies.Find(name, mvid) is { } cell) return cell;
+        if (InMemoryAssemblies.WhyMissing(name, mvid) is { } changed) throw new WireException(changed);
         Assembly? sameName = null;
         foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
         {
@@ -272,19 +299,28 @@ internal static class Identities
         if (sameName is null)
         {
             // Only a name the application ships can be loaded and trusted: do not even ask the loader for others.
-            if (!IsShipped(name)) throw new WireException($"Assembly '{name}' cannot be loaded in this process: it is not part of the application's dependencies.");
+            if (!IsShipped(name)) throw new WireException(IsCellName(name)
+                ? $"Assembly '{name}' (module version {mvid}) was compiled in memory (a script or a notebook cell) in the sending process and its code was not sent to this process. " +
+                  "Only Scheduler.Processes() ships such code to its own workers; the cluster refuses it (its messages come from the network)."
+                : $"Assembly '{name}' cannot be loaded in this process: it is not part of the application's dependencies.");
             try { sameName = Assembly.Load(new AssemblyName(name)); }
             catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
             {
                 throw new WireException($"Assembly '{name}' cannot be loaded in this process: it is not part of the application's dependencies.", "", e);
             }
         }
+        if (InMemoryAssemblies.IsInMemory(sameName))
+            throw new WireException($"Assembly '{name}' (module version {mvid}) was compiled in memory (a script or a notebook cell) and its code was not sent to this process. " +
+                                    "Only Scheduler.Processes() ships such code to its own workers; the cluster refuses it (its messages come from the network).");
         if (!IsTrusted(sameName))
             throw new WireException($"Assembly '{name}' was not loaded from the application's own files ({sameName.Location}); the wire format refuses its types.");
         if (sameName.ManifestModule.ModuleVersionId != mvid)
             throw new WireException($"Assembly '{name}' differs between the two processes (module version {sameName.ManifestModule.ModuleVersionId} here, {mvid} there): was it rebuilt while the program ran? Restart the program.");
         return sameName;
     }
+
+    /// <summary>True for the name Roslyn gives a script submission or notebook cell: <c>ℛ*&lt;guid&gt;#&lt;n&gt;-&lt;n&gt;</c>.</summary>
+    private static bool IsCellName(string name) => System.Text.RegularExpressions.Regex.IsMatch(name, @"^ℛ\*[0-9a-fA-F-]{36}#[0-9]+-[0-9]+$");
 
     // FullName is cached by the runtime; GetName() parses it anew (slow when every assembly is asked).
     private static bool HasName(Assembly a, string name)
@@ -294,7 +330,7 @@ internal static class Identities
     {
         if (m.GetType().Name.Contains("DynamicMethod"))
             throw new WireException($"Method '{m.Name}' was generated at run time (a DynamicMethod or compiled expression): it cannot be named across processes. Use Scheduler.Threads() for such functions.");
-        CheckSendable(m.Module.Assembly);
+        NoteAssembly(m.Module.Assembly);
         var declaring = m.DeclaringType ?? throw new WireException($"Method '{m.Name}' is a global method: it cannot be named across processes.");
         if (m is { IsGenericMethod: true, IsGenericMethodDefinition: false })
         {

@@ -139,7 +139,9 @@ internal sealed class TypeShape
         if (t.IsClass && t.GetMethod("Finalize", BindingFlags.Instance | BindingFlags.NonPublic)?.DeclaringType is { } fin && fin != typeof(object))
             return $"an object with a finalizer (it owns a resource of this process: '{fin}')";
         var asm = t.Assembly;
-        if (asm.IsDynamic || string.IsNullOrEmpty(asm.Location)) return Identities.InMemoryMessage(asm);
+        // Code compiled in memory (a notebook cell) is decided per use by Identities, not cached here: the process
+        // pool ships it, the cluster refuses it.
+        if (asm.IsDynamic) return Identities.InMemoryMessage(asm);
         bool framework = asm == CoreLib || (asm.GetName().Name is { } n && (n.StartsWith("System.", StringComparison.Ordinal) || n.StartsWith("Microsoft.", StringComparison.Ordinal)) && IsFrameworkFile(asm));
         if (!framework) return null;
         if (FrameworkData.Contains(t)) return null;

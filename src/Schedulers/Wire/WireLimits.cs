@@ -28,4 +28,10 @@ internal sealed record WireLimits
     /// deeper values too, so what one process sends the other accepts.
     /// </summary>
     public int MaxDepth { get; init; } = 1000;
+
+    /// <summary>
+    /// Most bytes of one assembly compiled in memory (a notebook cell) that the process pool ships to a worker
+    /// (default 64 MiB; a cell's assembly is a few KB).
+    /// </summary>
+    public int MaxAssemblyBytes { get; init; } = 64 << 20;
 }

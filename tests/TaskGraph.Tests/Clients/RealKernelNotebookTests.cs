@@ -130,6 +130,14 @@ public class RealKernelNotebookTests
         Assert.That(processes.Descendants().Single(e => e.Name.LocalName == "tbody").ToString(), Is.EqualTo(body.ToString()));
     }
 
+    /// <summary>The lambda and the record types are the notebook's own (compiled in memory): the pool shipped them to its workers.</summary>
+    [Test]
+    public void ALambdaFromACellRanInTheWorkerProcesses()
+    {
+        Assert.That(PlainResult(Cell("new TipShare(")), Is.EqualTo("[ 5, 10, 15, 20, 25, 30, 35, 40 ]"));
+        Assert.That(PlainResult(Cell("s.Process == kernel")), Is.EqualTo("0"), "none ran in the kernel's process");
+    }
+
     [Test]
     public void TheArrayShowsItsBlocksAndItsReduction()
     {

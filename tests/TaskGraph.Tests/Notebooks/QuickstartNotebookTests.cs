@@ -135,6 +135,13 @@ public class QuickstartNotebookTests
         => Assert.That((double)Cell("colmeanSum").ReturnValue!, Is.EqualTo(2_000).Within(1.0));
 
     [Test]
+    public void ALambdaFromACellRunsInTheWorkerProcesses()
+    {
+        Assert.That(Cell("new TipShare(").ReturnValue, Is.EqualTo(new[] { 5.0, 10, 15, 20, 25, 30, 35, 40 }));
+        Assert.That(Cell("s.Process == kernel").ReturnValue, Is.EqualTo(0), "none ran in this process");
+    }
+
+    [Test]
     public void SchedulersAgree() => Assert.That(Cell("onTwoThreads").ReturnValue, Is.EqualTo((5, 5)));
 
     [Test]
