@@ -9,6 +9,7 @@ internal static class Computation
     public static Task<object?[]> RunAsync(TaskSpec[] outputs, ComputeOptions? options)
     {
         options ??= new ComputeOptions();
+        DashboardHook.EnsureStarted();
         var scheduler = options.Scheduler ?? TaskGraphOptions.CurrentScheduler;
         var plan = ExecutionPlan.Compile(outputs, options.Fuse);
         var active = ComputeListeners.Active;
