@@ -14,6 +14,7 @@ internal static class Computation
         var plan = ExecutionPlan.Compile(outputs, options.Fuse);
         var active = ComputeListeners.Active;
         IReadOnlyList<IComputeListener> listeners = options.Listeners.Count == 0 ? active : [.. active, .. options.Listeners];
+        foreach (var l in listeners) l.OnComputeScheduled(plan, scheduler);
         return scheduler.ExecuteAsync(plan, new ComputeContext(options.CancellationToken, listeners) { StallTimeout = options.StallTimeout });
     }
 }

@@ -32,14 +32,30 @@ internal sealed class DashboardRecorder : IComputeListener
     private readonly Dictionary<string, WorkerView> _workers = new(StringComparer.Ordinal);
     private readonly List<RunSummary> _recent = [];
     private readonly Dictionary<int, CpuMark> _cpu = [];
-    private IWorkerProcessSource? _processes;
+    private readonly List<WeakReference<IWorkerProcessSource>> _sources = []; // guarded by _gate
+
+    void IComputeListener.OnComputeScheduled(ExecutionPlan plan, IScheduler scheduler)
+    {
+        if (scheduler is IWorkerProcessSource source) Remember(source);
+    }
 
     void IComputeListener.OnComputeStarted(ExecutionPlan plan)
     {
-        // Read on the caller's thread: a scoped scheduler (Scheduler.Use) is visible only there.
-        var run = new Run(plan, Interlocked.Increment(ref _nextId), TaskGraphOptions.CurrentScheduler as IWorkerProcessSource);
+        var run = new Run(plan, Interlocked.Increment(ref _nextId));
         lock (_gate) _runs.Add(run);
         _last = run;
+    }
+
+    /// <summary>Keeps the worker-process lists of the schedulers seen (a few, weakly: a disposed pool goes away).</summary>
+    private void Remember(IWorkerProcessSource source)
+    {
+        lock (_gate)
+        {
+            _sources.RemoveAll(w => !w.TryGetTarget(out _));
+            if (_sources.Any(w => w.TryGetTarget(out var s) && ReferenceEquals(s, source))) return;
+            if (_sources.Count >= 8) _sources.RemoveAt(0);
+            _sources.Add(new WeakReference<IWorkerProcessSource>(source));
+        }
     }
 
     void IComputeListener.OnTaskStarted(ExecutionPlan plan, int node, string worker)
@@ -91,17 +107,15 @@ internal sealed class DashboardRecorder : IComputeListener
         {
             // EndedAt is read before the scan: a run seen ended is scanned once more completely, then dropped.
             bool isEnded = Volatile.Read(ref run.EndedAt) != 0;
-            var summary = Scan(run, groups);
+            var summary = Scan(run);
             if (isEnded) { ended.Add(run); _recent.Add(summary); }
-            else active.Add(summary);
+            else { active.Add(summary); groups.AddRange(summary.Groups); }
         }
         if (ended.Count > 0)
         {
             lock (_gate) _runs.RemoveAll(ended.Contains);
             if (_recent.Count > MaxRecent) _recent.RemoveRange(0, _recent.Count - MaxRecent);
         }
-        foreach (var run in runs)
-            if (run.Processes is not null) _processes = run.Processes;
 
         var cutoff = DiagnosticsClock.At(now) - StreamWindow;
         while (_stream.Count > 0 && (_stream.Peek().End < cutoff || _stream.Count > MaxStream)) _stream.Dequeue();
@@ -151,7 +165,7 @@ internal sealed class DashboardRecorder : IComputeListener
     }
 
     /// <summary>One pass over a run's slots: states per group, new finished tasks into the stream, failures.</summary>
-    private RunSummary Scan(Run run, List<GroupView> groups)
+    private RunSummary Scan(Run run)
     {
         var plan = run.Plan;
         // Group names are computed here, once per run, so the computation's own thread pays nothing for them.
@@ -221,7 +235,6 @@ internal sealed class DashboardRecorder : IComputeListener
                 summary.Error = message;
             }
         }
-        groups.AddRange(run.Groups.Select(g => g with { }));
         return summary;
     }
 
@@ -290,12 +303,13 @@ internal sealed class DashboardRecorder : IComputeListener
     private void WriteWorkers(Utf8JsonWriter j)
     {
         // Processes: this one ("main", where thread workers run) and a process pool's workers, sampled now.
-        var source = _processes;
+        List<IWorkerProcessSource> sources;
+        lock (_gate) sources = [.. _sources.Select(w => w.TryGetTarget(out var s) ? s : null).OfType<IWorkerProcessSource>()];
         var processes = new List<(string Name, int Pid)> { ("main", Environment.ProcessId) };
-        if (source is not null)
+        foreach (var source in sources)
         {
             try { processes.AddRange(source.WorkerProcesses.Select(p => (p.Name, p.ProcessId))); }
-            catch (ObjectDisposedException) { _processes = null; }
+            catch (ObjectDisposedException) { /* a pool disposed meanwhile: no workers */ }
         }
         var byName = new Dictionary<string, ProcessFigures>(StringComparer.Ordinal);
         var alive = new HashSet<int>();
@@ -374,11 +388,10 @@ internal sealed class DashboardRecorder : IComputeListener
     /// Raw times of one running computation, indexed by node: a worker writes only its own node's slots.
     /// The group fields belong to the snapshot thread.
     /// </summary>
-    private sealed class Run(ExecutionPlan plan, int id, IWorkerProcessSource? processes)
+    private sealed class Run(ExecutionPlan plan, int id)
     {
         public readonly ExecutionPlan Plan = plan;
         public readonly int Id = id;
-        public readonly IWorkerProcessSource? Processes = processes;
         public readonly long StartedAt = Stopwatch.GetTimestamp();
         public readonly long[] Start = new long[plan.Count];
         public readonly long[] End = new long[plan.Count];

@@ -13,10 +13,15 @@
     return e;
   }
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+  // A colour per task group, kept for the page's life: the first group seen gets the first colour, and so on.
+  const palette = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f", "#e15759", "#bab0ac"];
+  const colours = new Map();
   function colour(name) {
-    let h = 0;
-    for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-    return "hsl(" + (h % 360) + ", 55%, 55%)";
+    if (!colours.has(name)) {
+      const i = colours.size;
+      colours.set(name, i < palette.length ? palette[i] : "hsl(" + ((i * 137.5) % 360).toFixed(0) + ", 55%, 55%)");
+    }
+    return colours.get(name);
   }
   function bytes(n) {
     if (n === null || n === undefined) return "–";
@@ -56,7 +61,9 @@
     if (s.groups.length === 0) { el("p", { class: "empty" }, box, "No computation yet."); return; }
     for (const g of s.groups) {
       const row = el("div", { class: "group" }, box);
-      el("span", { class: "name", title: g.name }, row, g.name);
+      const name = el("span", { class: "name", title: g.name }, row);
+      el("span", { class: "swatch" }, name).style.background = colour(g.name); // CSSOM: the CSP refuses style attributes
+      name.appendChild(document.createTextNode(g.name));
       const svg = el("svg", { class: "bar", viewBox: "0 0 100 14", preserveAspectRatio: "none", width: "100%", height: 14 }, row);
       el("rect", { class: "bar-back", x: 0, y: 0, width: 100, height: 14 }, svg);
       let x = 0;
@@ -98,6 +105,7 @@
   }
 
   function render(s) {
+    for (const g of s.groups.slice().reverse()) colour(g.name);
     drawStates(s);
     drawStream(s);
     drawProgress(s);
