@@ -68,7 +68,8 @@ internal sealed class DashboardRecorder : IComputeListener
     void IComputeListener.OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed)
     {
         if (RunOf(plan) is not { } r) return;
-        r.Worker[node] = worker;
+        // A remote scheduler names the dispatcher at the start and the worker that ran the task at the end.
+        if (!ReferenceEquals(r.Worker[node], worker)) r.Worker[node] = worker;
         if (failed) r.Failed[node] = true;
         Volatile.Write(ref r.End[node], Stopwatch.GetTimestamp());
     }
@@ -173,35 +174,41 @@ internal sealed class DashboardRecorder : IComputeListener
         {
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
             run.GroupOf = new int[plan.Count];
+            run.Pending = new int[plan.Count];
             for (int n = 0; n < plan.Count; n++)
             {
                 var name = Clip(plan.FunctionOf(n));
-                if (!index.TryGetValue(name, out int g)) index[name] = g = index.Count;
-                run.GroupOf[n] = g;
+                if (!index.TryGetValue(name, out int gi)) index[name] = gi = index.Count;
+                run.GroupOf[n] = gi;
+                run.Pending[n] = n;
             }
+            run.PendingCount = plan.Count;
             run.Groups = new GroupView[index.Count];
-            foreach (var (name, g) in index) run.Groups[g] = new GroupView(name);
+            foreach (var (name, gi) in index) run.Groups[gi] = new GroupView(name);
+            foreach (var gi in run.GroupOf) run.Groups[gi].Total++;
         }
-        foreach (var g in run.Groups!) g.Running = g.Done = g.Failed = 0;
-        foreach (var g in run.Groups!) g.Total = 0;
-        for (int n = 0; n < plan.Count; n++)
+        // Only nodes not finished at the last scan are looked at (kept in place, in order): a finished node is
+        // counted once, so a long computation's scans get shorter as it progresses.
+        foreach (var g in run.Groups!) g.Running = 0;
+        var pending = run.Pending!;
+        int kept = 0;
+        for (int i = 0; i < run.PendingCount; i++)
         {
+            int n = pending[i];
             var g = run.Groups[run.GroupOf[n]];
-            g.Total++;
             long end = Volatile.Read(ref run.End[n]);
             if (end == 0)
             {
+                pending[kept++] = n;
                 if (Volatile.Read(ref run.Start[n]) != 0)
                 {
                     g.Running++;
-                    if (run.Worker[n] is { } rw) Worker(rw).Running++;
+                    if (run.Worker[n] is { } rw) Worker(Clip(rw)).Running++;
                 }
                 continue;
             }
             bool failed = run.Failed[n];
             if (failed) g.Failed++; else g.Done++;
-            if (run.Reported[n]) continue;
-            run.Reported[n] = true;
             long start = Volatile.Read(ref run.Start[n]);
             var worker = Clip(run.Worker[n] ?? "?");
             var w = Worker(worker);
@@ -215,6 +222,8 @@ internal sealed class DashboardRecorder : IComputeListener
                 while (_failures.Count > MaxFailures) _failures.Dequeue();
             }
         }
+        run.PendingCount = kept;
+        if (_stream.Count > 2 * MaxStream) while (_stream.Count > MaxStream) _stream.Dequeue();
         var summary = new RunSummary(run.Id, plan.Count, run.Groups, DiagnosticsClock.At(run.StartedAt));
         long ended = Volatile.Read(ref run.EndedAt);
         if (ended != 0)
@@ -397,7 +406,8 @@ internal sealed class DashboardRecorder : IComputeListener
         public readonly long[] End = new long[plan.Count];
         public readonly string?[] Worker = new string?[plan.Count];
         public readonly bool[] Failed = new bool[plan.Count];
-        public readonly bool[] Reported = new bool[plan.Count];
+        public int[]? Pending;
+        public int PendingCount;
         public long EndedAt;
         public Exception? Error;
         public int[]? GroupOf;
