@@ -2,7 +2,8 @@
 // http://127.0.0.1:8787/ for about a minute while rounds of a small pipeline run (loads that wait like I/O,
 // CPU-bound parse and square steps, a tree of sums, and now and then a task that fails on purpose).
 // Options: --seconds N (how long; default 60), --address host:port (default 127.0.0.1:8787; port 0 picks a free
-// one), --token T (needed for a non-loopback address). The scheduler is TASKGRAPH_SCHEDULER's (threads by default).
+// one; `env`: start none here, TASKGRAPH_DASHBOARD does), --token T (needed for a non-loopback address). The
+// scheduler is TASKGRAPH_SCHEDULER's (threads by default).
 using TaskGraph;
 using TaskGraph.Diagnostics;
 
@@ -20,8 +21,8 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     }
 }
 
-using var dashboard = Dashboard.Start(address, token);
-Console.WriteLine($"Dashboard: {dashboard.Url}");
+using var dashboard = address == "env" ? null : Dashboard.Start(address, token);
+Console.WriteLine(dashboard is null ? $"Dashboard: from {Dashboard.AddressVariable} (its URL goes to standard error)" : $"Dashboard: {dashboard.Url}");
 Console.Out.Flush();
 
 var until = DateTime.UtcNow.AddSeconds(seconds);

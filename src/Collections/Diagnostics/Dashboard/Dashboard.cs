@@ -39,6 +39,9 @@ public sealed class Dashboard : IDisposable
 
     private const int MaxEventClients = 32;
 
+    // The one started by TASKGRAPH_DASHBOARD: held here so that nothing collects its timer.
+    private static Dashboard? _fromEnvironment;
+
     private readonly DashboardRecorder _recorder = new();
     private readonly IDisposable _registration;
     private readonly WebApplication _app;
@@ -116,7 +119,7 @@ public sealed class Dashboard : IDisposable
             var token = Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t : null;
             var dashboard = Start(address, token);
             Console.Error.WriteLine($"TaskGraph dashboard: {dashboard.Url}");
-            return dashboard; // lives as long as the process: its registration keeps it
+            return _fromEnvironment = dashboard; // lives as long as the process
         }
         catch (Exception e) when (e is ArgumentException or IOException or FormatException)
         {
