@@ -9,10 +9,12 @@ internal static class Computation
     public static Task<object?[]> RunAsync(TaskSpec[] outputs, ComputeOptions? options)
     {
         options ??= new ComputeOptions();
+        DashboardHook.EnsureStarted();
         var scheduler = options.Scheduler ?? TaskGraphOptions.CurrentScheduler;
         var plan = ExecutionPlan.Compile(outputs, options.Fuse);
         var active = ComputeListeners.Active;
         IReadOnlyList<IComputeListener> listeners = options.Listeners.Count == 0 ? active : [.. active, .. options.Listeners];
+        foreach (var l in listeners) l.OnComputeScheduled(plan, scheduler);
         return scheduler.ExecuteAsync(plan, new ComputeContext(options.CancellationToken, listeners) { StallTimeout = options.StallTimeout });
     }
 }

@@ -6,6 +6,12 @@ namespace TaskGraph;
 /// </summary>
 public interface IComputeListener
 {
+    /// <summary>
+    /// <c>Compute</c> hands <paramref name="plan"/> to <paramref name="scheduler"/> (before <see cref="OnComputeStarted"/>;
+    /// not called when a scheduler is driven directly). Lets diagnostics find the scheduler's worker processes.
+    /// </summary>
+    void OnComputeScheduled(ExecutionPlan plan, IScheduler scheduler) { }
+
     /// <summary>A computation of <paramref name="plan"/> starts.</summary>
     void OnComputeStarted(ExecutionPlan plan) { }
 
