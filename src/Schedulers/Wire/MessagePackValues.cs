@@ -95,7 +95,7 @@ public static class MessagePackTypes
     /// <paramref name="offset"/> of the message, nesting at most <paramref name="maxDepth"/> levels. Any failure
     /// (malformed bytes, bytes left over, a limit, a formatter's own exception) is a <see cref="WireException"/>.
     /// </summary>
-    internal static object Deserialize(Type type, byte[] payload, int maxDepth, long offset)
+    internal static object Deserialize(Type type, ReadOnlyMemory<byte> payload, int maxDepth, long offset)
     {
         try
         {

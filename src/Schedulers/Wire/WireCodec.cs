@@ -490,7 +490,7 @@ public static class WireCodec
                     if (n < 0) throw Malformed($"a MessagePack payload of {t} has a negative length ({n})");
                     if (r.Position - _start + n > limits.MaxMessageBytes)
                         throw Malformed($"a MessagePack payload of {t} of {n} bytes would take the value beyond {limits.MaxMessageBytes} bytes (WireLimits.MaxMessageBytes)");
-                    var payload = r.ReadByteArray(n); // checked against the bytes there; read in pieces from a stream
+                    var payload = r.ReadMemory(n); // checked against the bytes there; read in pieces from a stream
                     return MessagePackTypes.Deserialize(t, payload, limits.MaxDepth - _depth, at);
                 }
                 default: throw Malformed($"unknown tag {(byte)tag}");
