@@ -59,6 +59,12 @@ public sealed class Delayed<T> : IDelayed
     /// <summary>The task graph behind this value in Graphviz DOT format.</summary>
     public string ToDot(bool fuse = false) => GraphPicture.ToDot(ExecutionPlan.Compile([Spec], fuse));
 
+    /// <summary>
+    /// The task graph behind this value as a QuikGraph graph (vertices are task keys, edges go from a dependency
+    /// to the task that needs it), to run graph algorithms on it: see <see cref="GraphExport.ToQuikGraph"/>.
+    /// </summary>
+    public QuikGraph.BidirectionalGraph<TaskKey, QuikGraph.SEquatableEdge<TaskKey>> ToQuikGraph(bool fuse = false) => ExecutionPlan.Compile([Spec], fuse).ToQuikGraph();
+
     /// <summary>An SVG picture of the task graph (Graphviz <c>dot</c> when installed, else TaskGraph's own layout).</summary>
     public string ToSvg(bool fuse = false) => GraphPicture.ToSvg(ExecutionPlan.Compile([Spec], fuse));
 

@@ -1,3 +1,5 @@
+using QuikGraph;
+using QuikGraph.Algorithms;
 using TaskGraph.Passes;
 
 namespace TaskGraph;
@@ -46,40 +48,36 @@ public sealed class KeyedGraph
 
     /// <summary>
     /// Turns the keyed tasks <paramref name="key"/> needs into specs: checks that every referenced key exists and
-    /// that there is no cycle, then builds dependencies before dependents.
+    /// that there is no cycle, then builds dependencies before dependents. The keys and their references form a
+    /// QuikGraph graph (edges from a task to the keys it refers to): its strongly connected components name a
+    /// cycle, its topological sort gives the build order.
     /// </summary>
     public TaskSpec Resolve(string key)
     {
+        ArgumentNullException.ThrowIfNull(key);
         if (!_entries.ContainsKey(key)) throw new KeyNotFoundException($"The graph has no task named '{key}'.");
-        // Number the keys reachable from `key` and collect their edges.
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal) { [key] = 0 };
-        var names = new List<string> { key };
-        var lists = new List<int[]>();
-        for (int i = 0; i < names.Count; i++)
-        {
-            var entry = _entries[names[i]];
-            var deps = new List<int>();
-            foreach (var r in entry.Args.OfType<KeyRef>())
+        var graph = new AdjacencyGraph<string, SEquatableEdge<string>>(allowParallelEdges: false);
+        graph.AddVertex(key);
+        var pending = new Queue<string>([key]);
+        while (pending.TryDequeue(out var name))
+            foreach (var r in _entries[name].Args.OfType<KeyRef>())
             {
                 if (!_entries.ContainsKey(r.Key))
-                    throw new KeyNotFoundException($"Task '{names[i]}' refers to '{r.Key}', which is not in the graph.");
-                if (!ids.TryGetValue(r.Key, out var id)) { id = names.Count; ids[r.Key] = id; names.Add(r.Key); }
-                deps.Add(id);
+                    throw new KeyNotFoundException($"Task '{name}' refers to '{r.Key}', which is not in the graph.");
+                if (graph.AddVertex(r.Key)) pending.Enqueue(r.Key);
+                graph.AddEdge(new SEquatableEdge<string>(name, r.Key));
             }
-            lists.Add(deps.ToArray());
-        }
-        var graph = Adjacency.FromLists(lists);
-        CycleCheck.Run(graph, i => names[i]);
-        var (_, order) = Passes.Order.Run(graph, [0], i => names[i]);
-        var specs = new TaskSpec[names.Count];
-        foreach (var i in order)
+        if (CycleCheck.Find(graph, k => k) is { } cycle) throw new GraphCycleException(cycle);
+        // Edges point from a task to its dependencies: the reversed topological order builds dependencies first.
+        var specs = new Dictionary<string, TaskSpec>(StringComparer.Ordinal);
+        foreach (var name in graph.TopologicalSort().Reverse())
         {
-            var entry = _entries[names[i]];
-            var k = TaskKey.Named(names[i]);
-            specs[i] = entry.Function is null
+            var entry = _entries[name];
+            var k = TaskKey.Named(name);
+            specs[name] = entry.Function is null
                 ? TaskSpec.Literal(k, entry.Value)
-                : TaskSpec.Call(k, entry.Function, entry.Args.Select(a => a is KeyRef r ? TaskArg.Of(specs[ids[r.Key]]) : TaskArg.Value(a)).ToArray());
+                : TaskSpec.Call(k, entry.Function, entry.Args.Select(a => a is KeyRef r ? TaskArg.Of(specs[r.Key]) : TaskArg.Value(a)).ToArray());
         }
-        return specs[0];
+        return specs[key];
     }
 }

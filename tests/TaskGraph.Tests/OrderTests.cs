@@ -481,3 +481,40 @@ public class OrderTests
         }
     }
 }
+
+/// <summary>The ordering pass against QuikGraph on random DAGs and cyclic graphs (FsCheck draws them).</summary>
+public class OrderOracleTests
+{
+    [Test]
+    public void EveryTaskComesAfterItsDependencies() => GraphOracle.Check(c =>
+    {
+        var lists = GraphOracle.RandomLists(c);
+        var quik = GraphOracle.ToQuik(lists);
+        // Order needs every task without dependents among the outputs (as after cull); one more output from the middle.
+        int[] outputs = [.. quik.Vertices.Where(v => !quik.Vertices.Any(u => quik.ContainsEdge(u, v))), c.Seed % c.Nodes];
+        var (priority, order) = Order.Run(Adjacency.FromLists(lists), outputs, i => $"t{i:D3}");
+        var reach = GraphOracle.Reachable(quik, outputs);
+        // Every task reached is ordered once, and each QuikGraph edge (task -> dependency) goes back in priority.
+        return reach.Count == c.Nodes && order.Length == c.Nodes && order.ToHashSet().SetEquals(reach)
+               && order.Select((v, p) => priority[v] == p).All(ok => ok)
+               && quik.Edges.All(e => priority[e.Target] < priority[e.Source]);
+    });
+
+    [Test]
+    public void OrderRefusesExactlyTheGraphsQuikGraphFindsCyclic() => GraphOracle.Check(c =>
+    {
+        var lists = GraphOracle.RandomLists(c, backEdges: true);
+        var quik = GraphOracle.ToQuik(lists);
+        var all = Enumerable.Range(0, c.Nodes).ToArray();
+        try
+        {
+            Order.Run(Adjacency.FromLists(lists), all, i => $"t{i}");
+            return GraphOracle.IsDag(quik);
+        }
+        catch (GraphCycleException e)
+        {
+            var nodes = e.Cycle.Select(n => int.Parse(n[1..])).ToArray();
+            return !GraphOracle.IsDag(quik) && nodes.Zip(nodes.Skip(1)).All(p => quik.ContainsEdge(p.First, p.Second));
+        }
+    });
+}

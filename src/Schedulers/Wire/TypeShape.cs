@@ -24,6 +24,8 @@ internal enum ShapeKind : byte
     Enum,
     /// <summary>A delegate: method identity plus target.</summary>
     Delegate,
+    /// <summary>A user type annotated for MessagePack (or with a registered formatter): one MessagePack payload.</summary>
+    MessagePack,
 }
 
 /// <summary>One instance field and its compiled accessors (boxed get and set, written once as IL).</summary>
@@ -60,6 +62,9 @@ internal sealed class TypeShape
     {
         Type = type;
         IsClosure = type.IsDefined(typeof(CompilerGeneratedAttribute), false) && type.Name.Contains("DisplayClass");
+        // The user chose MessagePack for this type: it decides what crosses (checked before refusals, which are
+        // about sending fields raw).
+        if (MessagePackTypes.Handles(type)) { Kind = ShapeKind.MessagePack; return; }
         Refusal = RefusalOf(type);
         if (Refusal is not null) { Kind = ShapeKind.Refused; return; }
         if (type.IsEnum) { Kind = ShapeKind.Enum; return; }

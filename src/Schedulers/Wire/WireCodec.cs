@@ -17,7 +17,9 @@ namespace TaskGraph.Wire;
 /// <item><see cref="Type"/> and <see cref="MethodInfo"/> identities (with assembly MVID checks);</item>
 /// <item>delegates: method identity plus target; a closure target is sent by the fields its lambda reads
 /// (<see cref="ClosureCleaner"/>);</item>
-/// <item>object references: an object met twice is sent once, so shared objects and cycles survive.</item>
+/// <item>object references: an object met twice is sent once, so shared objects and cycles survive;</item>
+/// <item>user types annotated for MessagePack (or with a registered formatter, <see cref="MessagePackTypes"/>): type
+/// identity plus a length-prefixed MessagePack payload.</item>
 /// </list>
 /// A value that cannot cross (a stream, a lock, a thread, a pointer, a delegate to such a target) throws
 /// <see cref="WireException"/> naming the field path.
@@ -35,7 +37,7 @@ internal static class WireCodec
     {
         Null, True, False, Int32, Int64, Double, String, Byte, SByte, Int16, UInt16, UInt32, UInt64, Single, Char,
         Decimal, DateTime, TimeSpan, Guid, RawArray, Array, Dictionary, HashSet, Object, Enum, Type, Method, Delegate,
-        BackRef, Skip,
+        BackRef, Skip, MessagePack,
     }
 
     /// <summary>Writes <paramref name="value"/>.</summary>
@@ -133,6 +135,7 @@ internal static class WireCodec
                 case Delegate del: WriteDelegate(del); return;
             }
             var shape = TypeShape.Of(type);
+            if (shape.Kind == ShapeKind.MessagePack) { WriteMessagePack(v, type); return; }
             if (shape.Kind == ShapeKind.Refused) throw new WireException($"{type} cannot cross a process boundary: it is {shape.Refusal}.", PathText);
             if (shape.Kind != ShapeKind.Enum)
             {
@@ -150,6 +153,30 @@ internal static class WireCodec
             w.WriteByte((byte)Tag.Enum);
             WriteType(type);
             w.Write(Enum.GetUnderlyingType(type) == typeof(ulong) ? unchecked((long)Convert.ToUInt64(v)) : Convert.ToInt64(v));
+        }
+
+        private System.Buffers.ArrayBufferWriter<byte>? _messagePack;
+
+        // Type identity, payload length, payload. Not a reference: MessagePack values are written whole each time
+        // (the reader does not number them either).
+        private void WriteMessagePack(object v, Type type)
+        {
+            w.WriteByte((byte)Tag.MessagePack);
+            WriteType(type);
+            var buffer = _messagePack ??= new System.Buffers.ArrayBufferWriter<byte>(256);
+            try
+            {
+                // The reader counts this value as one level more than here (see Decoder.Read).
+                MessagePackTypes.Serialize(buffer, type, v, WireLimits.Default.MaxDepth - _depth - 1);
+            }
+            catch (Exception e)
+            {
+                var cause = e is MessagePack.MessagePackSerializationException { InnerException: { } inner } ? inner : e;
+                if (cause is WireException we) throw new WireException(we.Message, PathText, we.InnerException);
+                throw new WireException($"MessagePack could not write {type}: {cause.GetType().Name}: {cause.Message}", PathText, e);
+            }
+            w.WriteInt32(buffer.WrittenCount);
+            w.WriteBytes(buffer.WrittenSpan);
         }
 
         // Apart from Write, so that its lambda's captures are not allocated on every call of Write.
@@ -454,6 +481,17 @@ internal static class WireCodec
                     var target = Read();
                     // Delegates are not registered as references (the encoder does not track them either).
                     return method.IsStatic && target is null ? Delegate.CreateDelegate(t, method) : Delegate.CreateDelegate(t, target, method);
+                }
+                case Tag.MessagePack:
+                {
+                    long at = r.Position - 1;
+                    var t = CheckedType(ShapeKind.MessagePack, "a MessagePack type in this process");
+                    int n = r.ReadInt32();
+                    if (n < 0) throw Malformed($"a MessagePack payload of {t} has a negative length ({n})");
+                    if (r.Position - _start + n > limits.MaxMessageBytes)
+                        throw Malformed($"a MessagePack payload of {t} of {n} bytes would take the value beyond {limits.MaxMessageBytes} bytes (WireLimits.MaxMessageBytes)");
+                    var payload = r.ReadMemory(n); // checked against the bytes there; read in pieces from a stream
+                    return MessagePackTypes.Deserialize(t, payload, limits.MaxDepth - _depth, at);
                 }
                 default: throw Malformed($"unknown tag {(byte)tag}");
             }

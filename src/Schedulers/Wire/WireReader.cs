@@ -203,6 +203,19 @@ internal sealed class WireReader
         }
     }
 
+    /// <summary>
+    /// The next <paramref name="n"/> bytes as memory, consumed: a slice of the message itself over a byte array (no
+    /// copy; valid as long as the message), a new array over a stream (<see cref="ReadByteArray"/>).
+    /// </summary>
+    internal ReadOnlyMemory<byte> ReadMemory(int n)
+    {
+        if (_stream is not null) return ReadByteArray(n);
+        Require(n, "a block");
+        var slice = _buf.AsMemory(_pos, n);
+        _pos += n;
+        return slice;
+    }
+
     /// <summary>Reads <paramref name="n"/> bytes into a new array.</summary>
     public byte[] ReadByteArray(long n)
     {

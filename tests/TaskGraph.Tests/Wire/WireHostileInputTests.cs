@@ -326,6 +326,10 @@ public class WireHostileInputTests : TempFileTests
             new double[] { 1, 2, 3, 4 }, new[] { (A: 1, B: 2.0) }, new byte[] { 1, 2, 3 },
             closure, other, (closure, other), typeof(Dictionary<string, List<int[]>>), Method(ReadLinesStandIn),
             new object?[] { 1, "s", new object?[] { 2.0, null } }, task,
+            // MessagePack values (annotated types and a registered formatter), alone and inside the codec's own values.
+            new Reading { Sensor = "s", Values = [1, 2], At = DateTime.UnixEpoch, Tags = new() { ["a"] = 1 } },
+            new Sample("n", 2, new Reading { Sensor = "x" }), new Money(5, "EUR"),
+            new Link { Value = 1, Next = new Link { Value = 2 } }, new object?[] { new Money(1, "USD"), new Sample("m", 0, null), 3 },
         ];
         return values.Select(WireCodec.ToBytes).ToList();
     }
