@@ -7,7 +7,8 @@ public sealed partial class Frame
     /// footers (no data is read until compute); each row group is a partition, or, with <paramref name="blockSize"/>
     /// above 0, consecutive row groups of a file up to that many compressed bytes are. Only the columns the plan needs
     /// are decoded, and row groups whose statistics rule out a leading filter are skipped. String columns are
-    /// dictionary-coded like the CSV reader's. All files must have the same columns.
+    /// dictionary-coded like the CSV reader's; small integers widen to Int32 or Int64, floats and decimals become
+    /// Double. All files must have the same columns.
     /// </summary>
     public static Frame ReadParquet(string pathOrGlob, long blockSize = 0)
     {

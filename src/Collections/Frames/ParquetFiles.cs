@@ -23,10 +23,10 @@ internal static class ParquetFiles
 {
     private static readonly ParquetOptions Options = new() { UseDateOnlyTypeForDates = true, TreatByteArrayAsString = true };
 
-    private static long s_rowGroupsDecoded;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> s_rowGroupsDecoded = new(StringComparer.Ordinal);
 
-    /// <summary>Row groups whose columns were read so far in this process (skipped ones are not counted): for tests of row-group skipping.</summary>
-    internal static long RowGroupsDecoded => Interlocked.Read(ref s_rowGroupsDecoded);
+    /// <summary>Row groups of <paramref name="file"/> whose columns were read so far in this process (skipped ones are not counted): for tests of row-group skipping.</summary>
+    internal static long RowGroupsDecoded(string file) => s_rowGroupsDecoded.TryGetValue(Path.GetFullPath(file), out long n) ? n : 0;
 
     /// <summary>Runs an async Parquet.Net call to completion on this thread (tasks are synchronous; there is no context to deadlock on).</summary>
     private static T Await<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
@@ -107,12 +107,12 @@ internal static class ParquetFiles
         var t = df.ClrType;
         if (t == typeof(int) || t == typeof(short) || t == typeof(ushort) || t == typeof(sbyte) || t == typeof(byte)) return ColumnType.Int32;
         if (t == typeof(long) || t == typeof(uint)) return ColumnType.Int64;
-        if (t == typeof(double) || t == typeof(float)) return ColumnType.Double;
+        if (t == typeof(double) || t == typeof(float) || t == typeof(decimal)) return ColumnType.Double; // decimals become the nearest double
         if (t == typeof(bool)) return ColumnType.Bool;
         if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>)) return ColumnType.String;
         if (t == typeof(DateOnly)) return ColumnType.Date;
         if (t == typeof(DateTime)) return ColumnType.DateTime;
-        throw new ParquetFileException(file, null, $"column '{df.Name}' has type {t.Name}, which frames do not read (int, long, double, float, bool, string, date and timestamp columns are supported).");
+        throw new ParquetFileException(file, null, $"column '{df.Name}' has type {t.Name}, which frames do not read (integer, floating-point, decimal, bool, string, date and timestamp columns are supported).");
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ internal static class ParquetFiles
             var cols = new Column[fields.Length];
             for (int c = 0; c < fields.Length; c++)
                 cols[c] = ReadColumn(part.File, fields[c], columns[c].Type, groups, n, maxDictionary);
-            if (columns.Count > 0) Interlocked.Add(ref s_rowGroupsDecoded, groups.Count);
+            if (columns.Count > 0) s_rowGroupsDecoded.AddOrUpdate(Path.GetFullPath(part.File), groups.Count, (_, k) => k + groups.Count);
             return new Table(columns, cols, n);
         }
         finally { Await(reader.DisposeAsync()); }
@@ -183,6 +183,8 @@ internal static class ParquetFiles
                 return new Column(type, Convert(Read<uint>(file, df, groups, n, ref valid), static v => (long)v), n, valid);
             case ColumnType.Double when t == typeof(double):
                 return new Column(type, Read<double>(file, df, groups, n, ref valid), n, valid);
+            case ColumnType.Double when t == typeof(decimal):
+                return new Column(type, Convert(Read<decimal>(file, df, groups, n, ref valid), static v => (double)v), n, valid);
             case ColumnType.Double:
                 return new Column(type, Convert(Read<float>(file, df, groups, n, ref valid), static v => (double)v), n, valid);
             case ColumnType.Bool:
