@@ -208,10 +208,11 @@ public sealed partial class Frame : ITokenizable
     /// </summary>
     internal TaskSpec[]? TryLowerStreamedAggChunks(IReadOnlyCollection<string> needed, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa, Func<int, TaskKey> keyOf)
     {
-        if (_source is not CsvScanNode csv) return null;
+        if (_source is not (CsvScanNode or ParquetScanNode)) return null;
         var (atSource, ops) = PlanFor(needed);
         if (!ops.All(op => op.RowWise)) return null;
-        return csv.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, dropNa, keyOf);
+        return _source is ParquetScanNode pq ? pq.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, dropNa, keyOf)
+            : ((CsvScanNode)_source).LowerAggregateChunks(atSource, ops, keys, aggs, predicate, dropNa, keyOf);
     }
 
     /// <summary>The source columns and the pruned steps that produce <paramref name="needed"/> (all when null).</summary>

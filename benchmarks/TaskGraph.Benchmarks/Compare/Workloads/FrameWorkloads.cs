@@ -76,8 +76,11 @@ public sealed class CsvGroupBy : FrameWorkload
 
     /// <inheritdoc />
     public override WorkloadResult Run(WorkloadContext ctx, IScheduler scheduler, string schedulerName)
+        => Query(Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx)), scheduler);
+
+    /// <summary>The query and its checksum over trips from any source (parquet_groupby runs it over trips.parquet).</summary>
+    internal static WorkloadResult Query(Frame trips, IScheduler scheduler)
     {
-        var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
         long movedBefore = (scheduler as ProcessPoolScheduler)?.BytesMoved ?? 0;
         var g = trips.Filter(Col("fare") > 0)
             .GroupBy("vendor")
