@@ -7,7 +7,7 @@ using Apache.Arrow.Types;
 using ArrowField = Apache.Arrow.Field;
 using ArrowSchema = Apache.Arrow.Schema;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Tables as Apache Arrow record batches and back, and Arrow IPC files (Feather v2). Int32, Int64 and Double columns

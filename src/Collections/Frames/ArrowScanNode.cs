@@ -1,18 +1,18 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// One record batch of an Arrow IPC file (Feather v2): a frame partition (<see cref="Batch"/> -1: a file with no
 /// batches, an empty partition). <see cref="FileLength"/> and <see cref="LastWriteUtcTicks"/> are the file's length
 /// and last write time when the frame was built; reading a file that changed since fails (<see cref="FileChangedException"/>).
 /// </summary>
-public sealed record ArrowPart(string File, int Batch, long FileLength, long LastWriteUtcTicks)
+internal sealed record ArrowPart(string File, int Batch, long FileLength, long LastWriteUtcTicks)
 {
     /// <inheritdoc />
     public override string ToString() => $"{Path.GetFileName(File)}[batch {Batch}]";
 }
 
 /// <summary>Arrow IPC files: each partition reads one record batch, converts the columns the plan needs, then runs the steps, in one task.</summary>
-public sealed class ArrowScanNode(ArrowPart[] parts, Schema schema) : PlanNode
+internal sealed class ArrowScanNode(ArrowPart[] parts, Schema schema) : PlanNode
 {
     /// <summary>The record batches, one per partition.</summary>
     public ArrowPart[] Parts { get; } = parts;

@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// A Parquet file could not be read (bad footer, truncated or corrupt column chunk, unsupported column): the

@@ -2,14 +2,14 @@ using System.Buffers;
 using Parquet;
 using Parquet.Schema;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Consecutive row groups [<see cref="FirstRowGroup"/>, +<see cref="RowGroupCount"/>) of one Parquet file: one frame
 /// partition. <see cref="FileLength"/> and <see cref="LastWriteUtcTicks"/> are the file's length and last write time
 /// when the frame was built; reading a file that no longer matches them fails (<see cref="FileChangedException"/>).
 /// </summary>
-public sealed record ParquetPart(string File, int FirstRowGroup, int RowGroupCount, long FileLength, long LastWriteUtcTicks)
+internal sealed record ParquetPart(string File, int FirstRowGroup, int RowGroupCount, long FileLength, long LastWriteUtcTicks)
 {
     /// <inheritdoc />
     public override string ToString() => $"{Path.GetFileName(File)}[row groups {FirstRowGroup}..{FirstRowGroup + RowGroupCount})";

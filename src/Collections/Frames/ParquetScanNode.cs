@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Parquet row groups: each partition reads its row groups' needed columns (projection pushdown: other column
@@ -7,7 +7,7 @@ namespace TaskGraph;
 /// prove empty is not read. The files' lengths and last write times at build time are part of each partition (so of
 /// the node's parameters and keys); a task reading a file that changed since fails with <see cref="FileChangedException"/>.
 /// </summary>
-public sealed class ParquetScanNode(ParquetPart[] parts, Schema schema) : PlanNode
+internal sealed class ParquetScanNode(ParquetPart[] parts, Schema schema) : PlanNode
 {
     /// <summary>The row-group ranges, one per partition.</summary>
     public ParquetPart[] Parts { get; } = parts;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>A row group's statistics for one column (any part may be missing: then it proves nothing).</summary>
 internal sealed record ColumnStats(object? Min, object? Max, long? NullCount, long Rows);

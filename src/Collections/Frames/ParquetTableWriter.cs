@@ -1,7 +1,7 @@
 using Parquet;
 using Parquet.Schema;
 
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// Writes tables as Parquet files (Parquet.Net): Snappy compression, every column optional, Int32 → INT32, Int64 →

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
-using static TaskGraph.Expr;
+using static TaskGraph.Frames.Expr;
 
 namespace TaskGraph.Tests.Frames;
 

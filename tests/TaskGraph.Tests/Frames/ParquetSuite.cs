@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
-using static TaskGraph.Agg;
-using static TaskGraph.Expr;
+using static TaskGraph.Frames.Agg;
+using static TaskGraph.Frames.Expr;
 
 namespace TaskGraph.Tests.Frames;
 
