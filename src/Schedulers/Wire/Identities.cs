@@ -287,8 +287,6 @@ internal static class Identities
     {
         // Checked before any lookup: a name like "../../x/Evil" would otherwise reach a resolver mapping names to files.
         if (!IsSimpleAssemblyName(name)) throw new WireException($"Malformed type identity: '{name}' is not a simple assembly name.");
-        if (InMemoryAssemblies.Find(name, mvid) is { } cell) return cell;
-        if (InMemoryAssemblies.WhyMissing(name, mvid) is { } changed) throw new WireException(changed);
         Assembly? sameName = null;
         foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
         {
@@ -296,6 +294,10 @@ internal static class Identities
             if (a.ManifestModule.ModuleVersionId == mvid && IsTrusted(a)) return a;
             sameName = a;
         }
+        // Then code compiled in memory that this worker received from its parent, or that this parent shipped
+        // (after the application's files: an in-memory copy of an application assembly is the same code).
+        if (InMemoryAssemblies.Find(name, mvid) is { } cell) return cell;
+        if (InMemoryAssemblies.WhyMissing(name, mvid) is { } changed) throw new WireException(changed);
         if (sameName is null)
         {
             // Only a name the application ships can be loaded and trusted: do not even ask the loader for others.
