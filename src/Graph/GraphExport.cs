@@ -15,9 +15,11 @@ public static class GraphExport
     /// that needs it, so edges follow the data and a topological sort is an order to run the tasks in.
     /// </summary>
     /// <example><code>
+    /// using QuikGraph.Algorithms;
     /// var g = total.ToQuikGraph();
-    /// var order = g.TopologicalSort();                         // dependencies first
-    /// var longest = g.Vertices.Max(v => Depth(g, v));          // e.g. the critical path length
+    /// var order = g.TopologicalSort().ToList();                // dependencies first
+    /// var depth = new Dictionary&lt;TaskKey, int&gt;();            // longest chain of tasks ending at each task
+    /// foreach (var v in order) depth[v] = g.InEdges(v).Select(e => depth[e.Source] + 1).DefaultIfEmpty(0).Max();
     /// </code></example>
     public static BidirectionalGraph<TaskKey, SEquatableEdge<TaskKey>> ToQuikGraph(this ExecutionPlan plan)
     {
