@@ -106,7 +106,7 @@ internal sealed class BlockEvaluator
                     var (y, yo, ys) = Eval(b.R, f0, len);
                     var dst = Scratch(node, b.Type);
                     int n = xs && ys ? 1 : len;
-                    if (BinOps.IsComparison(b.Op)) Kernels.Compare(b.Op, b.L.Type, x, xo, xs, y, yo, ys, (bool[])dst, n);
+                    if (Operators.IsComparison(b.Op)) Kernels.Compare(b.Op, b.L.Type, x, xo, xs, y, yo, ys, (bool[])dst, n);
                     else Kernels.Binary(b.Op, b.Type, x, xo, xs, y, yo, ys, dst, n);
                     return (dst, 0, xs && ys);
                 }

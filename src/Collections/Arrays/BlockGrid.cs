@@ -4,7 +4,7 @@ namespace TaskGraph.Arrays;
 /// A materialized array layer: one task per block, in C order over the block grid. Each task returns a
 /// <see cref="DenseArray{T}"/> whose shape is the block's.
 /// </summary>
-internal sealed class BlockGrid
+internal sealed class BlockGrid : ITokenizable
 {
     public BlockGrid(int[] shape, int[][] chunks, DType type, TaskSpec[] specs, Token token)
     {
@@ -24,6 +24,9 @@ internal sealed class BlockGrid
 
     /// <summary>Fingerprint of the layer (see <see cref="LayerToken"/>).</summary>
     public Token Token { get; }
+
+    /// <summary>A grid stands for its layer in the keys of the layers that read it.</summary>
+    public void AddToken(ref TokenBuilder builder) => builder.Add(Token);
 
     public TaskSpec At(ReadOnlySpan<int> blockIndex) => Specs[ShapeMath.FlatBlock(GridShape, blockIndex)];
 }

@@ -4,8 +4,8 @@ namespace TaskGraph.Arrays;
 /// The fused elementwise program of an array: its expression tree, the output shape and chunks, and the source
 /// leaves in the order their blocks are passed to the block task. It is the delegate target of every fused block
 /// task and of the first stage of reductions, and is plain data (no delegates, no tasks), so those tasks can be
-/// shipped to another process. Task arguments: <c>args[0]</c> is the output block index (<c>int[]</c>), then one
-/// source block per entry of <see cref="SourceLeaves"/>.
+/// shipped to another process. Its tasks are <see cref="LayerStep"/> tasks: the parameter is the output block index
+/// (<c>int[]</c>), the inputs are one source block per entry of <see cref="SourceLeaves"/>.
 /// </summary>
 internal sealed class BlockProgram
 {
@@ -31,9 +31,9 @@ internal sealed class BlockProgram
     }
 
     /// <summary>Task body: evaluates the block and returns it as a dense array.</summary>
-    public DenseArray<T> Run<T>(object?[] args) where T : unmanaged
+    public DenseArray<T> Run<T>(int[] blockIndex, object[] sources) where T : unmanaged
     {
-        var ev = new BlockEvaluator(this, (int[])args[0]!, args, 1);
+        var ev = new BlockEvaluator(this, blockIndex, sources, 0);
         return ev.Materialize<T>();
     }
 }

@@ -12,20 +12,16 @@ namespace TaskGraph.Arrays;
 /// </summary>
 internal static class CounterRandom
 {
-    private const ulong Gamma = 0x9E3779B97F4A7C15UL;
-    private const ulong M1 = 0xBF58476D1CE4E5B9UL;
-    private const ulong M2 = 0x94D049BB133111EBUL;
+    // SplitMix64's constants, from the collections' one mixer (the vector loops below inline it).
+    private const ulong Gamma = StableHash.Gamma;
+    private const ulong M1 = StableHash.M1;
+    private const ulong M2 = StableHash.M2;
     private const double Unit = 1.0 / (1UL << 53);
 
     /// <summary>The stream key of block <paramref name="block"/> under <paramref name="seed"/>.</summary>
     public static ulong Key(ulong seed, long block) => Mix(Mix(seed + Gamma) ^ Mix((ulong)block * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL));
 
-    public static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * M1;
-        z = (z ^ (z >> 27)) * M2;
-        return z ^ (z >> 31);
-    }
+    private static ulong Mix(ulong z) => StableHash.Mix(z);
 
     /// <summary>Writes uniform [0, 1) numbers for counters <c>start, start + step, …</c>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

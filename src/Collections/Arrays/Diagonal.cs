@@ -29,7 +29,7 @@ public sealed partial class NdArray<E>
             k += count;
         }
         var src = Grid;
-        var layer = LayerToken.Of("diagonal", src, offset);
+        var layer = LayerToken.Of("array-diagonal", src, offset);
         if (runs.Count == 0)
         {
             var empty = TaskFunction.Create(new Func<int[], DenseArray<E>>(EmptyBlock), TaskInvokers.Call1<int[], DenseArray<E>>, "diagonal");

@@ -5,10 +5,34 @@ namespace TaskGraph.Arrays;
 /// (Dask's blockwise fusion). A program is plain data (no delegates, no tasks), so the single task that runs it
 /// for a block can be shipped to another process; <see cref="BlockEvaluator"/> runs it tile by tile.
 /// </summary>
-internal abstract class ElemNode
+internal abstract class ElemNode : ITokenizable
 {
     /// <summary>The element type this node produces.</summary>
     public DType Type;
+
+    /// <summary>Fingerprints the whole tree (operators, constants, leaves with their seeds and layouts) for layer keys.</summary>
+    public void AddToken(ref TokenBuilder b)
+    {
+        if (!TryAddNode(ref b, this)) b.Add(ValueTokenizer.Unique());
+    }
+
+    private static bool TryAddNode(ref TokenBuilder b, ElemNode n)
+    {
+        b.Add((ulong)n.Type);
+        switch (n)
+        {
+            case LeafNode l:
+                b.Add(10); b.Add((ulong)l.Kind); b.Add((ulong)l.Slot);
+                b.Add(BitConverter.DoubleToUInt64Bits(l.A)); b.Add(BitConverter.DoubleToUInt64Bits(l.B)); b.Add(l.Seed);
+                return ValueTokenizer.TryAdd(ref b, l.AxisOf) && ValueTokenizer.TryAdd(ref b, l.LeafShape) && ValueTokenizer.TryAdd(ref b, l.LeafChunks);
+            case ScalarNode s: b.Add(11); b.Add(BitConverter.DoubleToUInt64Bits(s.Value)); return true;
+            case UnaryNode u: b.Add(12); b.Add((ulong)u.Op); return TryAddNode(ref b, u.X);
+            case BinaryNode x: b.Add(13); b.Add((ulong)x.Op); return TryAddNode(ref b, x.L) && TryAddNode(ref b, x.R);
+            case WhereNode w: b.Add(14); return TryAddNode(ref b, w.C) && TryAddNode(ref b, w.A) && TryAddNode(ref b, w.B);
+            case CastNode c: b.Add(15); return TryAddNode(ref b, c.X);
+            default: return false;
+        }
+    }
 
     /// <summary>A copy of this tree with every leaf replaced by <paramref name="f"/>(leaf).</summary>
     public abstract ElemNode MapLeaves(Func<LeafNode, LeafNode> f);
@@ -57,7 +81,7 @@ internal sealed class ScalarNode : ElemNode
 
 internal sealed class UnaryNode : ElemNode
 {
-    public UnOp Op;
+    public UnaryOp Op;
     public ElemNode X = null!;
     public override ElemNode MapLeaves(Func<LeafNode, LeafNode> f) => new UnaryNode { Type = Type, Op = Op, X = X.MapLeaves(f) };
     public override void Walk(Action<ElemNode> visit) { X.Walk(visit); visit(this); }
@@ -65,7 +89,7 @@ internal sealed class UnaryNode : ElemNode
 
 internal sealed class BinaryNode : ElemNode
 {
-    public BinOp Op;
+    public BinaryOp Op;
     public ElemNode L = null!, R = null!;
     public override ElemNode MapLeaves(Func<LeafNode, LeafNode> f) => new BinaryNode { Type = Type, Op = Op, L = L.MapLeaves(f), R = R.MapLeaves(f) };
     public override void Walk(Action<ElemNode> visit) { L.Walk(visit); R.Walk(visit); visit(this); }

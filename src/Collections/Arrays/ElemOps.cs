@@ -1,19 +1,5 @@
 namespace TaskGraph.Arrays;
 
-/// <summary>Binary elementwise operations of the fused block programs.</summary>
-internal enum BinOp : byte
-{
-    Add, Sub, Mul, Div, Mod, Pow, Maximum, Minimum,
-    Lt, Le, Gt, Ge, Eq, Ne,
-    And, Or, Xor,
-}
-
-/// <summary>Unary elementwise operations of the fused block programs.</summary>
-internal enum UnOp : byte
-{
-    Neg, Abs, Sqrt, Exp, Log, Sin, Cos, Not,
-}
-
 /// <summary>How a leaf of a block program produces its values.</summary>
 internal enum LeafKind : byte
 {
@@ -27,18 +13,4 @@ internal enum LeafKind : byte
     Uniform,
     /// <summary>Seeded standard normal numbers, a pure function of seed, block and position.</summary>
     Normal,
-}
-
-internal static class BinOps
-{
-    public static bool IsComparison(BinOp op) => op is >= BinOp.Lt and <= BinOp.Ne;
-    public static bool IsLogical(BinOp op) => op is >= BinOp.And;
-
-    public static string Symbol(BinOp op) => op switch
-    {
-        BinOp.Add => "+", BinOp.Sub => "-", BinOp.Mul => "*", BinOp.Div => "/", BinOp.Mod => "%",
-        BinOp.Lt => "<", BinOp.Le => "<=", BinOp.Gt => ">", BinOp.Ge => ">=", BinOp.Eq => "==", BinOp.Ne => "!=",
-        BinOp.And => "&", BinOp.Or => "|", BinOp.Xor => "^",
-        _ => op.ToString().ToLowerInvariant(),
-    };
 }

@@ -13,7 +13,7 @@ namespace TaskGraph.Arrays;
 /// </summary>
 internal static class Kernels
 {
-    public static void Binary(BinOp op, DType t, Array a, int ao, bool aScalar, Array b, int bo, bool bScalar, Array d, int len)
+    public static void Binary(BinaryOp op, DType t, Array a, int ao, bool aScalar, Array b, int bo, bool bScalar, Array d, int len)
     {
         switch (t)
         {
@@ -25,7 +25,7 @@ internal static class Kernels
         }
     }
 
-    public static void Compare(BinOp op, DType t, Array a, int ao, bool aScalar, Array b, int bo, bool bScalar, bool[] d, int len)
+    public static void Compare(BinaryOp op, DType t, Array a, int ao, bool aScalar, Array b, int bo, bool bScalar, bool[] d, int len)
     {
         var dst = d.AsSpan(0, len);
         switch (t)
@@ -39,13 +39,13 @@ internal static class Kernels
                 for (int i = 0; i < len; i++)
                 {
                     bool p = x[aScalar ? 0 : i], q = y[bScalar ? 0 : i];
-                    dst[i] = op switch { BinOp.Eq => p == q, BinOp.Ne => p != q, BinOp.Lt => !p & q, BinOp.Le => !p | q, BinOp.Gt => p & !q, _ => p | !q };
+                    dst[i] = op switch { BinaryOp.Equal => p == q, BinaryOp.NotEqual => p != q, BinaryOp.Less => !p & q, BinaryOp.LessOrEqual => !p | q, BinaryOp.Greater => p & !q, _ => p | !q };
                 }
                 break;
         }
     }
 
-    public static void Unary(UnOp op, DType t, Array a, int ao, Array d, int len)
+    public static void Unary(UnaryOp op, DType t, Array a, int ao, Array d, int len)
     {
         switch (t)
         {
@@ -159,9 +159,9 @@ internal static class Kernels
     private static ReadOnlySpan<T> Sp<T>(Array a, int offset, bool scalar, int len) => new((T[])a, offset, scalar ? 1 : len);
 
     /// <summary>Float arithmetic: modulo and power vectorized here (the scalar fmod and Math.Pow cost tens of nanoseconds each).</summary>
-    private static void FloatArith<T>(BinOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void FloatArith<T>(BinaryOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (op == BinOp.Mod && !aS)
+        if (op == BinaryOp.Modulo && !aS)
         {
             // NumPy's floor-mod: a - floor(a / b)·b takes the divisor's sign; exact for integer-valued operands.
             if (bS) TensorPrimitives.Divide(a, b[0], d); else TensorPrimitives.Divide(a, b, d);
@@ -170,7 +170,7 @@ internal static class Kernels
             TensorPrimitives.Subtract(a, d, d);
             return;
         }
-        if (op == BinOp.Pow && !aS)
+        if (op == BinaryOp.Power && !aS)
         {
             if (bS) TensorPrimitives.Pow(a, b[0], d); else TensorPrimitives.Pow(a, b, d);
             return;
@@ -178,54 +178,54 @@ internal static class Kernels
         Arith(op, a, aS, b, bS, d);
     }
 
-    private static void Arith<T>(BinOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<T> d) where T : unmanaged, INumber<T>
+    private static void Arith<T>(BinaryOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<T> d) where T : unmanaged, INumber<T>
     {
         if (aS && bS) { var v = Scalar(op, a[0], b[0]); d.Fill(v); return; }
         switch (op)
         {
-            case BinOp.Add: if (aS) TensorPrimitives.Add(b, a[0], d); else if (bS) TensorPrimitives.Add(a, b[0], d); else TensorPrimitives.Add(a, b, d); return;
-            case BinOp.Sub: if (aS) TensorPrimitives.Subtract(a[0], b, d); else if (bS) TensorPrimitives.Subtract(a, b[0], d); else TensorPrimitives.Subtract(a, b, d); return;
-            case BinOp.Mul: if (aS) TensorPrimitives.Multiply(b, a[0], d); else if (bS) TensorPrimitives.Multiply(a, b[0], d); else TensorPrimitives.Multiply(a, b, d); return;
-            case BinOp.Div: if (aS) TensorPrimitives.Divide(a[0], b, d); else if (bS) TensorPrimitives.Divide(a, b[0], d); else TensorPrimitives.Divide(a, b, d); return;
-            case BinOp.Maximum: if (aS) TensorPrimitives.Max(b, a[0], d); else if (bS) TensorPrimitives.Max(a, b[0], d); else TensorPrimitives.Max(a, b, d); return;
-            case BinOp.Minimum: if (aS) TensorPrimitives.Min(b, a[0], d); else if (bS) TensorPrimitives.Min(a, b[0], d); else TensorPrimitives.Min(a, b, d); return;
+            case BinaryOp.Add: if (aS) TensorPrimitives.Add(b, a[0], d); else if (bS) TensorPrimitives.Add(a, b[0], d); else TensorPrimitives.Add(a, b, d); return;
+            case BinaryOp.Subtract: if (aS) TensorPrimitives.Subtract(a[0], b, d); else if (bS) TensorPrimitives.Subtract(a, b[0], d); else TensorPrimitives.Subtract(a, b, d); return;
+            case BinaryOp.Multiply: if (aS) TensorPrimitives.Multiply(b, a[0], d); else if (bS) TensorPrimitives.Multiply(a, b[0], d); else TensorPrimitives.Multiply(a, b, d); return;
+            case BinaryOp.Divide: if (aS) TensorPrimitives.Divide(a[0], b, d); else if (bS) TensorPrimitives.Divide(a, b[0], d); else TensorPrimitives.Divide(a, b, d); return;
+            case BinaryOp.Maximum: if (aS) TensorPrimitives.Max(b, a[0], d); else if (bS) TensorPrimitives.Max(a, b[0], d); else TensorPrimitives.Max(a, b, d); return;
+            case BinaryOp.Minimum: if (aS) TensorPrimitives.Min(b, a[0], d); else if (bS) TensorPrimitives.Min(a, b[0], d); else TensorPrimitives.Min(a, b, d); return;
         }
         for (int i = 0; i < d.Length; i++) d[i] = Scalar(op, a[aS ? 0 : i], b[bS ? 0 : i]);
     }
 
-    private static T Scalar<T>(BinOp op, T x, T y) where T : unmanaged, INumber<T>
+    private static T Scalar<T>(BinaryOp op, T x, T y) where T : unmanaged, INumber<T>
     {
         switch (op)
         {
-            case BinOp.Add: return x + y;
-            case BinOp.Sub: return x - y;
-            case BinOp.Mul: return x * y;
-            case BinOp.Div: return x / y;
-            case BinOp.Maximum: return T.Max(x, y);
-            case BinOp.Minimum: return T.Min(x, y);
-            case BinOp.Mod:
+            case BinaryOp.Add: return x + y;
+            case BinaryOp.Subtract: return x - y;
+            case BinaryOp.Multiply: return x * y;
+            case BinaryOp.Divide: return x / y;
+            case BinaryOp.Maximum: return T.Max(x, y);
+            case BinaryOp.Minimum: return T.Min(x, y);
+            case BinaryOp.Modulo:
                 {
                     // NumPy's mod: the result takes the sign of the divisor.
                     if (y == T.Zero) return T.IsInteger(x) ? T.Zero : x / y;
                     var r = x % y;
                     return r != T.Zero && (r < T.Zero) != (y < T.Zero) ? r + y : r;
                 }
-            case BinOp.Pow: return T.CreateTruncating(Math.Pow(double.CreateTruncating(x), double.CreateTruncating(y)));
+            case BinaryOp.Power: return T.CreateTruncating(Math.Pow(double.CreateTruncating(x), double.CreateTruncating(y)));
             default: throw new InvalidOperationException($"Operation {op} is not arithmetic.");
         }
     }
 
-    private static void Logical(BinOp op, ReadOnlySpan<bool> a, bool aS, ReadOnlySpan<bool> b, bool bS, Span<bool> d)
+    private static void Logical(BinaryOp op, ReadOnlySpan<bool> a, bool aS, ReadOnlySpan<bool> b, bool bS, Span<bool> d)
     {
         for (int i = 0; i < d.Length; i++)
         {
             bool p = a[aS ? 0 : i], q = b[bS ? 0 : i];
-            d[i] = op switch { BinOp.And => p & q, BinOp.Or => p | q, BinOp.Xor => p ^ q, _ => throw new InvalidOperationException($"Operation {op} is not defined on bool arrays.") };
+            d[i] = op switch { BinaryOp.And => p & q, BinaryOp.Or => p | q, BinaryOp.Xor => p ^ q, _ => throw new InvalidOperationException($"Operation {op} is not defined on bool arrays.") };
         }
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Cmp<T>(BinOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<bool> d) where T : unmanaged, INumber<T>
+    private static void Cmp<T>(BinaryOp op, ReadOnlySpan<T> a, bool aS, ReadOnlySpan<T> b, bool bS, Span<bool> d) where T : unmanaged, INumber<T>
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated && Vector256<T>.Count % 8 == 0 && d.Length >= Vector256<T>.Count)
@@ -241,11 +241,11 @@ internal static class Kernels
                 var y = bS ? sb : Vector256.Create(b.Slice(i, w));
                 var m = op switch
                 {
-                    BinOp.Lt => Vector256.LessThan(x, y),
-                    BinOp.Le => Vector256.LessThanOrEqual(x, y),
-                    BinOp.Gt => Vector256.GreaterThan(x, y),
-                    BinOp.Ge => Vector256.GreaterThanOrEqual(x, y),
-                    BinOp.Eq => Vector256.Equals(x, y),
+                    BinaryOp.Less => Vector256.LessThan(x, y),
+                    BinaryOp.LessOrEqual => Vector256.LessThanOrEqual(x, y),
+                    BinaryOp.Greater => Vector256.GreaterThan(x, y),
+                    BinaryOp.GreaterOrEqual => Vector256.GreaterThanOrEqual(x, y),
+                    BinaryOp.Equal => Vector256.Equals(x, y),
                     _ => ~Vector256.Equals(x, y),
                 };
                 uint bits = m.ExtractMostSignificantBits();
@@ -256,11 +256,11 @@ internal static class Kernels
         // The tail, and hardware without 256-bit vectors: one loop per operator, no per-element dispatch.
         switch (op)
         {
-            case BinOp.Lt: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] < b[bS ? 0 : i]; break;
-            case BinOp.Le: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] <= b[bS ? 0 : i]; break;
-            case BinOp.Gt: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] > b[bS ? 0 : i]; break;
-            case BinOp.Ge: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] >= b[bS ? 0 : i]; break;
-            case BinOp.Eq: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] == b[bS ? 0 : i]; break;
+            case BinaryOp.Less: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] < b[bS ? 0 : i]; break;
+            case BinaryOp.LessOrEqual: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] <= b[bS ? 0 : i]; break;
+            case BinaryOp.Greater: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] > b[bS ? 0 : i]; break;
+            case BinaryOp.GreaterOrEqual: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] >= b[bS ? 0 : i]; break;
+            case BinaryOp.Equal: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] == b[bS ? 0 : i]; break;
             default: for (; i < d.Length; i++) d[i] = a[aS ? 0 : i] != b[bS ? 0 : i]; break;
         }
     }
@@ -278,27 +278,27 @@ internal static class Kernels
         for (int i = 0; i < d.Length; i++) d[i] = c[i] ? a[aS ? 0 : i] : b[bS ? 0 : i];
     }
 
-    private static void FloatUnary<T>(UnOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void FloatUnary<T>(UnaryOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (op)
         {
-            case UnOp.Neg: TensorPrimitives.Negate(x, d); break;
-            case UnOp.Abs: TensorPrimitives.Abs(x, d); break;
-            case UnOp.Sqrt: TensorPrimitives.Sqrt(x, d); break;
-            case UnOp.Exp: TensorPrimitives.Exp(x, d); break;
-            case UnOp.Log: TensorPrimitives.Log(x, d); break;
-            case UnOp.Sin: TensorPrimitives.Sin(x, d); break;
-            case UnOp.Cos: TensorPrimitives.Cos(x, d); break;
+            case UnaryOp.Negate: TensorPrimitives.Negate(x, d); break;
+            case UnaryOp.Abs: TensorPrimitives.Abs(x, d); break;
+            case UnaryOp.Sqrt: TensorPrimitives.Sqrt(x, d); break;
+            case UnaryOp.Exp: TensorPrimitives.Exp(x, d); break;
+            case UnaryOp.Log: TensorPrimitives.Log(x, d); break;
+            case UnaryOp.Sin: TensorPrimitives.Sin(x, d); break;
+            case UnaryOp.Cos: TensorPrimitives.Cos(x, d); break;
             default: throw new InvalidOperationException($"{op} is not defined on floating-point arrays.");
         }
     }
 
-    private static void IntUnary<T>(UnOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+    private static void IntUnary<T>(UnaryOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
         switch (op)
         {
-            case UnOp.Neg: TensorPrimitives.Negate(x, d); break;
-            case UnOp.Abs: for (int i = 0; i < d.Length; i++) d[i] = x[i] < T.Zero ? -x[i] : x[i]; break;
+            case UnaryOp.Negate: TensorPrimitives.Negate(x, d); break;
+            case UnaryOp.Abs: for (int i = 0; i < d.Length; i++) d[i] = x[i] < T.Zero ? -x[i] : x[i]; break;
             default: throw new InvalidOperationException($"{op} is not defined on integer arrays (it promotes to float64).");
         }
     }

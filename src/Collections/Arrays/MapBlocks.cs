@@ -27,7 +27,7 @@ public sealed partial class NdArray<E>
         var shape = chunks.Select(c => c.Sum()).ToArray();
         var fn = TaskFunction.Create(f, invoker, name);
         var grids = inputs.Select(i => i.Grid).ToArray();
-        var layer = LayerToken.Of(name, fn, grids.ToList(), chunks);
+        var layer = LayerToken.Of("array-" + name, fn, grids.ToList(), chunks);
         var specs = new TaskSpec[grids[0].Specs.Length];
         for (int b = 0; b < specs.Length; b++)
             specs[b] = TaskSpec.Call(TaskKey.ForPartition(name, layer, b), fn, grids.Select(g => TaskArg.Of(g.Specs[b])).ToArray());
@@ -67,7 +67,7 @@ public abstract partial class NdArray
             g[ax] = b;
             specs[f] = parts[p].Grid.At(g);
         }
-        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs, LayerToken.Of("concatenate", parts.Select(p => p.Grid).ToList(), ax)), "concatenate");
+        return NdArray<E>.FromGrid(new BlockGrid(shape, chunks, DTypes.Of<E>(), specs, LayerToken.Of("array-concatenate", parts.Select(p => p.Grid).ToList(), ax)), "concatenate");
     }
 
     /// <summary>Stacks equally shaped arrays along a new <paramref name="axis"/>.</summary>

@@ -40,7 +40,7 @@ public sealed partial class NdArray<E>
         if (keep.Length == 0) return NdArray.FromArray(Array.Empty<E>(), [0], [0]);
         var fn = TaskFunction.Create(new Func<DenseArray<E>, DenseArray<bool>, DenseArray<E>>(SelectBlock), TaskInvokers.Call2<DenseArray<E>, DenseArray<bool>, DenseArray<E>>, "mask");
         var g = Grid; var mg = mask.Grid;
-        var layer = LayerToken.Of("mask", g, mg, counts);
+        var layer = LayerToken.Of("array-mask", g, mg, counts);
         var specs = keep.Select((b, i) => TaskSpec.Call(TaskKey.ForPartition("mask", layer, i), fn, TaskArg.Of(g.Specs[b]), TaskArg.Of(mg.Specs[b]))).ToArray();
         var chunks = keep.Select(b => counts[b]).ToArray();
         return FromGrid(new BlockGrid([chunks.Sum()], [chunks], DType, specs, layer), "mask");

@@ -18,17 +18,19 @@ public sealed partial class NdArray<E>
         if (ShapeRef[1] != other.ShapeRef[0])
             throw new ArgumentException($"MatMul inner dimensions differ: shapes {ShapeMath.Format(ShapeRef)} and {ShapeMath.Format(other.ShapeRef)} ({ShapeRef[1]} != {other.ShapeRef[0]}).");
         if (DType == DType.Bool) throw new InvalidOperationException("MatMul is not defined on bool arrays.");
-        if (splitEvery < 2) throw new ArgumentOutOfRangeException(nameof(splitEvery), $"split_every must be at least 2, got {splitEvery}.");
+        TreeReduction.CheckSplitEvery(splitEvery, nameof(splitEvery));
         var b = other.ChunksRef[0].SequenceEqual(ChunksRef[1]) ? other : other.Rechunk([ChunksRef[1], other.ChunksRef[1]]);
         var ga = Grid;
         var gb = b.Grid;
         int bi = ChunksRef[0].Length, bk = ChunksRef[1].Length, bj = b.ChunksRef[1].Length;
         // A group's task returns the final element type when it is the only group, else a double partial sum.
-        var partial = TaskFunction.Create(new Func<object?[], DenseArray<double>>(BlockProducts<double>), TaskInvokers.CallArgs<DenseArray<double>>, "matmul");
-        var whole = TaskFunction.Create(new Func<object?[], DenseArray<E>>(BlockProducts<E>), TaskInvokers.CallArgs<DenseArray<E>>, "matmul");
-        var sum = TaskFunction.Create(new Func<object?[], DenseArray<double>>(SumBlocks<double>), TaskInvokers.CallArgs<DenseArray<double>>, "matmul-sum");
-        var last = TaskFunction.Create(new Func<object?[], DenseArray<E>>(SumBlocks<E>), TaskInvokers.CallArgs<DenseArray<E>>, "matmul-sum");
-        var layer = LayerToken.Of("matmul", ga, gb, splitEvery);
+        var partial = LayerStep.Many<MatMulTask, DenseArray<E>, DenseArray<double>>("matmul", BlockProducts<double>, new MatMulTask());
+        var whole = LayerStep.Many<MatMulTask, DenseArray<E>, DenseArray<E>>("matmul", BlockProducts<E>, new MatMulTask());
+        // The partial sums of the groups go up the collections' one tree reduction (double partials, the last sum converts).
+        var sum = LayerStep.Many<MatMulTask, DenseArray<double>, DenseArray<double>>("matmul-sum", SumBlocks<double>, new MatMulTask());
+        var last = LayerStep.Many<MatMulTask, DenseArray<double>, DenseArray<E>>("matmul-sum", SumBlocks<E>, new MatMulTask());
+        var layer = LayerToken.Of("array-matmul", ga, gb, splitEvery);
+        var products = LayerToken.Stage(layer, "matmul");
         int key = 0;
         bool oneGroup = bk <= splitEvery;
         var specs = new TaskSpec[bi * bj];
@@ -38,26 +40,15 @@ public sealed partial class NdArray<E>
                 var level = new List<TaskSpec>();
                 for (int k0 = 0; k0 < bk; k0 += splitEvery)
                 {
-                    var args = new List<TaskArg>();
+                    var blocks = new List<TaskSpec>();
                     for (int k = k0; k < Math.Min(bk, k0 + splitEvery); k++)
                     {
-                        args.Add(TaskArg.Of(ga.At([i, k])));
-                        args.Add(TaskArg.Of(gb.At([k, j])));
+                        blocks.Add(ga.At([i, k]));
+                        blocks.Add(gb.At([k, j]));
                     }
-                    level.Add(TaskSpec.Call(TaskKey.ForPartition("matmul", layer, key++), oneGroup ? whole : partial, args.ToArray()));
+                    level.Add((oneGroup ? whole : partial).Call(products[key++], blocks.ToArray()));
                 }
-                if (oneGroup) { specs[i * bj + j] = level[0]; continue; }
-                while (level.Count > splitEvery)
-                {
-                    var next = new List<TaskSpec>();
-                    for (int s = 0; s < level.Count; s += splitEvery)
-                    {
-                        var part = level.Skip(s).Take(splitEvery).ToList();
-                        next.Add(part.Count == 1 ? part[0] : TaskSpec.Call(TaskKey.ForPartition("matmul-sum", layer, key++), sum, part.Select(TaskArg.Of).ToArray()));
-                    }
-                    level = next;
-                }
-                specs[i * bj + j] = TaskSpec.Call(TaskKey.ForPartition("matmul-sum", layer, key++), last, level.Select(TaskArg.Of).ToArray());
+                specs[i * bj + j] = oneGroup ? level[0] : TreeReduction.Reduce(level, splitEvery, layer, sum, last, output: i * bj + j);
             }
         var shape = new[] { ShapeRef[0], b.ShapeRef[1] };
         return FromGrid(new BlockGrid(shape, [ChunksRef[0], b.ChunksRef[1]], DType, specs, layer), "matmul");
@@ -70,17 +61,17 @@ public sealed partial class NdArray<E>
     /// Σ A_p·B_p over the (A, B) block pairs in <paramref name="args"/>, accumulated in one buffer (the first
     /// product overwrites it, the rest add in place), converted to <typeparamref name="R"/>.
     /// </summary>
-    private static DenseArray<R> BlockProducts<R>(object?[] args) where R : unmanaged
+    private static DenseArray<R> BlockProducts<R>(MatMulTask _, DenseArray<E>[] args) where R : unmanaged
     {
-        var a0 = (DenseArray<E>)args[0]!;
-        var b0 = (DenseArray<E>)args[1]!;
+        var a0 = args[0];
+        var b0 = args[1];
         int m = a0.Shape[0], n = b0.Shape[1];
         // Uninitialized: the first product overwrites every element (large blocks skip a needless zeroing pass).
         var c = GC.AllocateUninitializedArray<double>(m * n);
         for (int p = 0; p < args.Length; p += 2)
         {
-            var a = (DenseArray<E>)args[p]!;
-            var b = (DenseArray<E>)args[p + 1]!;
+            var a = args[p];
+            var b = args[p + 1];
             if (p == 0) Gemm.Multiply(m, n, a.Shape[1], AsDouble(a.Data), AsDouble(b.Data), c);
             else Gemm.MultiplyAdd(m, n, a.Shape[1], AsDouble(a.Data), AsDouble(b.Data), c);
         }
@@ -96,17 +87,17 @@ public sealed partial class NdArray<E>
     }
 
     /// <summary>Sums same-shaped double blocks (partial products), converting the total to <typeparamref name="R"/>.</summary>
-    private static DenseArray<R> SumBlocks<R>(object?[] args) where R : unmanaged
+    private static DenseArray<R> SumBlocks<R>(MatMulTask _, DenseArray<double>[] args) where R : unmanaged
     {
-        var first = (DenseArray<double>)args[0]!;
+        var first = args[0];
         double[] acc = first.Data;
         if (args.Length > 1)
         {
             acc = GC.AllocateUninitializedArray<double>(first.Data.Length);
-            System.Numerics.Tensors.TensorPrimitives.Add(first.Data, ((DenseArray<double>)args[1]!).Data, acc);
+            System.Numerics.Tensors.TensorPrimitives.Add(first.Data, args[1].Data, acc);
         }
         for (int i = 2; i < args.Length; i++)
-            System.Numerics.Tensors.TensorPrimitives.Add(acc, ((DenseArray<double>)args[i]!).Data, acc);
+            System.Numerics.Tensors.TensorPrimitives.Add(acc, args[i].Data, acc);
         return Converted<R>(acc, first.Shape);
     }
 
@@ -118,3 +109,9 @@ public sealed partial class NdArray<E>
         return new DenseArray<R>(r, shape);
     }
 }
+
+/// <summary>
+/// The parameters of a matmul's tasks: none (the element types are the functions' type arguments). A product task's
+/// inputs are its group's (A, B) block pairs in order; a sum task's are partial sums.
+/// </summary>
+internal sealed record MatMulTask;

@@ -98,7 +98,7 @@ public abstract partial class NdArray
         var grid = ShapeMath.GridShape(chunks);
         var offsets = chunks.Select(ShapeMath.Offsets).ToArray();
         var specs = new TaskSpec[ShapeMath.Size(grid)];
-        var layer = LayerToken.Of("array", data, shape, chunks);
+        var layer = LayerToken.Of("array-array", data, shape, chunks);
         for (int f = 0; f < specs.Length; f++)
         {
             var g = ShapeMath.Unflatten(grid, f);
@@ -130,7 +130,7 @@ public abstract partial class NdArray
         var grid = ShapeMath.GridShape(chunks);
         if (blocks.Count != ShapeMath.Size(grid)) throw new ArgumentException($"Expected {ShapeMath.Size(grid)} blocks for chunks {ShapeMath.FormatChunks(chunks)}, got {blocks.Count}.", nameof(blocks));
         var fn = TaskFunction.Create(new Func<E[], int[], DenseArray<E>>(WrapBlock), TaskInvokers.Call2<E[], int[], DenseArray<E>>, "from-delayed");
-        var layer = LayerToken.Of("from-delayed", typeof(E), blocks.Select(b => b.Spec).ToList(), chunks);
+        var layer = LayerToken.Of("array-from-delayed", typeof(E), blocks.Select(b => b.Spec).ToList(), chunks);
         var specs = new TaskSpec[blocks.Count];
         for (int f = 0; f < specs.Length; f++)
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("from-delayed", layer, f), fn, blocks[f].AsArg(), TaskArg.Value(ShapeMath.BlockShape(chunks, ShapeMath.Unflatten(grid, f))));
@@ -144,17 +144,17 @@ public abstract partial class NdArray
     // ---- elementwise functions ----------------------------------------------------------------------------
 
     /// <summary>Elementwise square root.</summary>
-    public static NdArray<E> Sqrt<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnOp.Sqrt, x);
+    public static NdArray<E> Sqrt<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Sqrt, x);
     /// <summary>Elementwise e^x.</summary>
-    public static NdArray<E> Exp<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnOp.Exp, x);
+    public static NdArray<E> Exp<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Exp, x);
     /// <summary>Elementwise natural logarithm.</summary>
-    public static NdArray<E> Log<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnOp.Log, x);
+    public static NdArray<E> Log<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Log, x);
     /// <summary>Elementwise sine.</summary>
-    public static NdArray<E> Sin<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnOp.Sin, x);
+    public static NdArray<E> Sin<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Sin, x);
     /// <summary>Elementwise cosine.</summary>
-    public static NdArray<E> Cos<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnOp.Cos, x);
+    public static NdArray<E> Cos<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Cos, x);
     /// <summary>Elementwise absolute value.</summary>
-    public static NdArray<E> Abs<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnOp.Abs, x);
+    public static NdArray<E> Abs<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Abs, x);
     /// <summary>Elementwise power.</summary>
     public static NdArray<E> Pow<E>(NdArray<E> x, double exponent) where E : unmanaged => x.Pow(exponent);
 

@@ -108,27 +108,26 @@ public abstract partial class NdArray
             if (src.Chunks.Zip(_chunks).All(p => p.First.SequenceEqual(p.Second))) return src;
         }
         var program = BlockProgram.For(Expr, _shape, _chunks);
-        var fn = BlockFunction(program);
+        var step = BlockStep(program);
         var grid = ShapeMath.GridShape(_chunks);
         var specs = new TaskSpec[ShapeMath.Size(grid)];
-        var layer = LayerToken.Of(Name, Expr, Inputs.ToList(), _shape, _chunks);
+        var layer = LayerToken.Of("array-" + Name, Expr, Inputs.ToList(), _shape, _chunks);
         for (int f = 0; f < specs.Length; f++)
         {
             var g = ShapeMath.Unflatten(grid, f);
-            var args = new TaskArg[1 + program.SourceLeaves.Length];
-            args[0] = TaskArg.Value(g);
-            for (int i = 0; i < program.SourceLeaves.Length; i++)
+            var sources = new TaskSpec[program.SourceLeaves.Length];
+            for (int i = 0; i < sources.Length; i++)
             {
                 var leaf = program.SourceLeaves[i];
-                args[i + 1] = TaskArg.Of(Inputs[leaf.Slot].At(BlockProgram.LeafBlock(leaf, g)));
+                sources[i] = Inputs[leaf.Slot].At(BlockProgram.LeafBlock(leaf, g));
             }
-            specs[f] = TaskSpec.Call(TaskKey.ForPartition(Name, layer, f), fn, args);
+            specs[f] = step.With(g).Call(TaskKey.ForPartition(Name, layer, f), sources);
         }
         return new BlockGrid(_shape, _chunks, DType, specs, layer);
     }
 
     /// <summary>The task function running <paramref name="program"/> for one block, typed by the element type.</summary>
-    private protected abstract TaskFunction BlockFunction(BlockProgram program);
+    private protected abstract LayerStep BlockStep(BlockProgram program);
 
     /// <summary>A source leaf reading <paramref name="grid"/> as is.</summary>
     internal static LeafNode SourceLeaf(BlockGrid grid, int slot = 0) => new()

@@ -19,8 +19,8 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
     /// <summary>An array that is exactly the given layer of block tasks.</summary>
     internal static NdArray<E> FromGrid(BlockGrid grid, string name) => new(grid.Shape, grid.Chunks, SourceLeaf(grid), [grid], name);
 
-    private protected override TaskFunction BlockFunction(BlockProgram program)
-        => TaskFunction.Create(new Func<object?[], DenseArray<E>>(program.Run<E>), TaskInvokers.CallArgs<DenseArray<E>>, Name);
+    private protected override LayerStep BlockStep(BlockProgram program)
+        => LayerStep.Many<int[], object, DenseArray<E>>(Name, program.Run<E>, []);
 
     /// <summary>The delayed blocks of this array, in C order over the block grid.</summary>
     public Delayed<DenseArray<E>>[] ToDelayedBlocks() => Grid.Specs.Select(Delayed.FromSpec<DenseArray<E>>).ToArray();
@@ -88,25 +88,25 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
         return c;
     }
 
-    private static NdArray<E> Arith(BinOp op, NdArray<E> a, NdArray<E> b)
+    private static NdArray<E> Arith(BinaryOp op, NdArray<E> a, NdArray<E> b)
     {
         var t = DTypes.Of<E>();
-        if (t == DType.Bool) throw new InvalidOperationException($"Operator {BinOps.Symbol(op)} is not defined on bool arrays; use AsType<int>() first.");
+        if (t == DType.Bool) throw new InvalidOperationException($"Operator {Operators.Symbol(op)} is not defined on bool arrays; use AsType<int>() first.");
         return Build<E>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = t, Op = op, L = e[0], R = e[1] }, a, b);
     }
 
-    private static NdArray<E> Arith(BinOp op, NdArray<E> a, double s, bool scalarLeft)
+    private static NdArray<E> Arith(BinaryOp op, NdArray<E> a, double s, bool scalarLeft)
     {
         var t = DTypes.Of<E>();
-        if (t == DType.Bool) throw new InvalidOperationException($"Operator {BinOps.Symbol(op)} is not defined on bool arrays; use AsType<int>() first.");
+        if (t == DType.Bool) throw new InvalidOperationException($"Operator {Operators.Symbol(op)} is not defined on bool arrays; use AsType<int>() first.");
         var sn = new ScalarNode { Type = t, Value = s };
         return Build<E>(op.ToString().ToLowerInvariant(), e => scalarLeft ? new BinaryNode { Type = t, Op = op, L = sn, R = e[0] } : new BinaryNode { Type = t, Op = op, L = e[0], R = sn }, a);
     }
 
-    private static NdArray<bool> Cmp(BinOp op, NdArray<E> a, NdArray<E> b)
+    private static NdArray<bool> Cmp(BinaryOp op, NdArray<E> a, NdArray<E> b)
         => Build<bool>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = DType.Bool, Op = op, L = e[0], R = e[1] }, a, b);
 
-    private static NdArray<bool> Cmp(BinOp op, NdArray<E> a, double s)
+    private static NdArray<bool> Cmp(BinaryOp op, NdArray<E> a, double s)
         => Build<bool>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = DType.Bool, Op = op, L = e[0], R = new ScalarNode { Type = e[0].Type, Value = s } }, a);
 
     private static double D(E v) => v switch
@@ -120,94 +120,94 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
     };
 
     /// <summary>Elementwise sum (NumPy broadcasting).</summary>
-    public static NdArray<E> operator +(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Add, a, b);
+    public static NdArray<E> operator +(NdArray<E> a, NdArray<E> b) => Arith(BinaryOp.Add, a, b);
     /// <summary>Adds a scalar to every element.</summary>
-    public static NdArray<E> operator +(NdArray<E> a, E b) => Arith(BinOp.Add, a, D(b), false);
+    public static NdArray<E> operator +(NdArray<E> a, E b) => Arith(BinaryOp.Add, a, D(b), false);
     /// <summary>Adds a scalar to every element.</summary>
-    public static NdArray<E> operator +(E a, NdArray<E> b) => Arith(BinOp.Add, b, D(a), true);
+    public static NdArray<E> operator +(E a, NdArray<E> b) => Arith(BinaryOp.Add, b, D(a), true);
     /// <summary>Elementwise difference (NumPy broadcasting).</summary>
-    public static NdArray<E> operator -(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Sub, a, b);
+    public static NdArray<E> operator -(NdArray<E> a, NdArray<E> b) => Arith(BinaryOp.Subtract, a, b);
     /// <summary>Subtracts a scalar from every element.</summary>
-    public static NdArray<E> operator -(NdArray<E> a, E b) => Arith(BinOp.Sub, a, D(b), false);
+    public static NdArray<E> operator -(NdArray<E> a, E b) => Arith(BinaryOp.Subtract, a, D(b), false);
     /// <summary>Subtracts every element from a scalar.</summary>
-    public static NdArray<E> operator -(E a, NdArray<E> b) => Arith(BinOp.Sub, b, D(a), true);
+    public static NdArray<E> operator -(E a, NdArray<E> b) => Arith(BinaryOp.Subtract, b, D(a), true);
     /// <summary>Elementwise product (NumPy broadcasting).</summary>
-    public static NdArray<E> operator *(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Mul, a, b);
+    public static NdArray<E> operator *(NdArray<E> a, NdArray<E> b) => Arith(BinaryOp.Multiply, a, b);
     /// <summary>Multiplies every element by a scalar.</summary>
-    public static NdArray<E> operator *(NdArray<E> a, E b) => Arith(BinOp.Mul, a, D(b), false);
+    public static NdArray<E> operator *(NdArray<E> a, E b) => Arith(BinaryOp.Multiply, a, D(b), false);
     /// <summary>Multiplies every element by a scalar.</summary>
-    public static NdArray<E> operator *(E a, NdArray<E> b) => Arith(BinOp.Mul, b, D(a), true);
+    public static NdArray<E> operator *(E a, NdArray<E> b) => Arith(BinaryOp.Multiply, b, D(a), true);
     /// <summary>Elementwise quotient; integer arrays divide as C# integers do (cast with <see cref="AsType{R}"/> for true division).</summary>
-    public static NdArray<E> operator /(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Div, a, b);
+    public static NdArray<E> operator /(NdArray<E> a, NdArray<E> b) => Arith(BinaryOp.Divide, a, b);
     /// <summary>Divides every element by a scalar.</summary>
-    public static NdArray<E> operator /(NdArray<E> a, E b) => Arith(BinOp.Div, a, D(b), false);
+    public static NdArray<E> operator /(NdArray<E> a, E b) => Arith(BinaryOp.Divide, a, D(b), false);
     /// <summary>Divides a scalar by every element.</summary>
-    public static NdArray<E> operator /(E a, NdArray<E> b) => Arith(BinOp.Div, b, D(a), true);
+    public static NdArray<E> operator /(E a, NdArray<E> b) => Arith(BinaryOp.Divide, b, D(a), true);
     /// <summary>Elementwise modulo with NumPy's sign rule (the result has the divisor's sign).</summary>
-    public static NdArray<E> operator %(NdArray<E> a, NdArray<E> b) => Arith(BinOp.Mod, a, b);
+    public static NdArray<E> operator %(NdArray<E> a, NdArray<E> b) => Arith(BinaryOp.Modulo, a, b);
     /// <summary>Every element modulo a scalar, with NumPy's sign rule.</summary>
-    public static NdArray<E> operator %(NdArray<E> a, E b) => Arith(BinOp.Mod, a, D(b), false);
+    public static NdArray<E> operator %(NdArray<E> a, E b) => Arith(BinaryOp.Modulo, a, D(b), false);
     /// <summary>Elementwise negation.</summary>
-    public static NdArray<E> operator -(NdArray<E> a) => Unary(UnOp.Neg, a);
+    public static NdArray<E> operator -(NdArray<E> a) => Unary(UnaryOp.Negate, a);
 
     /// <summary>Elementwise <c>a &lt; b</c>.</summary>
-    public static NdArray<bool> operator <(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Lt, a, b);
+    public static NdArray<bool> operator <(NdArray<E> a, NdArray<E> b) => Cmp(BinaryOp.Less, a, b);
     /// <summary>Elementwise <c>a &gt; b</c>.</summary>
-    public static NdArray<bool> operator >(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Gt, a, b);
+    public static NdArray<bool> operator >(NdArray<E> a, NdArray<E> b) => Cmp(BinaryOp.Greater, a, b);
     /// <summary>Elementwise <c>a &lt;= b</c>.</summary>
-    public static NdArray<bool> operator <=(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Le, a, b);
+    public static NdArray<bool> operator <=(NdArray<E> a, NdArray<E> b) => Cmp(BinaryOp.LessOrEqual, a, b);
     /// <summary>Elementwise <c>a &gt;= b</c>.</summary>
-    public static NdArray<bool> operator >=(NdArray<E> a, NdArray<E> b) => Cmp(BinOp.Ge, a, b);
+    public static NdArray<bool> operator >=(NdArray<E> a, NdArray<E> b) => Cmp(BinaryOp.GreaterOrEqual, a, b);
     /// <summary>Elementwise <c>a &lt; s</c>.</summary>
-    public static NdArray<bool> operator <(NdArray<E> a, E s) => Cmp(BinOp.Lt, a, D(s));
+    public static NdArray<bool> operator <(NdArray<E> a, E s) => Cmp(BinaryOp.Less, a, D(s));
     /// <summary>Elementwise <c>a &gt; s</c>.</summary>
-    public static NdArray<bool> operator >(NdArray<E> a, E s) => Cmp(BinOp.Gt, a, D(s));
+    public static NdArray<bool> operator >(NdArray<E> a, E s) => Cmp(BinaryOp.Greater, a, D(s));
     /// <summary>Elementwise <c>a &lt;= s</c>.</summary>
-    public static NdArray<bool> operator <=(NdArray<E> a, E s) => Cmp(BinOp.Le, a, D(s));
+    public static NdArray<bool> operator <=(NdArray<E> a, E s) => Cmp(BinaryOp.LessOrEqual, a, D(s));
     /// <summary>Elementwise <c>a &gt;= s</c>.</summary>
-    public static NdArray<bool> operator >=(NdArray<E> a, E s) => Cmp(BinOp.Ge, a, D(s));
+    public static NdArray<bool> operator >=(NdArray<E> a, E s) => Cmp(BinaryOp.GreaterOrEqual, a, D(s));
     /// <summary>Elementwise equality (an array, unlike <c>==</c> which C# keeps for reference equality).</summary>
-    public NdArray<bool> Eq(NdArray<E> other) => Cmp(BinOp.Eq, this, other);
+    public NdArray<bool> Eq(NdArray<E> other) => Cmp(BinaryOp.Equal, this, other);
     /// <summary>Elementwise equality with a scalar.</summary>
-    public NdArray<bool> Eq(E value) => Cmp(BinOp.Eq, this, D(value));
+    public NdArray<bool> Eq(E value) => Cmp(BinaryOp.Equal, this, D(value));
     /// <summary>Elementwise inequality.</summary>
-    public NdArray<bool> Ne(NdArray<E> other) => Cmp(BinOp.Ne, this, other);
+    public NdArray<bool> Ne(NdArray<E> other) => Cmp(BinaryOp.NotEqual, this, other);
     /// <summary>Elementwise inequality with a scalar.</summary>
-    public NdArray<bool> Ne(E value) => Cmp(BinOp.Ne, this, D(value));
+    public NdArray<bool> Ne(E value) => Cmp(BinaryOp.NotEqual, this, D(value));
 
     /// <summary>Elementwise logical and of bool arrays.</summary>
-    public static NdArray<E> operator &(NdArray<E> a, NdArray<E> b) => Logical(BinOp.And, a, b);
+    public static NdArray<E> operator &(NdArray<E> a, NdArray<E> b) => Logical(BinaryOp.And, a, b);
     /// <summary>Elementwise logical or of bool arrays.</summary>
-    public static NdArray<E> operator |(NdArray<E> a, NdArray<E> b) => Logical(BinOp.Or, a, b);
+    public static NdArray<E> operator |(NdArray<E> a, NdArray<E> b) => Logical(BinaryOp.Or, a, b);
     /// <summary>Elementwise exclusive or of bool arrays.</summary>
-    public static NdArray<E> operator ^(NdArray<E> a, NdArray<E> b) => Logical(BinOp.Xor, a, b);
+    public static NdArray<E> operator ^(NdArray<E> a, NdArray<E> b) => Logical(BinaryOp.Xor, a, b);
     /// <summary>Elementwise logical not of a bool array.</summary>
     public static NdArray<E> operator !(NdArray<E> a)
-        => DTypes.Of<E>() == DType.Bool ? Unary(UnOp.Not, a) : throw new InvalidOperationException("Operator ! needs a bool array.");
+        => DTypes.Of<E>() == DType.Bool ? Unary(UnaryOp.Not, a) : throw new InvalidOperationException("Operator ! needs a bool array.");
 
-    private static NdArray<E> Logical(BinOp op, NdArray<E> a, NdArray<E> b)
+    private static NdArray<E> Logical(BinaryOp op, NdArray<E> a, NdArray<E> b)
     {
-        if (DTypes.Of<E>() != DType.Bool) throw new InvalidOperationException($"Operator {BinOps.Symbol(op)} needs bool arrays, not {DTypes.Name(DTypes.Of<E>())}.");
+        if (DTypes.Of<E>() != DType.Bool) throw new InvalidOperationException($"Operator {Operators.Symbol(op)} needs bool arrays, not {DTypes.Name(DTypes.Of<E>())}.");
         return Build<E>(op.ToString().ToLowerInvariant(), e => new BinaryNode { Type = DType.Bool, Op = op, L = e[0], R = e[1] }, a, b);
     }
 
-    internal static NdArray<E> Unary(UnOp op, NdArray<E> a)
+    internal static NdArray<E> Unary(UnaryOp op, NdArray<E> a)
     {
         var t = DTypes.Of<E>();
-        if (op is UnOp.Sqrt or UnOp.Exp or UnOp.Log or UnOp.Sin or UnOp.Cos && !DTypes.IsFloat(t))
+        if (op is UnaryOp.Sqrt or UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sin or UnaryOp.Cos && !DTypes.IsFloat(t))
             throw new InvalidOperationException($"{op} needs a float array, not {DTypes.Name(t)}; use AsType<double>() first.");
-        if (t == DType.Bool && op != UnOp.Not) throw new InvalidOperationException($"{op} is not defined on bool arrays.");
+        if (t == DType.Bool && op != UnaryOp.Not) throw new InvalidOperationException($"{op} is not defined on bool arrays.");
         return Build<E>(op.ToString().ToLowerInvariant(), e => new UnaryNode { Type = t, Op = op, X = e[0] }, a);
     }
 
     /// <summary>Elementwise power with a scalar exponent.</summary>
-    public NdArray<E> Pow(double exponent) => Arith(BinOp.Pow, this, exponent, false);
+    public NdArray<E> Pow(double exponent) => Arith(BinaryOp.Power, this, exponent, false);
 
     /// <summary>Elementwise power (NumPy broadcasting).</summary>
-    public NdArray<E> Pow(NdArray<E> exponent) => Arith(BinOp.Pow, this, exponent);
+    public NdArray<E> Pow(NdArray<E> exponent) => Arith(BinaryOp.Power, this, exponent);
 
     /// <summary>Elementwise absolute value.</summary>
-    public NdArray<E> Abs() => Unary(UnOp.Abs, this);
+    public NdArray<E> Abs() => Unary(UnaryOp.Abs, this);
 
     /// <summary>The array converted to element type <typeparamref name="R"/> (floats truncate toward zero into integers).</summary>
     public NdArray<R> AsType<R>() where R : unmanaged

@@ -24,8 +24,8 @@ public sealed partial class NdArray<E>
         var outOff = chunks.Select(ShapeMath.Offsets).ToArray();
         var outGrid = ShapeMath.GridShape(chunks);
         var specs = new TaskSpec[ShapeMath.Size(outGrid)];
-        var fn = TaskFunction.Create(new Func<object?[], DenseArray<E>>(BoxCopy.Run<E>), TaskInvokers.CallArgs<DenseArray<E>>, "rechunk");
-        var layer = LayerToken.Of("rechunk", src, chunks);
+        var copy = LayerStep.Many<BoxCopy, DenseArray<E>, DenseArray<E>>("rechunk", BoxCopy.Run<E>, new BoxCopy([], []));
+        var layer = LayerToken.Of("array-rechunk", src, chunks);
         for (int f = 0; f < specs.Length; f++)
         {
             var g = ShapeMath.Unflatten(outGrid, f);
@@ -43,7 +43,7 @@ public sealed partial class NdArray<E>
             }
             var outShape = ShapeMath.BlockShape(chunks, g);
             var meta = new List<int>();
-            var args = new List<TaskArg> { TaskArg.Value(outShape), default };
+            var sources = new List<TaskSpec>();
             var idx = ranges.Select(r => r.First).ToArray();
             while (any)
             {
@@ -55,13 +55,12 @@ public sealed partial class NdArray<E>
                     meta.Add((int)(lo - outOff[a][g[a]]));
                     meta.Add((int)(hi - lo));
                 }
-                args.Add(TaskArg.Of(src.At(idx)));
+                sources.Add(src.At(idx));
                 int k = n - 1;
                 while (k >= 0 && ++idx[k] > ranges[k].Last) { idx[k] = ranges[k].First; k--; }
                 if (k < 0) break;
             }
-            args[1] = TaskArg.Value(meta.ToArray());
-            specs[f] = TaskSpec.Call(TaskKey.ForPartition("rechunk", layer, f), fn, args.ToArray());
+            specs[f] = copy.With(new BoxCopy(outShape, meta.ToArray())).Call(TaskKey.ForPartition("rechunk", layer, f), sources.ToArray());
         }
         return FromGrid(new BlockGrid(ShapeRef, chunks, DType, specs, layer), "rechunk");
     }
@@ -70,22 +69,21 @@ public sealed partial class NdArray<E>
 }
 
 /// <summary>
-/// Task body shared by rechunk, concatenation and assembly: builds a block of shape <c>args[0]</c> from boxes of
-/// the source blocks <c>args[2..]</c>; <c>args[1]</c> holds, per source, (source start, destination start,
-/// extent) for every axis.
+/// The parameters and body of a rechunk task: builds a block of shape <see cref="Shape"/> from boxes of its source
+/// blocks; <see cref="Meta"/> holds, per source in order, (source start, destination start, extent) for every axis.
 /// </summary>
-internal static class BoxCopy
+internal sealed record BoxCopy(int[] Shape, int[] Meta)
 {
-    public static DenseArray<E> Run<E>(object?[] args) where E : unmanaged
+    public static DenseArray<E> Run<E>(BoxCopy p, DenseArray<E>[] sources) where E : unmanaged
     {
-        var shape = (int[])args[0]!;
-        var meta = (int[])args[1]!;
+        var shape = p.Shape;
+        var meta = p.Meta;
         int n = shape.Length;
         var data = new E[ShapeMath.Size(shape)];
         var ss = new int[n]; var ds = new int[n]; var ext = new int[n];
-        for (int s = 2, m = 0; s < args.Length; s++)
+        for (int s = 0, m = 0; s < sources.Length; s++)
         {
-            var src = (DenseArray<E>)args[s]!;
+            var src = sources[s];
             for (int a = 0; a < n; a++) { ss[a] = meta[m++]; ds[a] = meta[m++]; ext[a] = meta[m++]; }
             ShapeMath.CopyBox(src.Data, src.Shape, ss, data, shape, ds, ext);
         }

@@ -5,7 +5,7 @@ namespace TaskGraph.Arrays;
 /// <summary>
 /// First stage of a reduction: runs the array's fused program for one block tile by tile and folds each tile
 /// into a <see cref="ReducePartial"/> over the block's kept positions, so the block itself is never stored.
-/// Plain data (the delegate target of the stage-one tasks). Arguments as for <see cref="BlockProgram.Run{T}"/>.
+/// Plain data (the delegate target of the chunk tasks). Parameter and inputs as for <see cref="BlockProgram.Run{T}"/>.
 /// </summary>
 internal sealed class ReduceKernel
 {
@@ -19,9 +19,9 @@ internal sealed class ReduceKernel
     private double[] _dev => t_dev ??= new double[BlockEvaluator.Tile];
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public ReducePartial Run(object?[] args)
+    public ReducePartial Run(int[] blockIndex, object[] sources)
     {
-        var ev = new BlockEvaluator(Program, (int[])args[0]!, args, 1);
+        var ev = new BlockEvaluator(Program, blockIndex, sources, 0);
         var shape = ev.Shape;
         int n = shape.Length;
         // Output positions: the kept axes of this block, C order.

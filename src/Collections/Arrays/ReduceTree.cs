@@ -1,21 +1,18 @@
 namespace TaskGraph.Arrays;
 
 /// <summary>
-/// The upper levels of a reduction tree: combining partials (at most split_every per task) and turning the
-/// last one into the result block. Static task bodies; the operation travels as a literal argument.
+/// The combine and aggregate bodies of array reductions, plugged into the collections' one
+/// <see cref="TreeReduction"/>: combining partials (at most split_every per task) and turning the last ones into
+/// the result block. Static task bodies; the operation (and the finish's parameters) travel as a typed record.
 /// </summary>
 internal static class ReduceTree
 {
-    /// <summary><c>args[0]</c>: the operation (int); then the partials to combine.</summary>
-    public static ReducePartial Combine(object?[] args)
-    {
-        var op = (ReduceOp)(int)args[0]!;
-        return CombineAll(op, args, 1);
-    }
+    /// <summary>Combines the partials of one tree task under <paramref name="op"/>.</summary>
+    public static ReducePartial Combine(ReduceOp op, ReducePartial[] parts) => CombineAll(op, parts);
 
-    private static ReducePartial CombineAll(ReduceOp op, object?[] args, int from)
+    private static ReducePartial CombineAll(ReduceOp op, ReducePartial[] args)
     {
-        var first = (ReducePartial)args[from]!;
+        var first = args[0];
         var r = new ReducePartial
         {
             V = (double[])first.V.Clone(),
@@ -23,9 +20,9 @@ internal static class ReduceTree
             N = (double[]?)first.N?.Clone(),
             Idx = (long[]?)first.Idx?.Clone(),
         };
-        for (int s = from + 1; s < args.Length; s++)
+        for (int s = 1; s < args.Length; s++)
         {
-            var b = (ReducePartial)args[s]!;
+            var b = args[s];
             for (int i = 0; i < r.V.Length; i++)
             {
                 switch (op)
@@ -58,14 +55,14 @@ internal static class ReduceTree
         return max ? bv > rv : bv < rv;
     }
 
-    /// <summary><c>args</c>: operation (int), element count reduced per position (long), ddof (int), result block shape (int[]), then partials.</summary>
-    public static DenseArray<R> Finish<R>(object?[] args) where R : unmanaged
+    /// <summary>The result block of one output from its last partials.</summary>
+    public static DenseArray<R> Finish<R>(ReduceFinish f, ReducePartial[] parts) where R : unmanaged
     {
-        var op = (ReduceOp)(int)args[0]!;
-        long count = (long)args[1]!;
-        int ddof = (int)args[2]!;
-        var shape = (int[])args[3]!;
-        var p = CombineAll(op, args, 4);
+        var op = f.Op;
+        long count = f.Count;
+        int ddof = f.Ddof;
+        var shape = f.BlockShape;
+        var p = CombineAll(op, parts);
         var v = new double[p.V.Length];
         for (int i = 0; i < v.Length; i++)
         {
@@ -85,3 +82,9 @@ internal static class ReduceTree
         return new DenseArray<R>(data, shape);
     }
 }
+
+/// <summary>
+/// The parameters of a reduction's finishing task: the operation, the element count reduced per position (for
+/// means), ddof (for variances) and the output block's shape.
+/// </summary>
+internal sealed record ReduceFinish(ReduceOp Op, long Count, int Ddof, int[] BlockShape);

@@ -3,16 +3,17 @@ namespace TaskGraph.Arrays;
 public sealed partial class NdArray<E>
 {
     /// <summary>Default number of partials one tree task combines (Dask's <c>split_every</c>).</summary>
-    public const int DefaultSplitEvery = 8;
+    public const int DefaultSplitEvery = TreeReduction.DefaultSplitEvery;
 
     /// <summary>
-    /// Builds a reduction tree: one stage-one task per block (running this array's fused program and folding it),
-    /// then combine tasks of at most <paramref name="splitEvery"/> partials, then one finishing task per output
-    /// block. Reduced axes disappear from the result; the kept axes keep their chunks.
+    /// Builds a reduction: one chunk task per block (running this array's fused program and folding it), then per
+    /// output block the collections' one <see cref="TreeReduction"/> (combine tasks of at most
+    /// <paramref name="splitEvery"/> partials, then one finishing task). Reduced axes disappear from the result; the
+    /// kept axes keep their chunks.
     /// </summary>
     internal NdArray<R> Reduce<R>(ReduceOp op, int[]? axes, int splitEvery, int ddof = 0, string? name = null) where R : unmanaged
     {
-        if (splitEvery < 2) throw new ArgumentOutOfRangeException(nameof(splitEvery), $"split_every must be at least 2, got {splitEvery}.");
+        TreeReduction.CheckSplitEvery(splitEvery, nameof(splitEvery));
         int n = Rank;
         var reduced = new bool[n];
         if (axes is null || axes.Length == 0) Array.Fill(reduced, true);
@@ -28,11 +29,11 @@ public sealed partial class NdArray<E>
         name ??= op.ToString().ToLowerInvariant();
         var program = BlockProgram.For(Expr, ShapeRef, ChunksRef);
         var kernel = new ReduceKernel { Program = program, Op = op, Reduced = reduced, ArgAxis = argAxis };
-        var stage1 = TaskFunction.Create(new Func<object?[], ReducePartial>(kernel.Run), TaskInvokers.CallArgs<ReducePartial>, name + "-chunk");
-        var combine = TaskFunction.Create(new Func<object?[], ReducePartial>(ReduceTree.Combine), TaskInvokers.CallArgs<ReducePartial>, name + "-combine");
-        var finish = TaskFunction.Create(new Func<object?[], DenseArray<R>>(ReduceTree.Finish<R>), TaskInvokers.CallArgs<DenseArray<R>>, name + "-agg");
-        var layer = LayerToken.Of(name, Expr, Inputs.ToList(), ShapeRef, ChunksRef, (int)op, reduced, argAxis, splitEvery, ddof);
-        int key = 0;
+        var chunk = LayerStep.Many<int[], object, ReducePartial>(name + "-chunk", kernel.Run, []);
+        var combine = LayerStep.Many<ReduceOp, ReducePartial, ReducePartial>(name + "-combine", ReduceTree.Combine, op);
+        var finish = LayerStep.Many<ReduceFinish, ReducePartial, DenseArray<R>>(name + "-agg", ReduceTree.Finish<R>, new ReduceFinish(op, 0, ddof, []));
+        var layer = LayerToken.Of("array-" + name, Expr, Inputs.ToList(), ShapeRef, ChunksRef, (int)op, reduced, argAxis, splitEvery, ddof);
+        var chunks = LayerToken.Stage(layer, name + "-chunk");
 
         var grid = NumBlocks;
         var keptAxes = Enumerable.Range(0, n).Where(a => !reduced[a]).ToArray();
@@ -51,31 +52,17 @@ public sealed partial class NdArray<E>
         for (int f = 0; f < blocks; f++)
         {
             var g = ShapeMath.Unflatten(grid, f);
-            var args = new TaskArg[1 + program.SourceLeaves.Length];
-            args[0] = TaskArg.Value(g);
-            for (int i = 0; i < program.SourceLeaves.Length; i++)
-                args[i + 1] = TaskArg.Of(Inputs[program.SourceLeaves[i].Slot].At(BlockProgram.LeafBlock(program.SourceLeaves[i], g)));
+            var sources = new TaskSpec[program.SourceLeaves.Length];
+            for (int i = 0; i < sources.Length; i++)
+                sources[i] = Inputs[program.SourceLeaves[i].Slot].At(BlockProgram.LeafBlock(program.SourceLeaves[i], g));
             var og = keptAxes.Select(a => g[a]).ToArray();
-            groups[ShapeMath.FlatBlock(outGrid, og)].Add(TaskSpec.Call(TaskKey.ForPartition(name + "-chunk", layer, key++), stage1, args));
+            groups[ShapeMath.FlatBlock(outGrid, og)].Add(chunk.With(g).Call(chunks[f], sources));
         }
         var specs = new TaskSpec[groups.Length];
         for (int o = 0; o < groups.Length; o++)
         {
-            var level = groups[o];
-            while (level.Count > splitEvery)
-            {
-                var next = new List<TaskSpec>();
-                for (int i = 0; i < level.Count; i += splitEvery)
-                {
-                    var part = level.Skip(i).Take(splitEvery).Select(TaskArg.Of).Prepend(TaskArg.Value((int)op)).ToArray();
-                    next.Add(part.Length == 2 ? level[i] : TaskSpec.Call(TaskKey.ForPartition(name + "-combine", layer, key++), combine, part));
-                }
-                level = next;
-            }
             var blockShape = ShapeMath.BlockShape(outChunks, ShapeMath.Unflatten(outGrid, o));
-            var fargs = new List<TaskArg> { TaskArg.Value((int)op), TaskArg.Value(count), TaskArg.Value(ddof), TaskArg.Value(blockShape) };
-            fargs.AddRange(level.Select(TaskArg.Of));
-            specs[o] = TaskSpec.Call(TaskKey.ForPartition(name + "-agg", layer, key++), finish, fargs.ToArray());
+            specs[o] = TreeReduction.Reduce(groups[o], splitEvery, layer, combine, finish.With(new ReduceFinish(op, count, ddof, blockShape)), output: o);
         }
         return NdArray<R>.FromGrid(new BlockGrid(outShape, outChunks, DTypes.Of<R>(), specs, layer), name);
     }

@@ -52,7 +52,7 @@ public abstract partial class NdArray
     {
         var outGrid = ShapeMath.GridShape(chunks);
         var fn = TaskFunction.Create(new Func<DenseArray<E>, int[], DenseArray<E>>(Reshaped), TaskInvokers.Call2<DenseArray<E>, int[], DenseArray<E>>, "reshape");
-        var layer = LayerToken.Of("reshape", grid, chunks);
+        var layer = LayerToken.Of("array-reshape", grid, chunks);
         var specs = new TaskSpec[grid.Specs.Length];
         for (int f = 0; f < specs.Length; f++)
             specs[f] = TaskSpec.Call(TaskKey.ForPartition("reshape", layer, f), fn, TaskArg.Of(grid.Specs[f]), TaskArg.Value(ShapeMath.BlockShape(chunks, ShapeMath.Unflatten(outGrid, f))));

@@ -59,7 +59,7 @@ public sealed partial class NdArray<E>
         var src = Grid;
         var fn = TaskFunction.Create(new Func<DenseArray<E>, int[], DenseArray<E>>(SliceBlock), TaskInvokers.Call2<DenseArray<E>, int[], DenseArray<E>>, "getitem");
         var empty = TaskFunction.Create(new Func<int[], DenseArray<E>>(EmptyBlock), TaskInvokers.Call1<int[], DenseArray<E>>, "getitem");
-        var layer = LayerToken.Of("getitem", src, start, step, count, drop);
+        var layer = LayerToken.Of("array-getitem", src, start, step, count, drop);
         for (int f = 0; f < specs.Length; f++)
         {
             var og = ShapeMath.Unflatten(outGrid, f);

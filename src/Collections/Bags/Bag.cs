@@ -35,7 +35,7 @@ public static class Bag
         if (blockSize <= 0 || blockSize > MaxBlockSize)
             throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, $"The block size must be between 1 byte and {MaxBlockSize} bytes.");
         var blocks = new List<TextBlock>();
-        var b = new TokenBuilder(0x52454144545854UL);
+        var b = new TokenBuilder("bag-read-text");
         b.Add((ulong)blockSize);
         b.Add((ulong)invalidUtf8);
         foreach (var path in paths)
@@ -64,7 +64,7 @@ public static class Bag
         var all = items.ToArray();
         int n = Math.Max(1, Math.Min(partitions, all.Length));
         var inputs = new TaskArg[n];
-        var b = new TokenBuilder(0x46524F4DUL);
+        var b = new TokenBuilder("bag-from-sequence");
         b.Add(ValueTokenizer.OfType(typeof(T)));
         for (int i = 0; i < n; i++)
         {
@@ -87,7 +87,7 @@ public static class Bag
     private static Bag<T> FromSpecs<T>(IEnumerable<TaskSpec> specs)
     {
         var inputs = specs.Select(TaskArg.Of).ToArray();
-        var b = new TokenBuilder(0x44454C4159UL);
+        var b = new TokenBuilder("bag-from-delayed");
         foreach (var a in inputs) b.Add(a.Dependency!.Key.Token);
         return new Bag<T>("from-delayed", b.Finish(), inputs, new ListSource<T>());
     }

@@ -4,12 +4,12 @@ namespace TaskGraph.Bags;
 internal static class BagFunctions<T>
 {
     /// <summary>Concatenates partition lists in order.</summary>
-    public static List<T> Concat(object?[] parts)
+    public static List<T> Concat(BagConcat _, List<T>[] parts)
     {
         int total = 0;
-        foreach (var p in parts) total += ((List<T>)p!).Count;
+        foreach (var p in parts) total += p.Count;
         var all = new List<T>(total);
-        foreach (var p in parts) all.AddRange((List<T>)p!);
+        foreach (var p in parts) all.AddRange(p);
         return all;
     }
 
@@ -64,3 +64,6 @@ internal static class BagFunctions<T>
     public static IEnumerable<(T Item, long Count)> SortByCount(IReadOnlyList<(T Item, long Count)> pairs)
         => pairs.OrderByDescending(p => p.Count);
 }
+
+/// <summary>The parameters of a bag's concatenation task: none (the element type is the body's type argument).</summary>
+internal sealed record BagConcat;

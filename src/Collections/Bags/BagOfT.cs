@@ -68,11 +68,8 @@ public sealed partial class Bag<T>
     {
         var parts = PartitionSpecs;
         if (parts.Length == 1) return Delayed.FromSpec<List<T>>(parts[0]);
-        Func<object?[], List<T>> concat = BagFunctions<T>.Concat;
-        var b = new TokenBuilder(0x434F4E434154UL);
-        b.Add(Layer);
-        var fn = TaskFunction.Create(concat, TaskInvokers.CallArgs<List<T>>, Name + "-concat");
-        return Delayed.FromSpec<List<T>>(TaskSpec.Call(new TaskKey(Name + "-concat", b.Finish()), fn, parts.Select(TaskArg.Of).ToArray()));
+        var concat = LayerStep.Many<BagConcat, List<T>, List<T>>(Name + "-concat", BagFunctions<T>.Concat, new BagConcat());
+        return Delayed.FromSpec<List<T>>(concat.Call(new TaskKey(Name + "-concat", LayerToken.Of("bag-concat", Layer)), parts));
     }
 
     /// <summary>Computes all elements, in partition order, on <paramref name="scheduler"/> (or the default one).</summary>
@@ -136,40 +133,21 @@ public sealed partial class Bag<T>
     internal TaskSpec[] PerPartition<R>(string name, Token token, Func<object?, int, R> body)
     {
         var fn = TaskFunction.Create(body, PartitionInvoker<R>.Call, name);
-        var layer = LayerToken(token, name);
+        // A stage of the operation's layer: a shuffle's split and group tasks share the operation's token, not their keys.
+        var stage = LayerToken.Stage(token, name);
         var specs = new TaskSpec[Inputs.Length];
         for (int i = 0; i < specs.Length; i++)
-            specs[i] = TaskSpec.Call(TaskKey.ForPartition(name, layer, i), fn, Inputs[i], TaskArg.Value(i));
+            specs[i] = TaskSpec.Call(stage[i], fn, Inputs[i], TaskArg.Value(i));
         return specs;
     }
 
     /// <summary>
-    /// The token of one layer of tasks of an operation: the operation's token plus the layer's name, because a
-    /// partition key fingerprints only its layer token and index (a shuffle's split and group tasks share the
-    /// operation's token, and must not share keys).
+    /// The token of an operation on this bag, in the collections' one key scheme (<see cref="LayerToken"/>): the
+    /// domain <c>bag-op</c>, this bag's layer and EVERY parameter that changes its result (functions with their captured
+    /// values, seeds, split_every, partition counts...). A parameter that cannot be fingerprinted makes the token unique
+    /// (the operation never collapses with another), never silently equal.
     /// </summary>
-    internal static Token LayerToken(Token operation, string layerName)
-    {
-        var b = new TokenBuilder(0x4C41594552UL);
-        b.Add(operation);
-        b.Add(layerName);
-        return b.Finish();
-    }
-
-    /// <summary>
-    /// The token of an operation on this bag: this bag's layer, the operation's tag and EVERY parameter that changes its
-    /// result (functions with their captured values, seeds, split_every, partition counts...). A parameter that cannot be
-    /// fingerprinted makes the token unique (the operation never collapses with another), never silently equal.
-    /// </summary>
-    internal Token TokenFor(string op, params object?[] parameters)
-    {
-        var b = new TokenBuilder("bag-" + op);
-        b.Add(Layer);
-        b.Add((ulong)parameters.Length);
-        foreach (var p in parameters)
-            if (!ValueTokenizer.TryAdd(ref b, p)) return ValueTokenizer.Unique(); // state that cannot be fingerprinted: a key of its own
-        return b.Finish();
-    }
+    internal Token TokenFor(string op, params object?[] parameters) => LayerToken.Of("bag-" + op, [Layer, .. parameters]);
 
     private Bag<TOut> Derive<TOut>(string op, Delegate f, PartitionProducer<TOut> producer)
         => new(FusedName(op), TokenFor(op, f), Inputs, producer);

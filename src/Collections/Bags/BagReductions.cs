@@ -3,7 +3,7 @@ namespace TaskGraph.Bags;
 public sealed partial class Bag<T>
 {
     /// <summary>The default number of partial results one combine task takes (Dask's <c>split_every</c>).</summary>
-    public const int DefaultSplitEvery = 8;
+    public const int DefaultSplitEvery = TreeReduction.DefaultSplitEvery;
 
     /// <summary>
     /// Folds every partition with <paramref name="add"/>, starting from <paramref name="seed"/>, in the same task
@@ -18,7 +18,7 @@ public sealed partial class Bag<T>
         ArgumentNullException.ThrowIfNull(combine);
         var token = TokenFor("fold", seed, add, combine, splitEvery);
         var parts = PerPartition(Name + "-fold", token, new PartitionFold<T, TAcc>(Producer, seed, add).Run);
-        return TreeReduction.Reduce<TAcc>(parts, new PairwiseCombiner<TAcc>(seed, combine).Run, "fold-combine", token, splitEvery);
+        return Tree<TAcc>(parts, new PairwiseCombiner<TAcc>(seed, combine).Run, "fold-combine", token, splitEvery);
     }
 
     /// <summary>
@@ -32,7 +32,7 @@ public sealed partial class Bag<T>
         ArgumentNullException.ThrowIfNull(combine);
         var token = TokenFor("aggregate", perPartition, combine, splitEvery);
         var parts = PerPartition(Name + "-aggregate", token, new PartitionAggregate<T, TAcc>(Producer, perPartition).Run);
-        return TreeReduction.Reduce(parts, combine, "aggregate-combine", token, splitEvery);
+        return Tree(parts, combine, "aggregate-combine", token, splitEvery);
     }
 
     /// <summary>The number of elements.</summary>
@@ -51,7 +51,7 @@ public sealed partial class Bag<T>
     {
         var token = TokenFor("distinct", splitEvery);
         var parts = PerPartition(Name + "-distinct", token, new PartitionAggregate<T, List<T>>(Producer, BagFunctions<T>.DistinctOf).Run);
-        var root = TreeReduction.Reduce<List<T>>(parts, BagFunctions<T>.MergeDistinct, "distinct-combine", token, splitEvery);
+        var root = Tree<List<T>>(parts, BagFunctions<T>.MergeDistinct, "distinct-combine", token, splitEvery);
         return new Bag<T>("distinct", token, [root.AsArg()], new ListSource<T>(), inputsAreLists: true);
     }
 
@@ -63,8 +63,39 @@ public sealed partial class Bag<T>
     {
         var token = TokenFor("frequencies", sort, splitEvery);
         var parts = PerPartition(Name + "-frequencies", token, new PartitionFrequencies<T>(Producer).Run);
-        var root = TreeReduction.Reduce<List<(T, long)>>(parts, FrequencyCounter<T>.Merge, "frequencies-combine", token, splitEvery);
+        var root = Tree<List<(T, long)>>(parts, FrequencyCounter<T>.Merge, "frequencies-combine", token, splitEvery);
         var bag = new Bag<(T Item, long Count)>("frequencies", token, [root.AsArg()], new ListSource<(T Item, long Count)>(), inputsAreLists: true);
         return sort ? bag.MapPartitions<(T Item, long Count)>(BagFunctions<T>.SortByCount) : bag;
+    }
+
+    /// <summary>
+    /// The partials combined by the collections' one <see cref="TreeReduction"/>, <paramref name="combine"/> on lists
+    /// of at most <paramref name="splitEvery"/> partials down to one (with no partials: combine of an empty list).
+    /// </summary>
+    private static Delayed<TAcc> Tree<TAcc>(TaskSpec[] parts, Func<IReadOnlyList<TAcc>, TAcc> combine, string name, Token token, int splitEvery)
+        => Delayed.FromSpec<TAcc>(TreeReduction.Reduce(parts, splitEvery, token,
+            LayerStep.Many<BagCombine<TAcc>, TAcc, TAcc>(name, BagCombine<TAcc>.Run, new BagCombine<TAcc>(combine)), aggregate: null));
+}
+
+/// <summary>The parameters of a bag's combine tasks: the user's list combiner.</summary>
+internal sealed record BagCombine<TAcc>(Func<IReadOnlyList<TAcc>, TAcc> Combine)
+{
+    /// <summary>Combines the task's inputs, in order.</summary>
+    public static TAcc Run(BagCombine<TAcc> p, TAcc[] items) => p.Combine(items);
+}
+
+/// <summary>Turns a binary combine into a list combine: a left fold of the items, <c>seed</c> for none.</summary>
+internal sealed class PairwiseCombiner<TAcc>(TAcc seed, Func<TAcc, TAcc, TAcc> combine)
+{
+    private readonly TAcc _seed = seed;
+    private readonly Func<TAcc, TAcc, TAcc> _combine = combine;
+
+    /// <summary>Folds the items from the left.</summary>
+    public TAcc Run(IReadOnlyList<TAcc> items)
+    {
+        if (items.Count == 0) return _seed;
+        var acc = items[0];
+        for (int i = 1; i < items.Count; i++) acc = _combine(acc, items[i]);
+        return acc;
     }
 }

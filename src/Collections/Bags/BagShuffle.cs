@@ -14,13 +14,8 @@ public sealed partial class Bag<T>
         int n = ShufflePartitions(partitions, PartitionCount);
         var token = TokenFor("groupby", n, keySelector);
         var splits = PerPartition(Name + "-split", token, new ShuffleSplit<T, TKey>(Producer, keySelector, n).Run);
-        var args = splits.Select(TaskArg.Of).ToArray();
-        var outputs = new TaskArg[n];
-        for (int j = 0; j < n; j++)
-        {
-            var fn = TaskFunction.Create(new Func<object?[], List<(TKey, List<T>)>>(new ShuffleGroup<T, TKey>(j).Run), TaskInvokers.CallArgs<List<(TKey, List<T>)>>, "groupby");
-            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("groupby", LayerToken(token, "groupby"), j), fn, args));
-        }
+        var gather = LayerStep.Gather<ShuffleGroupTask, List<(TKey Key, T Item)>, List<(TKey Key, List<T> Items)>>("groupby", ShuffleGroup<T, TKey>.Run, new ShuffleGroupTask());
+        var outputs = HashShuffle.Gather(splits, n, token, gather).Select(TaskArg.Of).ToArray();
         return new Bag<(TKey Key, List<T> Items)>("groupby", token, outputs, new ListSource<(TKey Key, List<T> Items)>(), inputsAreLists: true);
     }
 
@@ -41,13 +36,9 @@ public sealed partial class Bag<T>
         var token = TokenFor("join", n, key, result, other.TokenFor("join-right", otherKey));
         var left = PerPartition(Name + "-split", token, new ShuffleSplit<T, TKey>(Producer, key, n).Run);
         var right = other.PerPartition(other.Name + "-split", other.TokenFor("join-right-split", n, otherKey), new ShuffleSplit<TOther, TKey>(other.Producer, otherKey, n).Run);
-        var args = left.Concat(right).Select(TaskArg.Of).ToArray();
-        var outputs = new TaskArg[n];
-        for (int j = 0; j < n; j++)
-        {
-            var fn = TaskFunction.Create(new Func<object?[], List<TResult>>(new ShuffleJoin<T, TOther, TKey, TResult>(j, left.Length, result).Run), TaskInvokers.CallArgs<List<TResult>>, "join");
-            outputs[j] = TaskArg.Of(TaskSpec.Call(TaskKey.ForPartition("join", LayerToken(token, "join"), j), fn, args));
-        }
+        var gather = LayerStep.Gather<ShuffleJoinTask<T, TOther, TResult>, List<(TKey Key, T Item)>, List<(TKey Key, TOther Item)>, List<TResult>>(
+            "join", ShuffleJoin<T, TOther, TKey, TResult>.Run, new ShuffleJoinTask<T, TOther, TResult>(result));
+        var outputs = HashShuffle.Join(left, right, n, token, gather).Select(TaskArg.Of).ToArray();
         return new Bag<TResult>("join", token, outputs, new ListSource<TResult>(), inputsAreLists: true);
     }
 

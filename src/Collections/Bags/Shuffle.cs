@@ -1,8 +1,8 @@
 namespace TaskGraph.Bags;
 
-// Hash shuffle, the all-to-all exchange behind GroupBy and Join: every input partition task splits its elements
-// into N buckets by a process-independent hash of the key (StableHash), and output task j gathers bucket j of every
-// split. Inputs and outputs are plain lists, so a split's buckets can travel between processes.
+// The bodies of the bags' hash shuffles (the layer is HashShuffle, shared with frames): every input partition task
+// splits its elements into N buckets by a process-independent hash of the key (StableHash), and output task j
+// gathers bucket j of every split. Inputs and outputs are plain lists, so a split's buckets can travel between processes.
 //
 //   in0   in1   in2          (the bag's fused partition pipelines)
 //    |     |     |
@@ -48,18 +48,16 @@ internal sealed class ShuffleSplit<T, TKey>(PartitionProducer<T> producer, Func<
 }
 
 /// <summary>Groups bucket <c>j</c> of every split: groups in order of first appearance (splits in partition order), items in input order.</summary>
-internal sealed class ShuffleGroup<T, TKey>(int bucket)
+internal static class ShuffleGroup<T, TKey>
 {
-    private readonly int _bucket = bucket;
-
-    /// <summary>The groups of one output partition.</summary>
-    public List<(TKey Key, List<T> Items)> Run(object?[] splits)
+    /// <summary>The groups of one output partition, from bucket j of every split.</summary>
+    public static List<(TKey Key, List<T> Items)> Run(ShuffleGroupTask _, List<(TKey Key, T Item)>[] pieces)
     {
         var index = new Dictionary<ValueTuple<TKey>, int>();
         var groups = new List<(TKey Key, List<T> Items)>();
-        foreach (var split in splits)
+        foreach (var piece in pieces)
         {
-            foreach (var (key, item) in ((List<(TKey, T)>[])split!)[_bucket])
+            foreach (var (key, item) in piece)
             {
                 ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(index, new ValueTuple<TKey>(key), out bool exists);
                 if (!exists)
@@ -74,33 +72,34 @@ internal sealed class ShuffleGroup<T, TKey>(int bucket)
     }
 }
 
-/// <summary>
-/// Inner hash join of bucket <c>j</c>: the first <c>leftCount</c> arguments are the left side's splits, the rest
-/// the right side's. Output: for each left element in order, one result per matching right element in order.
-/// Null keys match nothing (as in LINQ's Join).
-/// </summary>
-internal sealed class ShuffleJoin<TLeft, TRight, TKey, TResult>(int bucket, int leftCount, Func<TLeft, TRight, TResult> result)
-{
-    private readonly int _bucket = bucket;
-    private readonly int _leftCount = leftCount;
-    private readonly Func<TLeft, TRight, TResult> _result = result;
+/// <summary>The parameters of a bag group-by's output tasks: none (the types are the body's type arguments).</summary>
+internal sealed record ShuffleGroupTask;
 
+/// <summary>The parameters of a bag join's output tasks: the user's result selector.</summary>
+internal sealed record ShuffleJoinTask<TLeft, TRight, TResult>(Func<TLeft, TRight, TResult> Result);
+
+/// <summary>
+/// Inner hash join of bucket <c>j</c> of the left side's splits and of the right side's. Output: for each left
+/// element in order, one result per matching right element in order. Null keys match nothing (as in LINQ's Join).
+/// </summary>
+internal static class ShuffleJoin<TLeft, TRight, TKey, TResult>
+{
     /// <summary>The joined pairs of one output partition.</summary>
-    public List<TResult> Run(object?[] splits)
+    public static List<TResult> Run(ShuffleJoinTask<TLeft, TRight, TResult> p, List<(TKey Key, TLeft Item)>[] leftPieces, List<(TKey Key, TRight Item)>[] rightPieces)
     {
         var right = new Dictionary<ValueTuple<TKey>, List<TRight>>();
-        for (int s = _leftCount; s < splits.Length; s++)
-            foreach (var (key, item) in ((List<(TKey, TRight)>[])splits[s]!)[_bucket])
+        foreach (var piece in rightPieces)
+            foreach (var (key, item) in piece)
             {
                 if (key is null) continue;
                 ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(right, new ValueTuple<TKey>(key), out _);
                 (list ??= new()).Add(item);
             }
         var output = new List<TResult>();
-        for (int s = 0; s < _leftCount; s++)
-            foreach (var (key, item) in ((List<(TKey, TLeft)>[])splits[s]!)[_bucket])
+        foreach (var piece in leftPieces)
+            foreach (var (key, item) in piece)
                 if (key is not null && right.TryGetValue(new ValueTuple<TKey>(key), out var matches))
-                    foreach (var m in matches) output.Add(_result(item, m));
+                    foreach (var m in matches) output.Add(p.Result(item, m));
         return output;
     }
 }

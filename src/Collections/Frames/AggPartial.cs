@@ -92,21 +92,11 @@ internal sealed class AggPartial
         return t.Take(Sorting.Order(t, Keys.Schema.Names, null), t.RowCount);
     }
 
-    /// <summary>Splits the groups into <paramref name="n"/> parts by key hash (for split_out).</summary>
+    /// <summary>Splits the groups into <paramref name="n"/> parts by key hash (for split_out), as the hash shuffle splits rows.</summary>
     public AggPartial[] Split(int n, string[] keys)
     {
-        var buckets = new List<int>[n];
-        for (int i = 0; i < n; i++) buckets[i] = new List<int>();
-        var cols = keys.Select(k => Keys[k]).ToArray();
-        for (int r = 0; r < Groups; r++)
+        return HashShuffle.RowsByHash(JoinIndex.RowHashes(Keys, keys), n).Select(idx =>
         {
-            ulong h = 0x12345UL;
-            foreach (var c in cols) h = Column.Mix(h ^ c.HashAt(r));
-            buckets[(int)(h % (ulong)n)].Add(r);
-        }
-        return buckets.Select(b =>
-        {
-            var idx = b.ToArray();
             return new AggPartial(Keys.Take(idx, idx.Length),
                 States.Select(s => s.Select(c => c.Take(idx, idx.Length)).ToArray()).ToArray(),
                 Extra.Select(e => e is null ? null : idx.Select(i => e[i]).ToArray()).ToArray());

@@ -57,7 +57,7 @@ internal sealed class ArrowScanNode(ArrowPart[] parts, Schema schema) : PlanNode
     public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
     {
         var layer = Layer(needed, ops);
-        return Parts.Select((p, i) => TaskSpec.Call(PartKey("read-arrow", layer, i), ReadFn,
+        return Parts.Select((p, i) => TaskSpec.Call(LayerToken.Key("read-arrow", layer, i), ReadFn,
             TaskArg.Value(p), TaskArg.Value(Schema), TaskArg.Value(needed), TaskArg.Value(ops))).ToArray();
     }
 }

@@ -260,32 +260,16 @@ public sealed class Column
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong HashAt(int i)
     {
-        if (!IsValid(i)) return 0x9E3779B97F4A7C15UL;
+        if (!IsValid(i)) return StableHash.Gamma;
         return Type switch
         {
-            ColumnType.Int32 or ColumnType.Date => Mix((ulong)Int32s[i]),
-            ColumnType.Int64 or ColumnType.DateTime => Mix((ulong)Int64s[i]),
-            ColumnType.Double => Mix(BitConverter.DoubleToUInt64Bits(Doubles[i] == 0 ? 0.0 : Doubles[i])),
+            ColumnType.Int32 or ColumnType.Date => StableHash.Mix((ulong)Int32s[i]),
+            ColumnType.Int64 or ColumnType.DateTime => StableHash.Mix((ulong)Int64s[i]),
+            ColumnType.Double => StableHash.Mix(BitConverter.DoubleToUInt64Bits(Doubles[i] == 0 ? 0.0 : Doubles[i])),
             ColumnType.Bool => Bools[i] ? 3UL : 5UL,
-            _ => StringHash(Strings[i]!),
+            // The collections' one stable string hash: the same in every process (string.GetHashCode is randomised).
+            _ => StableHash.OfString(Strings[i]!),
         };
-    }
-
-    /// <summary>FNV-1a over the UTF-16 code units: deterministic across processes (string.GetHashCode is randomised per process, which would break hash partitioning between workers).</summary>
-    public static ulong StringHash(string s)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (char c in s) h = (h ^ c) * 1099511628211UL;
-        return Mix(h);
-    }
-
-    /// <summary>A strong, cheap 64-bit mixer (splitmix64 finaliser).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Mix(ulong x)
-    {
-        x ^= x >> 30; x *= 0xBF58476D1CE4E5B9UL;
-        x ^= x >> 27; x *= 0x94D049BB133111EBUL;
-        return x ^ (x >> 31);
     }
 
     /// <summary>True when value <paramref name="i"/> equals value <paramref name="j"/> of <paramref name="other"/> (missing equals missing).</summary>

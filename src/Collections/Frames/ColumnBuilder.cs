@@ -214,7 +214,7 @@ internal sealed class ColumnBuilder
     private void AppendShort(ulong key, ReadOnlySpan<byte> field, int i)
     {
         int smask = _shortSlots.Length - 1;
-        int sslot = (int)(Column.Mix(key) & (ulong)smask);
+        int sslot = (int)(StableHash.Mix(key) & (ulong)smask);
         while (true)
         {
             int e = _shortSlots[sslot];
@@ -240,7 +240,7 @@ internal sealed class ColumnBuilder
             int m = _shortSlots.Length - 1;
             for (int e = 0; e < _shortKey.Count; e++)
             {
-                int sl = (int)(Column.Mix(_shortKey[e]) & (ulong)m);
+                int sl = (int)(StableHash.Mix(_shortKey[e]) & (ulong)m);
                 while (_shortSlots[sl] != 0) sl = (sl + 1) & m;
                 _shortSlots[sl] = e + 1;
             }

@@ -59,7 +59,7 @@ internal sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOption
         for (int i = 0; i < Blocks.Length; i++)
             args[i] = i == 0 || Blocks[i - 1].File != Blocks[i].File
                 ? TaskArg.Value(Blocks[i])
-                : TaskArg.Of(TaskSpec.Call(PartKey("csv-boundary", layer, i), BoundaryFn, args[i - 1], TaskArg.Value(Blocks[i])));
+                : TaskArg.Of(TaskSpec.Call(LayerToken.Key("csv-boundary", layer, i), BoundaryFn, args[i - 1], TaskArg.Value(Blocks[i])));
         return _blockArgs = args;
     }
 
@@ -70,17 +70,13 @@ internal sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOption
         var blocks = BlockArgs();
         var result = new TaskSpec[Blocks.Length];
         for (int i = 0; i < Blocks.Length; i++)
-            result[i] = TaskSpec.Call(PartKey("read-csv", layer, i), ReadFn,
+            result[i] = TaskSpec.Call(LayerToken.Key("read-csv", layer, i), ReadFn,
                 blocks[i], TaskArg.Value(Layout), TaskArg.Value(needed), TaskArg.Value(Options), TaskArg.Value(ops));
         return result;
     }
 
-    private static readonly TaskFunction ReadAggFn = TaskFunction.Create(
-        (Func<object?[], AggPartial>)ReadAndChunkArgs, TaskInvokers.CallArgs<AggPartial>, "read-csv-agg-chunk");
-
-    // args: block, layout, columns, options, ops, keys, aggs, predicate, dropNa
-    private static AggPartial ReadAndChunkArgs(object?[] a)
-        => ReadAndChunk((CsvBlock)a[0]!, (CsvLayout)a[1]!, (string[])a[2]!, (CsvOptions)a[3]!, (PartitionOp[])a[4]!, (string[])a[5]!, (Aggregation[])a[6]!, (Expr?)a[7], (bool)a[8]!);
+    private static AggPartial ReadAndChunkTask(CsvAggChunk p, CsvBlock block)
+        => ReadAndChunk(block, p.Layout, p.Columns, p.Options, p.Ops, p.Group.Keys, p.Group.Aggs, p.Group.Predicate, p.Group.DropNa);
 
     /// <summary>
     /// The task body of a group-by over CSV: each read window of the block runs the steps and is reduced to a
@@ -97,9 +93,11 @@ internal sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOption
     /// One task per block computing the partial aggregate of its rows (see <see cref="ReadAndChunk"/>). Only for
     /// <see cref="PartitionOp.RowWise"/> steps: a whole-partition function must see whole partitions.
     /// </summary>
-    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa, Func<int, TaskKey> keyOf)
-        => BlockArgs().Select((b, i) => TaskSpec.Call(keyOf(i), ReadAggFn, b, TaskArg.Value(Layout), TaskArg.Value(needed),
-            TaskArg.Value(Options), TaskArg.Value(ops), TaskArg.Value(keys), TaskArg.Value(aggs), TaskArg.Value(predicate), TaskArg.Value(dropNa))).ToArray();
+    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, GroupByTask group, Func<int, TaskKey> keyOf)
+    {
+        var step = LayerStep.One<CsvAggChunk, CsvBlock, AggPartial>("read-csv-agg-chunk", ReadAndChunkTask, new CsvAggChunk(Layout, needed, Options, ops, group));
+        return BlockArgs().Select((b, i) => step.Call(keyOf(i), b)).ToArray();
+    }
 
     private static readonly TaskFunction CountBadFn = TaskFunction.Create(
         (Func<CsvBlock, CsvLayout, CsvOptions, int>)CountBad, TaskInvokers.Call3<CsvBlock, CsvLayout, CsvOptions, int>, "csv-bad-lines");
@@ -114,6 +112,9 @@ internal sealed class CsvScanNode(CsvBlock[] blocks, CsvLayout layout, CsvOption
     public TaskSpec[] LowerBadLineCounts()
     {
         var layer = Layer(["bad-lines"], []);
-        return BlockArgs().Select((b, i) => TaskSpec.Call(PartKey("csv-bad-lines", layer, i), CountBadFn, b, TaskArg.Value(Layout), TaskArg.Value(Options))).ToArray();
+        return BlockArgs().Select((b, i) => TaskSpec.Call(LayerToken.Key("csv-bad-lines", layer, i), CountBadFn, b, TaskArg.Value(Layout), TaskArg.Value(Options))).ToArray();
     }
 }
+
+/// <summary>The parameters of a group-by's read-and-chunk task over one CSV block: how to read it, the steps, and the group-by's own parameters.</summary>
+internal sealed record CsvAggChunk(CsvLayout Layout, string[] Columns, CsvOptions Options, PartitionOp[] Ops, GroupByTask Group);

@@ -23,7 +23,7 @@ internal sealed class DelayedTablesNode(TaskSpec[] parts, Schema schema) : PlanN
         var all = Restrict(Schema, needed, ops);
         var result = new TaskSpec[Parts.Length];
         for (int i = 0; i < Parts.Length; i++)
-            result[i] = all.Length == 0 ? Parts[i] : TaskSpec.Call(PartKey("partition-ops", layer, i), RunOps, TaskArg.Of(Parts[i]), TaskArg.Value(all));
+            result[i] = all.Length == 0 ? Parts[i] : TaskSpec.Call(LayerToken.Key("partition-ops", layer, i), RunOps, TaskArg.Of(Parts[i]), TaskArg.Value(all));
         return result;
     }
 }

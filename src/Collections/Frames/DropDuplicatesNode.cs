@@ -1,15 +1,12 @@
 namespace TaskGraph.Frames;
 
-/// <summary>Drops duplicate rows (by <c>subset</c> columns, keeping the first): rows are hash-shuffled by those columns so equal rows meet in one bucket.</summary>
+/// <summary>Drops duplicate rows (by <c>subset</c> columns, keeping the first): rows are hash-shuffled (<see cref="HashShuffle"/>) by those columns so equal rows meet in one bucket.</summary>
 internal sealed class DropDuplicatesNode(Frame input, string[] subset) : PlanNode
 {
     /// <inheritdoc />
     public override Schema Schema => input.Schema;
     /// <inheritdoc />
     public override int NPartitions => input.NPartitions;
-
-    private static readonly TaskFunction SplitFn = TaskFunction.Create((Func<Table, string[], int, Table[]>)MergeNode.HashSplit, TaskInvokers.Call3<Table, string[], int, Table[]>, "dedup-split");
-    private static readonly TaskFunction BucketFn = TaskFunction.Create((Func<object?[], Table>)Bucket, TaskInvokers.CallArgs<Table>, "dedup-bucket");
 
     /// <summary>The first row of every distinct <paramref name="subset"/> value, in order.</summary>
     public static Table Distinct(Table t, string[] subset)
@@ -18,13 +15,7 @@ internal sealed class DropDuplicatesNode(Frame input, string[] subset) : PlanNod
         return t.Take(gi.FirstRow, gi.Count);
     }
 
-    // args: piece, schema, subset, ops, splits...
-    private static Table Bucket(object?[] a)
-    {
-        int j = (int)a[0]!;
-        var t = Table.Concat(a.Skip(4).Select(x => ((Table[])x!)[j]).ToList(), (Schema)a[1]!);
-        return Pipeline.Run(Distinct(t, (string[])a[2]!), (PartitionOp[])a[3]!);
-    }
+    private static Table Bucket(DedupBucketTask p, Table[] pieces) => Pipeline.Run(Distinct(Table.Concat(pieces, p.Schema), p.Subset), p.Ops);
 
     /// <inheritdoc />
     public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
@@ -35,14 +26,10 @@ internal sealed class DropDuplicatesNode(Frame input, string[] subset) : PlanNod
         var parts = input.LowerPartitions(cols);
         var all = Restrict(inSchema, needed, ops);
         int n = parts.Length;
-        var splits = parts.Select((p, i) => TaskSpec.Call(PartKey("dedup-split", layer, i), SplitFn, TaskArg.Of(p), TaskArg.Value(subset), TaskArg.Value(n))).ToList();
-        var result = new TaskSpec[n];
-        for (int j = 0; j < n; j++)
-        {
-            var args = new List<TaskArg> { TaskArg.Value(j), TaskArg.Value(inSchema), TaskArg.Value(subset), TaskArg.Value(all) };
-            args.AddRange(splits.Select(TaskArg.Of));
-            result[j] = TaskSpec.Call(PartKey("dedup-bucket", layer, j), BucketFn, args.ToArray());
-        }
-        return result;
+        var splits = HashShuffle.Split(parts, layer, new TableSplit(subset, n).Step("dedup-split"));
+        return HashShuffle.Gather(splits, n, layer, LayerStep.Gather<DedupBucketTask, Table, Table>("dedup-bucket", Bucket, new DedupBucketTask(inSchema, subset, all)));
     }
 }
+
+/// <summary>The parameters of a drop-duplicates output task: the input schema, the subset columns, the steps after it.</summary>
+internal sealed record DedupBucketTask(Schema Schema, string[] Subset, PartitionOp[] Ops);

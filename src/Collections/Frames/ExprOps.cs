@@ -1,67 +1,5 @@
 namespace TaskGraph.Frames;
 
-/// <summary>Binary operators of <see cref="Expr"/>.</summary>
-internal enum BinaryOp
-{
-    /// <summary>a + b (strings concatenate).</summary>
-    Add,
-    /// <summary>a - b.</summary>
-    Subtract,
-    /// <summary>a * b.</summary>
-    Multiply,
-    /// <summary>a / b (always Double, like pandas' true division).</summary>
-    Divide,
-    /// <summary>a % b.</summary>
-    Modulo,
-    /// <summary>a == b.</summary>
-    Equal,
-    /// <summary>a != b.</summary>
-    NotEqual,
-    /// <summary>a &lt; b.</summary>
-    Less,
-    /// <summary>a &lt;= b.</summary>
-    LessOrEqual,
-    /// <summary>a &gt; b.</summary>
-    Greater,
-    /// <summary>a &gt;= b.</summary>
-    GreaterOrEqual,
-    /// <summary>a and b.</summary>
-    And,
-    /// <summary>a or b.</summary>
-    Or,
-    /// <summary>a where present, else b.</summary>
-    FillNull,
-}
-
-/// <summary>Unary operators of <see cref="Expr"/>.</summary>
-internal enum UnaryOp
-{
-    /// <summary>-a.</summary>
-    Negate,
-    /// <summary>not a.</summary>
-    Not,
-    /// <summary>a is missing.</summary>
-    IsNull,
-    /// <summary>a is present.</summary>
-    IsNotNull,
-    /// <summary>String length.</summary>
-    Length,
-    /// <summary>Lower-case.</summary>
-    Lower,
-    /// <summary>Upper-case.</summary>
-    Upper,
-    /// <summary>Year.</summary>
-    Year,
-    /// <summary>Month.</summary>
-    Month,
-    /// <summary>Day of month.</summary>
-    Day,
-    /// <summary>Day of week, 0 = Sunday.</summary>
-    DayOfWeek,
-    /// <summary>Hour.</summary>
-    Hour,
-}
-
 /// <summary>A binary operation; missing values propagate (a comparison with a missing value is missing, and a filter drops it).</summary>
 internal sealed class Binary(BinaryOp op, Expr left, Expr right) : Expr
 {
@@ -78,6 +16,7 @@ internal sealed class Binary(BinaryOp op, Expr left, Expr right) : Expr
         var l = Left.TypeIn(schema);
         var r = Right.TypeIn(schema);
         string Mismatch() => $"Type mismatch in {this}: {Left} is {l}, {Right} is {r}.";
+        if (!Operators.InFrames(Op)) throw new NotSupportedException($"{Op} is an array operator; frame expressions do not support it ({this}).");
         switch (Op)
         {
             case BinaryOp.Add when l == ColumnType.String && r == ColumnType.String: return ColumnType.String;
@@ -116,6 +55,7 @@ internal sealed class Unary(UnaryOp op, Expr inner) : Expr
     public override ColumnType TypeIn(Schema schema)
     {
         var t = Inner.TypeIn(schema);
+        if (!Operators.InFrames(Op)) throw new NotSupportedException($"{Op} is an array operator; frame expressions do not support it ({this}).");
         ColumnType Need(bool ok, ColumnType result, string what)
             => ok ? result : throw new InvalidOperationException($"{Op} needs {what}; {Inner} is {t}.");
         return Op switch

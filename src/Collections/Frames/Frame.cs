@@ -206,13 +206,13 @@ public sealed partial class Frame : ITokenizable
     /// partial aggregate (see <see cref="CsvScanNode.ReadAndChunk"/>). Null when the source is not CSV or a step
     /// needs whole partitions; the caller then chunks whole partitions.
     /// </summary>
-    internal TaskSpec[]? TryLowerStreamedAggChunks(IReadOnlyCollection<string> needed, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa, Func<int, TaskKey> keyOf)
+    internal TaskSpec[]? TryLowerStreamedAggChunks(IReadOnlyCollection<string> needed, GroupByTask group, Func<int, TaskKey> keyOf)
     {
         if (_source is not (CsvScanNode or ParquetScanNode)) return null;
         var (atSource, ops) = PlanFor(needed);
         if (!ops.All(op => op.RowWise)) return null;
-        return _source is ParquetScanNode pq ? pq.LowerAggregateChunks(atSource, ops, keys, aggs, predicate, dropNa, keyOf)
-            : ((CsvScanNode)_source).LowerAggregateChunks(atSource, ops, keys, aggs, predicate, dropNa, keyOf);
+        return _source is ParquetScanNode pq ? pq.LowerAggregateChunks(atSource, ops, group, keyOf)
+            : ((CsvScanNode)_source).LowerAggregateChunks(atSource, ops, group, keyOf);
     }
 
     /// <summary>The source columns and the pruned steps that produce <paramref name="needed"/> (all when null).</summary>
@@ -239,11 +239,15 @@ public sealed partial class Frame : ITokenizable
     public Delayed<Table> ToDelayed()
     {
         var parts = LowerPartitions();
-        return Delayed.Call<Table>(ConcatFn, TaskInvokers.CallArgs<Table>, "concat", [TaskArg.Value(Schema), .. parts.Select(TaskArg.Of)]);
+        return Delayed.FromSpec<Table>(LayerStep.Many<Schema, Table, Table>("concat", ConcatParts, Schema).Call(parts));
     }
 
-    // a static function (no closure): args are the schema, then the partitions
-    private static readonly Func<object?[], Table> ConcatFn = static a => Table.Concat(a.Skip(1).Cast<Table>().ToArray(), (Schema)a[0]!);
+    // static task bodies (no closure): the parameter is typed, the inputs are the partitions
+    private static Table ConcatParts(Schema schema, Table[] parts) => Table.Concat(parts, schema);
+
+    private static long CountRows(FrameCount _, Table[] parts) => parts.Sum(t => (long)t.RowCount);
+
+    private static long SumBadLines(FrameCount _, int[] counts) => counts.Sum(c => (long)c);
 
     /// <summary>Computes the whole frame into one table.</summary>
     public Table Compute(IScheduler? scheduler = null) => ToDelayed().Compute(scheduler);
@@ -274,8 +278,7 @@ public sealed partial class Frame : ITokenizable
     public long Count(IScheduler? scheduler = null)
     {
         var parts = LowerPartitions(Array.Empty<string>());
-        Func<object?[], long> sum = args => args.Sum(a => (long)((Table)a!).RowCount);
-        return Delayed.Call<long>(sum, TaskInvokers.CallArgs<long>, "count", parts.Select(TaskArg.Of).ToArray()).Compute(scheduler);
+        return Delayed.FromSpec<long>(LayerStep.Many<FrameCount, Table, long>("count", CountRows, new FrameCount()).Call(parts)).Compute(scheduler);
     }
 
     /// <summary>
@@ -285,8 +288,8 @@ public sealed partial class Frame : ITokenizable
     public long CountBadLines(IScheduler? scheduler = null)
     {
         if (_source is not CsvScanNode scan) throw new InvalidOperationException("CountBadLines needs a frame read by Frame.ReadCsv.");
-        Func<object?[], long> sum = static args => args.Sum(a => (long)(int)a!);
-        return Delayed.Call<long>(sum, TaskInvokers.CallArgs<long>, "bad-lines", scan.LowerBadLineCounts().Select(TaskArg.Of).ToArray()).Compute(scheduler);
+        var step = LayerStep.Many<FrameCount, int, long>("bad-lines", SumBadLines, new FrameCount());
+        return Delayed.FromSpec<long>(step.Call(scan.LowerBadLineCounts())).Compute(scheduler);
     }
 
     /// <summary>
@@ -395,3 +398,6 @@ public sealed partial class Frame
         return new(new RepartitionNode(this, partitions));
     }
 }
+
+/// <summary>The parameters of a frame's counting tasks (row counts, bad-line counts): none.</summary>
+internal sealed record FrameCount;

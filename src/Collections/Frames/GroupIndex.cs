@@ -87,11 +87,11 @@ internal sealed class GroupIndex
         for (int i = 0; i < n; i++)
         {
             bool missing = false;
-            ulong h = 0x12345UL;
+            ulong h = StableHash.RowSeed;
             foreach (var c in cols)
             {
                 if (!keepMissing && !c.IsValid(i)) { missing = true; break; }
-                h = Column.Mix(h ^ c.HashAt(i));
+                h = StableHash.Mix(h ^ c.HashAt(i));
             }
             if (missing) { gid[i] = -1; continue; }
             int slot = (int)(h & (ulong)mask);

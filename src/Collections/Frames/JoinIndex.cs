@@ -45,13 +45,13 @@ internal sealed class JoinIndex
         if (cols.Length == 1 && cols[0].Type == ColumnType.Int64 && cols[0].Validity is null)
         {
             var v = cols[0].Int64s;
-            for (int i = 0; i < h.Length; i++) h[i] = Column.Mix(0x12345UL ^ Column.Mix((ulong)v[i]));
+            for (int i = 0; i < h.Length; i++) h[i] = StableHash.Mix(StableHash.RowSeed ^ StableHash.Mix((ulong)v[i]));
             return h;
         }
         for (int i = 0; i < h.Length; i++)
         {
-            ulong x = 0x12345UL;
-            foreach (var c in cols) x = Column.Mix(x ^ c.HashAt(i));
+            ulong x = StableHash.RowSeed;
+            foreach (var c in cols) x = StableHash.Mix(x ^ c.HashAt(i));
             h[i] = x;
         }
         return h;

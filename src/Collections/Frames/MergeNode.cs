@@ -74,46 +74,17 @@ internal sealed class MergeNode : PlanNode
         _ => Buckets,
     };
 
-    private static readonly TaskFunction IndexFn = TaskFunction.Create((Func<object?[], JoinIndex>)IndexArgs, TaskInvokers.CallArgs<JoinIndex>, "join-index");
+    private static JoinIndex Index(JoinIndexTask p, Table[] parts) => new(Table.Concat(parts, p.Schema), p.Keys);
+
     private static readonly TaskFunction ProbeFn = TaskFunction.Create(
         (Func<Table, JoinIndex, MergeSpec, bool, PartitionOp[], Table>)Probe,
         TaskInvokers.Call5<Table, JoinIndex, MergeSpec, bool, PartitionOp[], Table>, "join-broadcast");
-    private static readonly TaskFunction SplitFn = TaskFunction.Create(
-        (Func<Table, string[], int, Table[]>)HashSplit, TaskInvokers.Call3<Table, string[], int, Table[]>, "shuffle-split");
-    private static readonly TaskFunction BucketFn = TaskFunction.Create((Func<object?[], Table>)BucketArgs, TaskInvokers.CallArgs<Table>, "join-bucket");
-
-    // args: keys, schema, parts...
-    private static JoinIndex IndexArgs(object?[] a)
-        => new(Table.Concat(a.Skip(2).Cast<Table>().ToList(), (Schema)a[1]!), (string[])a[0]!);
 
     private static Table Probe(Table part, JoinIndex index, MergeSpec spec, bool probeIsLeft, PartitionOp[] ops)
         => Pipeline.Run(probeIsLeft ? spec.Join(part, index.Table, index, true) : spec.Join(index.Table, part, index, false), ops);
 
-    /// <summary>Splits a partition into <paramref name="n"/> tables by key hash.</summary>
-    public static Table[] HashSplit(Table t, string[] keys, int n)
-    {
-        var h = JoinIndex.RowHashes(t, keys);
-        var counts = new int[n];
-        var bucket = new int[t.RowCount];
-        for (int i = 0; i < h.Length; i++) { int b = (int)((h[i] >> 17) % (ulong)n); bucket[i] = b; counts[b]++; }
-        var rows = new int[n][];
-        for (int b = 0; b < n; b++) rows[b] = new int[counts[b]];
-        Array.Clear(counts);
-        for (int i = 0; i < bucket.Length; i++) { int b = bucket[i]; rows[b][counts[b]++] = i; }
-        return rows.Select(r => t.Take(r, r.Length)).ToArray();
-    }
-
-    // args: spec, ops, bucket, nLeft, leftSchema, rightSchema, leftSplits..., rightSplits...
-    private static Table BucketArgs(object?[] a)
-    {
-        var spec = (MergeSpec)a[0]!;
-        var ops = (PartitionOp[])a[1]!;
-        int j = (int)a[2]!;
-        int nLeft = (int)a[3]!;
-        var left = Table.Concat(a.Skip(6).Take(nLeft).Select(x => ((Table[])x!)[j]).ToList(), (Schema)a[4]!);
-        var right = Table.Concat(a.Skip(6 + nLeft).Select(x => ((Table[])x!)[j]).ToList(), (Schema)a[5]!);
-        return Pipeline.Run(spec.Join(left, right, null, true), ops);
-    }
+    private static Table JoinBucket(JoinBucketTask p, Table[] left, Table[] right)
+        => Pipeline.Run(p.Spec.Join(Table.Concat(left, p.LeftSchema), Table.Concat(right, p.RightSchema), null, true), p.Ops);
 
     /// <inheritdoc />
     public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
@@ -134,23 +105,22 @@ internal sealed class MergeNode : PlanNode
             bool right = How == Strategy.BroadcastRight;
             var small = right ? rParts : lParts;
             var big = right ? lParts : rParts;
-            var idxArgs = new List<TaskArg> { TaskArg.Value(right ? Spec.RightKeys : Spec.LeftKeys), TaskArg.Value(right ? rSchema : lSchema) };
-            idxArgs.AddRange(small.Select(TaskArg.Of));
-            var index = TaskSpec.Call(PartKey("join-index", layer, 0), IndexFn, idxArgs.ToArray());
-            return big.Select((p, i) => TaskSpec.Call(PartKey("join-broadcast", layer, i), ProbeFn,
+            var indexStep = LayerStep.Many<JoinIndexTask, Table, JoinIndex>("join-index", Index, new JoinIndexTask(right ? Spec.RightKeys : Spec.LeftKeys, right ? rSchema : lSchema));
+            var index = indexStep.Call(LayerToken.Key("join-index", layer, 0), small);
+            var probes = LayerToken.Stage(layer, "join-broadcast");
+            return big.Select((p, i) => TaskSpec.Call(probes[i], ProbeFn,
                 TaskArg.Of(p), TaskArg.Of(index), TaskArg.Value(spec), TaskArg.Value(right), TaskArg.Value(all))).ToArray();
         }
         int n = Buckets;
-        var ls = lParts.Select((p, i) => TaskSpec.Call(PartKey("shuffle-split-left", layer, i), SplitFn, TaskArg.Of(p), TaskArg.Value(Spec.LeftKeys), TaskArg.Value(n))).ToList();
-        var rs = rParts.Select((p, i) => TaskSpec.Call(PartKey("shuffle-split-right", layer, i), SplitFn, TaskArg.Of(p), TaskArg.Value(Spec.RightKeys), TaskArg.Value(n))).ToList();
-        var result = new TaskSpec[n];
-        for (int j = 0; j < n; j++)
-        {
-            var args = new List<TaskArg> { TaskArg.Value(spec), TaskArg.Value(all), TaskArg.Value(j), TaskArg.Value(ls.Count), TaskArg.Value(lSchema), TaskArg.Value(rSchema) };
-            args.AddRange(ls.Select(TaskArg.Of));
-            args.AddRange(rs.Select(TaskArg.Of));
-            result[j] = TaskSpec.Call(PartKey("join-bucket", layer, j), BucketFn, args.ToArray());
-        }
-        return result;
+        var ls = HashShuffle.Split(lParts, layer, new TableSplit(Spec.LeftKeys, n).Step("shuffle-split-left"));
+        var rs = HashShuffle.Split(rParts, layer, new TableSplit(Spec.RightKeys, n).Step("shuffle-split-right"));
+        return HashShuffle.Join(ls, rs, n, layer,
+            LayerStep.Gather<JoinBucketTask, Table, Table, Table>("join-bucket", JoinBucket, new JoinBucketTask(spec, all, lSchema, rSchema)));
     }
 }
+
+/// <summary>The parameters of a broadcast join's index task: the small side's key columns and schema.</summary>
+internal sealed record JoinIndexTask(string[] Keys, Schema Schema);
+
+/// <summary>The parameters of a hash join's output task: keys, join type and columns, the steps after it, and both sides' schemas.</summary>
+internal sealed record JoinBucketTask(MergeSpec Spec, PartitionOp[] Ops, Schema LeftSchema, Schema RightSchema);

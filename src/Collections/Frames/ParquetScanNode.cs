@@ -32,16 +32,12 @@ internal sealed class ParquetScanNode(ParquetPart[] parts, Schema schema) : Plan
     public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
     {
         var layer = Layer(needed, ops);
-        return Parts.Select((p, i) => TaskSpec.Call(PartKey("read-parquet", layer, i), ReadFn,
+        return Parts.Select((p, i) => TaskSpec.Call(LayerToken.Key("read-parquet", layer, i), ReadFn,
             TaskArg.Value(p), TaskArg.Value(Schema), TaskArg.Value(needed), TaskArg.Value(ops))).ToArray();
     }
 
-    private static readonly TaskFunction ReadAggFn = TaskFunction.Create(
-        (Func<object?[], AggPartial>)ReadAndChunkArgs, TaskInvokers.CallArgs<AggPartial>, "read-parquet-agg-chunk");
-
-    // args: part, schema, columns, ops, keys, aggs, predicate, dropNa
-    private static AggPartial ReadAndChunkArgs(object?[] a)
-        => ReadAndChunk((ParquetPart)a[0]!, (Schema)a[1]!, (string[])a[2]!, (PartitionOp[])a[3]!, (string[])a[4]!, (Aggregation[])a[5]!, (Expr?)a[6], (bool)a[7]!);
+    private static AggPartial ReadAndChunkTask(ParquetAggChunk p, ParquetPart part)
+        => ReadAndChunk(part, p.Schema, p.Columns, p.Ops, p.Group.Keys, p.Group.Aggs, p.Group.Predicate, p.Group.DropNa);
 
     /// <summary>
     /// The task body of a group-by over Parquet: the part's partial aggregate, where the group-by's own filter also
@@ -54,7 +50,12 @@ internal sealed class ParquetScanNode(ParquetPart[] parts, Schema schema) : Plan
     }
 
     /// <summary>One task per part computing the partial aggregate of its rows (see <see cref="ReadAndChunk"/>); only for row-wise steps.</summary>
-    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa, Func<int, TaskKey> keyOf)
-        => Parts.Select((p, i) => TaskSpec.Call(keyOf(i), ReadAggFn, TaskArg.Value(p), TaskArg.Value(Schema), TaskArg.Value(needed),
-            TaskArg.Value(ops), TaskArg.Value(keys), TaskArg.Value(aggs), TaskArg.Value(predicate), TaskArg.Value(dropNa))).ToArray();
+    internal TaskSpec[] LowerAggregateChunks(string[] needed, PartitionOp[] ops, GroupByTask group, Func<int, TaskKey> keyOf)
+    {
+        var step = LayerStep.One<ParquetAggChunk, ParquetPart, AggPartial>("read-parquet-agg-chunk", ReadAndChunkTask, new ParquetAggChunk(Schema, needed, ops, group));
+        return Parts.Select((p, i) => step.Call(keyOf(i), TaskArg.Value(p))).ToArray();
+    }
 }
+
+/// <summary>The parameters of a Parquet group-by chunk task: the file schema, the columns read, the row-wise steps and the group-by.</summary>
+internal sealed record ParquetAggChunk(Schema Schema, string[] Columns, PartitionOp[] Ops, GroupByTask Group);

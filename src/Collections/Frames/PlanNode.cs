@@ -40,27 +40,12 @@ internal abstract class PlanNode : ITokenizable
     /// <summary>One task per partition computing <c>Pipeline.Run(output restricted to needed, ops)</c>.</summary>
     public abstract TaskSpec[] Lower(string[] needed, PartitionOp[] ops);
 
-    /// <summary>The layer token of one lowering (same node, columns and steps give the same keys).</summary>
-    protected Token Layer(string[] needed, PartitionOp[] ops)
-    {
-        var b = new TokenBuilder("frame-layer");
-        b.Add(Identity);
-        b.Add((ulong)needed.Length);
-        foreach (var n in needed) b.Add(n);
-        b.Add((ulong)ops.Length);
-        foreach (var op in ops)
-            if (!ValueTokenizer.TryAdd(ref b, op)) return ValueTokenizer.Unique();
-        return b.Finish();
-    }
-
-    /// <summary>A partition key; the layer name is mixed into the token because keys compare by token alone.</summary>
-    internal static TaskKey PartKey(string name, Token layer, int index)
-    {
-        var b = new TokenBuilder(0x4B4559UL);
-        b.Add(layer);
-        b.Add(name);
-        return TaskKey.ForPartition(name, b.Finish(), index);
-    }
+    /// <summary>
+    /// The layer token of one lowering, in the collections' one key scheme (<see cref="LayerToken"/>): the node's
+    /// identity, the columns and the steps (same node, columns and steps give the same keys). Its tasks are keyed by
+    /// <see cref="LayerToken.Key"/> or <see cref="LayerToken.Stage"/> under it.
+    /// </summary>
+    protected Token Layer(string[] needed, PartitionOp[] ops) => LayerToken.Of("frame-layer", Identity, needed, ops);
 
     internal static readonly TaskFunction RunOps = TaskFunction.Create(
         (Func<Table, PartitionOp[], Table>)Pipeline.Run, TaskInvokers.Call2<Table, PartitionOp[], Table>, "ops");

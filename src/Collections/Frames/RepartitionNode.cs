@@ -8,11 +8,9 @@ internal sealed class RepartitionNode(Frame input, int partitions) : PlanNode
     /// <inheritdoc />
     public override int NPartitions => partitions;
 
-    private static readonly TaskFunction ConcatFn = TaskFunction.Create((Func<object?[], Table>)ConcatArgs, TaskInvokers.CallArgs<Table>, "repartition-concat");
     private static readonly TaskFunction SliceFn = TaskFunction.Create((Func<Table, int, int, PartitionOp[], Table>)SliceRun, TaskInvokers.Call4<Table, int, int, PartitionOp[], Table>, "repartition-slice");
 
-    // args: schema, ops, parts...
-    private static Table ConcatArgs(object?[] a) => Pipeline.Run(Table.Concat(a.Skip(2).Cast<Table>().ToList(), (Schema)a[0]!), (PartitionOp[])a[1]!);
+    private static Table Concat(RepartitionConcat p, Table[] parts) => Pipeline.Run(Table.Concat(parts, p.Schema), p.Ops);
 
     private static Table SliceRun(Table t, int piece, int pieces, PartitionOp[] ops)
     {
@@ -31,12 +29,12 @@ internal sealed class RepartitionNode(Frame input, int partitions) : PlanNode
         var result = new TaskSpec[n];
         if (n <= np)
         {
+            var concat = LayerStep.Many<RepartitionConcat, Table, Table>("repartition-concat", Concat, new RepartitionConcat(inSchema, all));
+            var stage = LayerToken.Stage(layer, "repartition-concat");
             for (int j = 0; j < n; j++)
             {
                 int s = (int)((long)np * j / n), e = (int)((long)np * (j + 1) / n);
-                var args = new List<TaskArg> { TaskArg.Value(inSchema), TaskArg.Value(all) };
-                args.AddRange(parts[s..e].Select(TaskArg.Of));
-                result[j] = TaskSpec.Call(PartKey("repartition-concat", layer, j), ConcatFn, args.ToArray());
+                result[j] = concat.Call(stage[j], parts.AsSpan(s, e - s));
             }
             return result;
         }
@@ -45,8 +43,11 @@ internal sealed class RepartitionNode(Frame input, int partitions) : PlanNode
             int i = (int)((long)j * np / n);
             int first = Enumerable.Range(0, n).First(x => (int)((long)x * np / n) == i);
             int pieces = Enumerable.Range(0, n).Count(x => (int)((long)x * np / n) == i);
-            result[j] = TaskSpec.Call(PartKey("repartition-slice", layer, j), SliceFn, TaskArg.Of(parts[i]), TaskArg.Value(j - first), TaskArg.Value(pieces), TaskArg.Value(all));
+            result[j] = TaskSpec.Call(LayerToken.Key("repartition-slice", layer, j), SliceFn, TaskArg.Of(parts[i]), TaskArg.Value(j - first), TaskArg.Value(pieces), TaskArg.Value(all));
         }
         return result;
     }
 }
+
+/// <summary>The parameters of a repartition's concatenating task: the input schema and the steps after it.</summary>
+internal sealed record RepartitionConcat(Schema Schema, PartitionOp[] Ops);

@@ -13,9 +13,7 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
     public override int NPartitions => input.NPartitions;
 
     private static readonly TaskFunction SampleFn = TaskFunction.Create((Func<Table, string[], int, Table>)Sample, TaskInvokers.Call3<Table, string[], int, Table>, "sort-sample");
-    private static readonly TaskFunction BoundsFn = TaskFunction.Create((Func<object?[], Table>)Bounds, TaskInvokers.CallArgs<Table>, "sort-bounds");
     private static readonly TaskFunction SplitFn = TaskFunction.Create((Func<Table, Table, string[], bool[], Table[]>)RangeSplit, TaskInvokers.Call4<Table, Table, string[], bool[], Table[]>, "sort-split");
-    private static readonly TaskFunction GatherFn = TaskFunction.Create((Func<object?[], Table>)Gather, TaskInvokers.CallArgs<Table>, "sort-gather");
 
     private static Table Sample(Table t, string[] keys, int count)
     {
@@ -25,14 +23,11 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
         return k.Take(idx, idx.Length);
     }
 
-    // args: keys, descending, parts, schema, samples...
-    private static Table Bounds(object?[] a)
+    private static Table Bounds(SortTask p, Table[] samples)
     {
-        var keys = (string[])a[0]!;
-        var desc = (bool[])a[1]!;
-        int parts = (int)a[2]!;
-        var all = Table.Concat(a.Skip(4).Cast<Table>().ToList(), (Schema)a[3]!);
-        var sorted = all.Take(Sorting.Order(all, keys, desc), all.RowCount);
+        int parts = p.Parts;
+        var all = Table.Concat(samples, p.KeySchema);
+        var sorted = all.Take(Sorting.Order(all, p.Keys, p.Descending), all.RowCount);
         if (sorted.RowCount == 0 || parts == 1) return sorted.Slice(0, 0);
         var idx = Enumerable.Range(1, parts - 1).Select(j => Math.Min(sorted.RowCount - 1, (int)((long)j * sorted.RowCount / parts))).ToArray();
         return sorted.Take(idx, idx.Length);
@@ -40,9 +35,7 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
 
     private static Table[] RangeSplit(Table t, Table bounds, string[] keys, bool[] desc)
     {
-        int n = bounds.RowCount + 1;
-        var rows = new List<int>[n];
-        for (int j = 0; j < n; j++) rows[j] = new List<int>();
+        var bucket = new int[t.RowCount];
         var tc = keys.Select(k => t[k]).ToArray();
         var bc = keys.Select(k => bounds[k]).ToArray();
         for (int i = 0; i < t.RowCount; i++)
@@ -54,9 +47,9 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
                 int mid = (lo + hi) / 2;
                 if (Compare(tc, i, bc, mid, desc) <= 0) hi = mid; else lo = mid + 1;
             }
-            rows[lo].Add(i);
+            bucket[i] = lo;
         }
-        return rows.Select(r => t.Take(r.ToArray(), r.Count)).ToArray();
+        return HashShuffle.RowsByBucket(bucket, bounds.RowCount + 1).Select(r => t.Take(r, r.Length)).ToArray();
     }
 
     private static int Compare(Column[] a, int i, Column[] b, int j, bool[] desc)
@@ -71,13 +64,11 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
         return 0;
     }
 
-    // args: piece, schema, keys, desc, ops, splits...
-    private static Table Gather(object?[] a)
+    private static Table Gather(SortTask p, Table[] pieces)
     {
-        int j = (int)a[0]!;
-        var t = Table.Concat(a.Skip(5).Select(x => ((Table[])x!)[j]).ToList(), (Schema)a[1]!);
-        t = t.Take(Sorting.Order(t, (string[])a[2]!, (bool[])a[3]!), t.RowCount);
-        return Pipeline.Run(t, (PartitionOp[])a[4]!);
+        var t = Table.Concat(pieces, p.Schema);
+        t = t.Take(Sorting.Order(t, p.Keys, p.Descending), t.RowCount);
+        return Pipeline.Run(t, p.Ops);
     }
 
     /// <inheritdoc />
@@ -89,18 +80,16 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
         var parts = input.LowerPartitions(cols);
         var all = Restrict(inSchema, needed, ops);
         int n = parts.Length;
-        var samples = parts.Select((p, i) => TaskSpec.Call(PartKey("sort-sample", layer, i), SampleFn, TaskArg.Of(p), TaskArg.Value(keys), TaskArg.Value(samplesPerPartition))).ToList();
-        var bargs = new List<TaskArg> { TaskArg.Value(keys), TaskArg.Value(descending), TaskArg.Value(n), TaskArg.Value(new Schema(keys.Select(k => input.Schema[k]))) };
-        bargs.AddRange(samples.Select(TaskArg.Of));
-        var bounds = TaskSpec.Call(PartKey("sort-bounds", layer, 0), BoundsFn, bargs.ToArray());
-        var splits = parts.Select((p, i) => TaskSpec.Call(PartKey("sort-split", layer, i), SplitFn, TaskArg.Of(p), TaskArg.Of(bounds), TaskArg.Value(keys), TaskArg.Value(descending))).ToList();
-        var result = new TaskSpec[n];
-        for (int j = 0; j < n; j++)
-        {
-            var args = new List<TaskArg> { TaskArg.Value(j), TaskArg.Value(inSchema), TaskArg.Value(keys), TaskArg.Value(descending), TaskArg.Value(all) };
-            args.AddRange(splits.Select(TaskArg.Of));
-            result[j] = TaskSpec.Call(PartKey("sort-gather", layer, j), GatherFn, args.ToArray());
-        }
-        return result;
+        var task = new SortTask(keys, descending, n, new Schema(keys.Select(k => input.Schema[k])), inSchema, all);
+        var sampleStage = LayerToken.Stage(layer, "sort-sample");
+        var samples = parts.Select((p, i) => TaskSpec.Call(sampleStage[i], SampleFn, TaskArg.Of(p), TaskArg.Value(keys), TaskArg.Value(samplesPerPartition))).ToArray();
+        var bounds = LayerStep.Many<SortTask, Table, Table>("sort-bounds", Bounds, task).Call(LayerToken.Key("sort-bounds", layer, 0), samples);
+        // Range splits by the sampled boundaries, then the shuffle's gather: output j sorts bucket j of every split.
+        var splitStage = LayerToken.Stage(layer, "sort-split");
+        var splits = parts.Select((p, i) => TaskSpec.Call(splitStage[i], SplitFn, TaskArg.Of(p), TaskArg.Of(bounds), TaskArg.Value(keys), TaskArg.Value(descending))).ToArray();
+        return HashShuffle.Gather(splits, n, layer, LayerStep.Gather<SortTask, Table, Table>("sort-gather", Gather, task));
     }
 }
+
+/// <summary>The parameters of a sort's boundary and gather tasks: keys and order, partition count, the key and input schemas, the steps after it.</summary>
+internal sealed record SortTask(string[] Keys, bool[] Descending, int Parts, Schema KeySchema, Schema Schema, PartitionOp[] Ops);

@@ -1,3 +1,4 @@
+using TaskGraph.Collections;
 namespace TaskGraph.Tests.Bags;
 
 /// <summary>The shape of bag graphs: fusion into one task per partition, tree reductions, shuffles, keys.</summary>

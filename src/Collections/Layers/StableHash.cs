@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
 
-namespace TaskGraph.Bags;
+namespace TaskGraph.Collections;
 
 /// <summary>
-/// Hash codes that are the same in every process, for routing elements to shuffle partitions. .NET's
+/// The one stable hash of the collections and its one 64-bit mixer (SplitMix64's finalizer): bags route elements,
+/// frames route rows and index groups and joins, arrays key their random streams with it. Hash codes that are the
+/// same in every process, for routing elements to shuffle partitions. .NET's
 /// <see cref="string.GetHashCode()"/> is randomized per process, so a shuffle run by several worker processes
 /// would send equal keys to different partitions; these hashes depend on the value only. Covered: strings,
 /// integers, chars, bools, enums, doubles, Guids, dates, <see cref="ITokenizable"/> values and tuples of those.
@@ -46,7 +48,7 @@ public static class StableHash
             case DateTime t: return Mix((ulong)t.Ticks);
             case DateOnly d: return Mix((ulong)d.DayNumber);
             case ITokenizable tok:
-                var b2 = new TokenBuilder(0x484153UL);
+                var b2 = new TokenBuilder("stable-hash");
                 tok.AddToken(ref b2);
                 return b2.Finish().Lo;
             case ITuple tuple when depth < 8:
@@ -68,18 +70,35 @@ public static class StableHash
         return Mix((ulong)(uint)value.GetHashCode());
     }
 
+    /// <summary>SplitMix64's first multiplier (exposed for the vectorized random generator, which inlines <see cref="Mix"/>).</summary>
+    internal const ulong M1 = 0xBF58476D1CE4E5B9UL;
+
+    /// <summary>SplitMix64's second multiplier.</summary>
+    internal const ulong M2 = 0x94D049BB133111EBUL;
+
+    /// <summary>SplitMix64's increment (the golden ratio): counter-based streams step by it.</summary>
+    internal const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
     /// <summary>A 64-bit finalizer (splitmix64): spreads every input bit over the output.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Mix(ulong x)
     {
-        x ^= x >> 30;
-        x *= 0xBF58476D1CE4E5B9UL;
-        x ^= x >> 27;
-        x *= 0x94D049BB133111EBUL;
+        x = (x ^ (x >> 30)) * M1;
+        x = (x ^ (x >> 27)) * M2;
         return x ^ (x >> 31);
     }
 
+    /// <summary>The seed of a combined hash over several values (rows of several key columns): <c>h = Mix(h ^ value)</c> from here.</summary>
+    public const ulong RowSeed = 0x12345UL;
+
+    /// <summary>
+    /// The shuffle bucket, in <c>[0, buckets)</c>, of a hash: from its high 32 bits (multiply-shift, no division), so
+    /// the hash tables that index a bucket's rows by the low bits stay evenly filled.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int BucketOfHash(ulong hash, int buckets) => (int)(((hash >> 32) * (uint)buckets) >> 32);
+
     /// <summary>The shuffle partition, in <c>[0, partitions)</c>, of a key.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Bucket<T>(T key, int partitions) => (int)(Of(key) % (ulong)partitions);
+    public static int Bucket<T>(T key, int partitions) => BucketOfHash(Of(key), partitions);
 }
