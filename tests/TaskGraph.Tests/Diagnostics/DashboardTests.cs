@@ -237,7 +237,7 @@ public class DashboardBrowserTests
             using (var http = new HttpClient { BaseAddress = url })
                 await DashboardStateTests.Until(http, s => s.GetProperty("stream").GetArrayLength() > 10 && s.GetProperty("groups").GetArrayLength() > 0);
 
-            var dom = await RunChromium("--dump-dom", url.ToString());
+            var (dom, _) = await RunChromium("--dump-dom", url.ToString());
             var tasks = Widths(dom, "task");
             var bars = Widths(dom, "bar-done");
             Assert.That(tasks, Is.Not.Empty, "task-stream rectangles");
@@ -248,9 +248,10 @@ public class DashboardBrowserTests
             var shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "dashboard-demo.png");
             File.Delete(shot);
             // A loaded machine may make Chromium give up on a screenshot (it then exits with 0 and no file): once more.
+            var log = "";
             for (int attempt = 0; attempt < 3 && !File.Exists(shot); attempt++)
-                await RunChromium("--window-size=1400,1000", "--screenshot=" + shot, url.ToString());
-            Assert.That(File.Exists(shot), Is.True, "Chromium wrote no screenshot in three attempts");
+                (_, log) = await RunChromium("--window-size=1400,1000", "--screenshot=" + shot, url.ToString());
+            Assert.That(File.Exists(shot), Is.True, "Chromium wrote no screenshot in three attempts; its last log:\n" + log);
             Assert.That(new FileInfo(shot).Length, Is.GreaterThan(10_000), "a screenshot of the page");
             Assert.That(File.ReadAllBytes(shot).AsSpan(1, 3).SequenceEqual("PNG"u8), Is.True);
             TestContext.AddTestAttachment(shot, "the dashboard during the demo");
@@ -293,7 +294,7 @@ public class DashboardBrowserTests
     private static List<double> Widths(string dom, string cls)
         => Regex.Matches(dom, $"<rect class=\"{cls}( failed)?\"[^>]*?width=\"([0-9.]+)\"").Select(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
-    private static async Task<string> RunChromium(params string[] args)
+    private static async Task<(string Output, string Log)> RunChromium(params string[] args)
     {
         var profile = Directory.CreateTempSubdirectory("taskgraph-chromium-");
         try
@@ -317,7 +318,7 @@ public class DashboardBrowserTests
                 Assert.Fail("Chromium did not finish within 120 s: " + await errors);
             }
             Assert.That(chromium.ExitCode, Is.Zero, "chromium: " + await errors);
-            return await output;
+            return (await output, await errors);
         }
         finally
         {

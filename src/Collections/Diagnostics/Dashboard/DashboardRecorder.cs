@@ -118,6 +118,10 @@ internal sealed class DashboardRecorder : IComputeListener
             if (_recent.Count > MaxRecent) _recent.RemoveRange(0, _recent.Count - MaxRecent);
         }
 
+        // A worker row lasts while it runs or has run something: a remote scheduler's dispatcher ("cluster"), named
+        // at a task's start only, goes once the workers that ran the tasks report.
+        foreach (var idle in _workers.Values.Where(w => w.Running == 0 && w.Done == 0 && w.Failed == 0).ToList()) _workers.Remove(idle.Name);
+
         var cutoff = DiagnosticsClock.At(now) - StreamWindow;
         while (_stream.Count > 0 && (_stream.Peek().End < cutoff || _stream.Count > MaxStream)) _stream.Dequeue();
 
