@@ -4,7 +4,7 @@ namespace TaskGraph.Collections;
 /// The binary operators of frames' expressions and arrays' elementwise programs: one vocabulary for both (frames
 /// implement the first group, through <see cref="BinaryOp.FillNull"/>; the rest are elementwise array operators).
 /// </summary>
-public enum BinaryOp
+internal enum BinaryOp
 {
     /// <summary>a + b (strings concatenate).</summary>
     Add,
@@ -48,7 +48,7 @@ public enum BinaryOp
 /// The unary operators of frames' expressions and arrays' elementwise programs: one vocabulary for both (frames
 /// implement the first group, through <see cref="UnaryOp.Hour"/>; the rest are elementwise array functions).
 /// </summary>
-public enum UnaryOp
+internal enum UnaryOp
 {
     /// <summary>-a.</summary>
     Negate,
