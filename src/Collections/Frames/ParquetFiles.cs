@@ -146,7 +146,8 @@ internal static class ParquetFiles
             int n = (int)rows;
             var cols = new Column[fields.Length];
             for (int c = 0; c < fields.Length; c++)
-                cols[c] = ReadColumn(part.File, fields[c], columns[c].Type, groups, n, maxDictionary);
+                cols[c] = TryReadDirect(handle, part.File, fields[c], columns[c].Type, groups, n, maxDictionary)
+                    ?? ReadColumn(part.File, fields[c], columns[c].Type, groups, n, maxDictionary);
             if (columns.Count > 0) s_rowGroupsDecoded.AddOrUpdate(Path.GetFullPath(part.File), groups.Count, (_, k) => k + groups.Count);
             return new Table(columns, cols, n);
         }
@@ -163,6 +164,47 @@ internal static class ParquetFiles
             return s is null ? null : new ColumnStats(s.MinValue, s.MaxValue, s.NullCount, rg.RowCount);
         }
         catch (Exception e) when (e is not OperationCanceledException) { return null; } // no usable statistics: read the group
+    }
+
+    /// <summary>
+    /// The column decoded by <see cref="ParquetColumnDecoder"/> when every chunk is of a kind it handles, else null
+    /// (then Parquet.Net reads it). A corrupt chunk fails naming the file and row group.
+    /// </summary>
+    private static Column? TryReadDirect(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string file, DataField df, ColumnType type, List<(int Index, ParquetRowGroupReader Reader)> groups, int n, int maxDictionary)
+    {
+        if (type is not (ColumnType.Int32 or ColumnType.Int64 or ColumnType.Double or ColumnType.String)) return null;
+        var chunks = new Parquet.Meta.ColumnChunk[groups.Count];
+        for (int g = 0; g < chunks.Length; g++)
+        {
+            var chunk = groups[g].Reader.GetMetadata(df);
+            if (chunk is null || !ParquetColumnDecoder.Handles(chunk, type)) return null;
+            chunks[g] = chunk;
+        }
+        Array data = type == ColumnType.String ? new string?[n] : Column.NewStorage(type, n);
+        int[]? codes = type == ColumnType.String ? new int[n] : null;
+        ParquetColumnDecoder.Sink sink = type switch
+        {
+            ColumnType.Int32 => new ParquetColumnDecoder.NumberSink<int>((int[])data),
+            ColumnType.Int64 => new ParquetColumnDecoder.NumberSink<long>((long[])data),
+            ColumnType.Double => new ParquetColumnDecoder.NumberSink<double>((double[])data),
+            _ => new ParquetColumnDecoder.StringSink((string?[])data, codes!, maxDictionary),
+        };
+        bool[]? valid = null;
+        int at = 0;
+        for (int g = 0; g < chunks.Length; g++)
+        {
+            int rows = (int)groups[g].Reader.RowCount;
+            try { ParquetColumnDecoder.Decode(ParquetColumnDecoder.ReadChunk(handle, chunks[g]), chunks[g], df.IsNullable, rows, at, n, sink, ref valid); }
+            catch (NotSupportedException) { return null; } // an encoding this decoder does not know: Parquet.Net reads the column
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new ParquetFileException(file, groups[g].Index, $"column '{df.Name}' cannot be read ({e.Message})", e);
+            }
+            at += rows;
+        }
+        return sink is ParquetColumnDecoder.StringSink { Coded: true } strings
+            ? new Column(type, data, n, valid, codes, strings.Words)
+            : new Column(type, data, n, valid);
     }
 
     private static Column ReadColumn(string file, DataField df, ColumnType type, List<(int Index, ParquetRowGroupReader Reader)> groups, int n, int maxDictionary)
