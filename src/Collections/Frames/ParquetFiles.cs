@@ -24,6 +24,10 @@ internal static class ParquetFiles
     private static readonly ParquetOptions Options = new() { UseDateOnlyTypeForDates = true, TreatByteArrayAsString = true };
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> s_rowGroupsDecoded = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> s_directChunks = new(StringComparer.Ordinal);
+
+    /// <summary>Column chunks of <paramref name="file"/> decoded by <see cref="ParquetColumnDecoder"/> (not Parquet.Net) so far in this process: for tests.</summary>
+    internal static long DirectChunks(string file) => s_directChunks.TryGetValue(Path.GetFullPath(file), out long n) ? n : 0;
 
     /// <summary>Row groups of <paramref name="file"/> whose columns were read so far in this process (skipped ones are not counted): for tests of row-group skipping.</summary>
     internal static long RowGroupsDecoded(string file) => s_rowGroupsDecoded.TryGetValue(Path.GetFullPath(file), out long n) ? n : 0;
@@ -202,6 +206,7 @@ internal static class ParquetFiles
             }
             at += rows;
         }
+        s_directChunks.AddOrUpdate(Path.GetFullPath(file), chunks.Length, (_, k) => k + chunks.Length);
         return sink is ParquetColumnDecoder.StringSink { Coded: true } strings
             ? new Column(type, data, n, valid, codes, strings.Words)
             : new Column(type, data, n, valid);
