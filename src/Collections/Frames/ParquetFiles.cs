@@ -184,8 +184,16 @@ internal static class ParquetFiles
             if (chunk is null || !ParquetColumnDecoder.Handles(chunk, type)) return null;
             chunks[g] = chunk;
         }
-        Array data = type == ColumnType.String ? new string?[n] : Column.NewStorage(type, n);
-        int[]? codes = type == ColumnType.String ? new int[n] : null;
+        // Every slot is written by the decoder (values, or the default under a missing one), so numbers and codes
+        // need no zeroing first: at a million rows per row group that pass over memory is a tenth of the decode.
+        Array data = type switch
+        {
+            ColumnType.Int32 => GC.AllocateUninitializedArray<int>(n),
+            ColumnType.Int64 => GC.AllocateUninitializedArray<long>(n),
+            ColumnType.Double => GC.AllocateUninitializedArray<double>(n),
+            _ => new string?[n],
+        };
+        int[]? codes = type == ColumnType.String ? GC.AllocateUninitializedArray<int>(n) : null;
         ParquetColumnDecoder.Sink sink = type switch
         {
             ColumnType.Int32 => new ParquetColumnDecoder.NumberSink<int>((int[])data),
