@@ -130,21 +130,36 @@ public class ParquetSuite(string schedulerName) : TempFileTests
     };
 
     [Test]
-    public void FilesWrittenByDuckDbReadBackWithEqualValues()
+    public void FilesWrittenByDuckDbReadBackWithEqualValues([Values("SNAPPY", "UNCOMPRESSED", "ZSTD")] string codec, [Values("V1", "V2")] string version)
     {
         var path = Path.Combine(Dir, "duck.parquet");
         using var c = new DuckDBConnection("Data Source=:memory:");
         c.Open();
-        const string query = """
+        string query = """
             SELECT i::INTEGER AS i32, (i * 3000000000)::BIGINT AS i64, CASE WHEN i % 7 = 3 THEN NULL ELSE i * 0.25 END AS x,
                    i % 3 = 0 AS b, CASE WHEN i % 11 = 0 THEN NULL ELSE 'v' || (i % 5) END AS s,
                    DATE '2020-01-01' + i::INTEGER AS d, TIMESTAMP '2021-06-01' + to_seconds(i * 3601) AS t, (i % 100)::SMALLINT AS small, i::FLOAT / 4 AS f
             FROM range(5000) r(i)
             """;
-        DuckExec(c, $"COPY ({query}) TO '{path}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000)");
+        DuckExec(c, $"COPY ({query}) TO '{path}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000, COMPRESSION {codec}, PARQUET_VERSION {version})");
         var frame = Frame.ReadParquet(path);
-        Assert.That(frame.Schema, Is.EqualTo(Schema.Of(("i32", ColumnType.Int32), ("i64", ColumnType.Int64), ("x", ColumnType.Double), ("b", ColumnType.Bool),
-            ("s", ColumnType.String), ("d", ColumnType.Date), ("t", ColumnType.DateTime), ("small", ColumnType.Int32), ("f", ColumnType.Double))));
+        if (version == "V2")
+        {
+            // DuckDB's v2 files store dates and timestamps DELTA_BINARY_PACKED, which Parquet.Net 6.1 cannot decode
+            // as dates: those columns fail naming the file, row group and column; the others read back below
+            foreach (var col in new[] { "d", "t" })
+            {
+                var ex = Fails<ParquetFileException>(() => frame.Select(col).Compute(_s));
+                Assert.That(ex.Path, Is.EqualTo(path));
+                Assert.That(ex.RowGroup, Is.Not.Null);
+                Assert.That(ex.Message, Does.Contain($"'{col}'"));
+            }
+            frame = frame.Drop("d", "t");
+            query = query.Replace("DATE '2020-01-01' + i::INTEGER AS d, TIMESTAMP '2021-06-01' + to_seconds(i * 3601) AS t, ", "");
+        }
+        var types = new (string, ColumnType)[] { ("i32", ColumnType.Int32), ("i64", ColumnType.Int64), ("x", ColumnType.Double), ("b", ColumnType.Bool),
+            ("s", ColumnType.String), ("d", ColumnType.Date), ("t", ColumnType.DateTime), ("small", ColumnType.Int32), ("f", ColumnType.Double) };
+        Assert.That(frame.Schema, Is.EqualTo(Schema.Of(types.Where(f => version == "V1" || f.Item1 is not ("d" or "t")).ToArray())));
         var got = frame.Compute(_s);
         var expected = DuckRows(c, $"SELECT * FROM ({query}) ORDER BY i32");
         Assert.That(got.RowCount, Is.EqualTo(expected.Count));
@@ -281,4 +296,31 @@ public class ParquetSkippingSuite(string schedulerName) : TempFileTests
         Assert.That(computed.RowCount, Is.EqualTo(1000));
     }
 
+
+    [Test]
+    public void CommonChunksOfDuckDbFilesAreDecodedDirectlyWithStringCodes()
+    {
+        var path = Path.Combine(Dir, "direct.parquet");
+        using (var c = new DuckDBConnection("Data Source=:memory:"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"COPY (SELECT i AS id, 'V' || lpad((i % 20)::VARCHAR, 2, '0') AS vendor, CASE WHEN i % 9 = 0 THEN NULL ELSE (i % 1000) / 4.0 END::DOUBLE AS fare, i::INTEGER AS n FROM range(30000) r(i)) TO '{path}' (FORMAT PARQUET, ROW_GROUP_SIZE 10000)";
+            cmd.ExecuteNonQuery();
+        }
+        var frame = Frame.ReadParquet(path);
+        long before = ParquetFiles.DirectChunks(path);
+        var t = frame.Compute(_s);
+        Assert.That(ParquetFiles.DirectChunks(path) - before, Is.EqualTo(frame.NPartitions * 4), "every chunk decoded directly");
+        Assert.That(t.RowCount, Is.EqualTo(30000));
+        for (int r = 0; r < t.RowCount; r += 997)
+        {
+            long i = (long)t[r, "id"]!;
+            Assert.That(t.Row(r), Is.EqualTo(new object?[] { i, $"V{i % 20:00}", i % 9 == 0 ? null : (i % 1000) / 4.0, (int)i }));
+        }
+        var part = frame.ToDelayedPartitions()[1].Compute(_s);
+        Assert.That(part["vendor"].Dictionary, Has.Length.EqualTo(20));
+        Assert.That(Enumerable.Range(0, part.RowCount).All(r => part["vendor"].Dictionary![part["vendor"].Codes![r]] == (string)part[r, "vendor"]!));
+        Assert.That(part["fare"].NullCount, Is.EqualTo(part["id"].Int64s.Take(part.RowCount).Count(i => i % 9 == 0)));
+    }
 }

@@ -1,0 +1,451 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Parquet.Meta;
+
+namespace TaskGraph;
+
+/// <summary>
+/// A direct decoder for the column chunks most files hold (what DuckDB, pyarrow and Spark write by default): flat
+/// required or optional INT32, INT64, DOUBLE and BYTE_ARRAY (UTF-8) columns in v1 or v2 data pages, PLAIN or
+/// dictionary encoded, uncompressed or Snappy. It reads the chunk's bytes with one positioned read and decodes them
+/// into the frame's arrays: dictionary indices of a string column become the column's dictionary codes as they are
+/// (no string is made per row), dictionary-encoded numbers are gathered from the dictionary page. Anything else
+/// throws <see cref="NotSupportedException"/> and the caller reads the chunk with Parquet.Net instead.
+/// </summary>
+internal static class ParquetColumnDecoder
+{
+    private const int MaxPageBytes = 1 << 30;
+
+    /// <summary>The physical types and codecs decoded here.</summary>
+    internal static bool Handles(ColumnChunk chunk, ColumnType type)
+    {
+        var m = chunk.MetaData;
+        if (m is null || m.PathInSchema.Count != 1) return false;
+        if (m.Codec is not (CompressionCodec.UNCOMPRESSED or CompressionCodec.SNAPPY)) return false;
+        return (type, m.Type) is (ColumnType.Int32, Parquet.Meta.Type.INT32) or (ColumnType.Int64, Parquet.Meta.Type.INT64)
+            or (ColumnType.Double, Parquet.Meta.Type.DOUBLE) or (ColumnType.String, Parquet.Meta.Type.BYTE_ARRAY);
+    }
+
+    /// <summary>Reads a column chunk's bytes (dictionary page and data pages) with one positioned read.</summary>
+    internal static byte[] ReadChunk(SafeFileHandle handle, ColumnChunk chunk)
+    {
+        var m = chunk.MetaData!;
+        long start = m.DictionaryPageOffset is long d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
+        if (m.TotalCompressedSize is < 0 or > MaxPageBytes || start < 0 || start + m.TotalCompressedSize > RandomAccess.GetLength(handle))
+            throw new InvalidDataException($"the column chunk's extent ({start}, {m.TotalCompressedSize} bytes) lies outside the file");
+        var buf = GC.AllocateUninitializedArray<byte>((int)m.TotalCompressedSize);
+        int got = 0;
+        while (got < buf.Length)
+        {
+            int r = RandomAccess.Read(handle, buf.AsSpan(got), start + got);
+            if (r == 0) throw new EndOfStreamException("the file ends inside the column chunk");
+            got += r;
+        }
+        return buf;
+    }
+
+    /// <summary>Where decoded values go: numbers into <c>T[]</c> at an offset, strings as codes into a shared dictionary.</summary>
+    internal abstract class Sink
+    {
+        /// <summary>The dictionary page's values (plain-encoded).</summary>
+        public abstract void Dictionary(ReadOnlySpan<byte> plain, int count);
+        /// <summary>Dense present values, plain-encoded, into rows [at, at+count).</summary>
+        public abstract void Plain(ReadOnlySpan<byte> plain, int at, int count);
+        /// <summary>Dense present values as dictionary indices, into rows [at, at+count).</summary>
+        public abstract void Indices(ReadOnlySpan<int> indices, int at);
+        /// <summary>Moves the dense values of rows [at, at+present) to their rows in [at, at+rows) (defs: 1 present, 0 missing).</summary>
+        public abstract void Spread(ReadOnlySpan<int> defs, int at, int present);
+    }
+
+    /// <summary>Numbers (INT32, INT64, DOUBLE) into a frame array.</summary>
+    internal sealed class NumberSink<T>(T[] data) : Sink where T : unmanaged
+    {
+        private T[] _dict = [];
+
+        public override void Dictionary(ReadOnlySpan<byte> plain, int count) => _dict = MemoryMarshal.Cast<byte, T>(plain)[..count].ToArray();
+
+        public override void Plain(ReadOnlySpan<byte> plain, int at, int count) => MemoryMarshal.Cast<byte, T>(plain)[..count].CopyTo(data.AsSpan(at, count));
+
+        public override void Indices(ReadOnlySpan<int> indices, int at)
+        {
+            var dst = data.AsSpan(at, indices.Length);
+            var dict = _dict;
+            for (int i = 0; i < dst.Length; i++) dst[i] = dict[indices[i]];
+        }
+
+        public override void Spread(ReadOnlySpan<int> defs, int at, int present)
+        {
+            var span = data.AsSpan(at, defs.Length);
+            int j = present - 1;
+            for (int i = defs.Length - 1; i >= 0; i--) span[i] = defs[i] != 0 ? span[j--] : default;
+        }
+    }
+
+    /// <summary>
+    /// Strings as dictionary codes: each row group's dictionary page maps onto one dictionary for the whole
+    /// partition (values already seen keep their code), so rows only copy codes and string references.
+    /// </summary>
+    internal sealed class StringSink(string?[] values, int[] codes, int maxDictionary) : Sink
+    {
+        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+        private readonly List<string> _words = [];
+        private int[] _map = [];
+        private string[] _page = [];
+
+        /// <summary>False once a partition has more distinct values than the dictionary may hold (then only the strings count).</summary>
+        public bool Coded { get; private set; } = true;
+
+        public string[] Words => _words.ToArray();
+
+        private int Code(string s)
+        {
+            if (_index.TryGetValue(s, out int c)) return c;
+            if (_words.Count >= maxDictionary) { Coded = false; return -1; }
+            _index.Add(s, _words.Count);
+            _words.Add(s);
+            return _words.Count - 1;
+        }
+
+        private static int ReadPlain(ReadOnlySpan<byte> plain, int count, Span<string> into)
+        {
+            int pos = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int len = BinaryPrimitives.ReadInt32LittleEndian(plain[pos..]);
+                if (len < 0 || len > plain.Length - pos - 4) throw new InvalidDataException($"a string of {len} bytes overruns its page");
+                into[i] = System.Text.Encoding.UTF8.GetString(plain.Slice(pos + 4, len));
+                pos += 4 + len;
+            }
+            return pos;
+        }
+
+        public override void Dictionary(ReadOnlySpan<byte> plain, int count)
+        {
+            _page = new string[count];
+            ReadPlain(plain, count, _page);
+            _map = new int[count];
+            for (int i = 0; i < count; i++) _map[i] = Code(_page[i]);
+        }
+
+        public override void Plain(ReadOnlySpan<byte> plain, int at, int count)
+        {
+            var s = new string[count];
+            ReadPlain(plain, count, s);
+            for (int i = 0; i < count; i++) { values[at + i] = s[i]; codes[at + i] = Code(s[i]); }
+        }
+
+        public override void Indices(ReadOnlySpan<int> indices, int at)
+        {
+            var map = _map;
+            var page = _page;
+            var v = values.AsSpan(at, indices.Length);
+            var c = codes.AsSpan(at, indices.Length);
+            for (int i = 0; i < v.Length; i++) { int k = indices[i]; v[i] = page[k]; c[i] = map[k]; }
+        }
+
+        public override void Spread(ReadOnlySpan<int> defs, int at, int present)
+        {
+            var v = values.AsSpan(at, defs.Length);
+            var c = codes.AsSpan(at, defs.Length);
+            int j = present - 1;
+            for (int i = defs.Length - 1; i >= 0; i--)
+            {
+                if (defs[i] != 0) { v[i] = v[j]; c[i] = c[j]; j--; }
+                else { v[i] = null; c[i] = -1; }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decodes one column chunk of <paramref name="rows"/> rows into rows [at, at+rows) of <paramref name="sink"/>;
+    /// sets <paramref name="valid"/> (allocated on the first missing value, of length <paramref name="total"/>).
+    /// </summary>
+    internal static void Decode(byte[] chunk, ColumnChunk meta, bool nullable, int rows, int at, int total, Sink sink, ref bool[]? valid)
+    {
+        int pos = 0, done = 0;
+        int[] defs = nullable ? new int[Math.Max(rows, 1)] : [];
+        int[] idx = [];
+        byte[] page = [];
+        bool snappy = meta.MetaData!.Codec == CompressionCodec.SNAPPY;
+        while (done < rows)
+        {
+            if (pos >= chunk.Length) throw new InvalidDataException($"the column chunk ends after {done} of {rows} rows");
+            var h = PageHeaderReader.Read(chunk, ref pos);
+            if (h.CompressedSize < 0 || h.CompressedSize > chunk.Length - pos || h.UncompressedSize is < 0 or > MaxPageBytes)
+                throw new InvalidDataException($"a page of {h.CompressedSize} bytes ({h.UncompressedSize} uncompressed) overruns its column chunk");
+            var body = new ArraySegment<byte>(chunk, pos, h.CompressedSize);
+            pos += h.CompressedSize;
+            switch (h.Type)
+            {
+                case 2: // dictionary page
+                    if (h.Encoding is not (0 or 2)) throw new NotSupportedException($"dictionary encoding {h.Encoding}");
+                    sink.Dictionary(Inflate(body, h.UncompressedSize, snappy, ref page), h.NumValues);
+                    continue;
+                case 0 or 3: break;
+                default: continue; // index pages and the like carry no rows
+            }
+            int n = h.NumValues;
+            if (n > rows - done || n < 0) throw new InvalidDataException($"a page of {n} values overruns the row group's {rows} rows");
+            ReadOnlySpan<byte> levels, values;
+            if (h.Type == 0)
+            {
+                ReadOnlySpan<byte> data = Inflate(body, h.UncompressedSize, snappy, ref page);
+                if (nullable)
+                {
+                    if (h.DefinitionLevelEncoding != 3) throw new NotSupportedException($"definition level encoding {h.DefinitionLevelEncoding}");
+                    int len = BinaryPrimitives.ReadInt32LittleEndian(data);
+                    if (len < 0 || len > data.Length - 4) throw new InvalidDataException("definition levels overrun their page");
+                    levels = data.Slice(4, len);
+                    values = data[(4 + len)..];
+                }
+                else { levels = default; values = data; }
+            }
+            else
+            {
+                if (h.RepLength != 0) throw new NotSupportedException("repetition levels");
+                if (h.DefLength < 0 || h.DefLength > body.Count) throw new InvalidDataException("definition levels overrun their page");
+                levels = body.Slice(0, h.DefLength);
+                var rest = body.Slice(h.DefLength);
+                values = h.V2Compressed && snappy ? Inflate(rest, h.UncompressedSize - h.DefLength, true, ref page) : rest;
+            }
+            int present = n;
+            var d = defs.AsSpan(0, n);
+            if (nullable)
+            {
+                RleDecode(levels, 1, d);
+                present = 0;
+                foreach (int v in d) present += v;
+            }
+            switch (h.Encoding)
+            {
+                case 0: sink.Plain(values, at + done, present); break;
+                case 2 or 8:
+                    if (idx.Length < present) idx = new int[present];
+                    if (present > 0)
+                    {
+                        int width = values[0];
+                        if (width > 32) throw new InvalidDataException($"dictionary indices of {width} bits");
+                        RleDecode(values[1..], width, idx.AsSpan(0, present));
+                    }
+                    sink.Indices(idx.AsSpan(0, present), at + done);
+                    break;
+                default: throw new NotSupportedException($"value encoding {h.Encoding}");
+            }
+            if (present < n)
+            {
+                sink.Spread(d, at + done, present);
+                if (valid is null) { valid = new bool[total]; Array.Fill(valid, true, 0, at + done); }
+                for (int i = 0; i < n; i++) valid[at + done + i] = d[i] != 0;
+            }
+            else if (valid is not null) Array.Fill(valid, true, at + done, n);
+            done += n;
+        }
+    }
+
+    private static ArraySegment<byte> Inflate(ArraySegment<byte> body, int size, bool snappy, ref byte[] buffer)
+    {
+        if (!snappy) return body;
+        if (size < 0) throw new InvalidDataException($"a page header gives {size} uncompressed bytes");
+        if (buffer.Length < size) buffer = GC.AllocateUninitializedArray<byte>(size);
+        int n = Snappier.Snappy.Decompress(body, buffer);
+        if (n != size) throw new InvalidDataException($"a page inflates to {n} bytes, its header says {size}");
+        return new ArraySegment<byte>(buffer, 0, n);
+    }
+
+    /// <summary>Parquet's RLE / bit-packing hybrid: exactly <c>output.Length</c> values of <paramref name="width"/> bits.</summary>
+    internal static void RleDecode(ReadOnlySpan<byte> data, int width, Span<int> output)
+    {
+        int pos = 0, o = 0;
+        int bytesPerValue = (width + 7) / 8;
+        uint mask = width == 32 ? uint.MaxValue : (1u << width) - 1;
+        while (o < output.Length)
+        {
+            uint header = ReadVarint(data, ref pos);
+            if ((header & 1) == 0)
+            {
+                int count = (int)Math.Min(header >> 1, (uint)(output.Length - o));
+                int value = 0;
+                for (int b = 0; b < bytesPerValue; b++) value |= data[pos + b] << (8 * b);
+                pos += bytesPerValue;
+                output.Slice(o, count).Fill(value);
+                o += count;
+            }
+            else
+            {
+                int groups = (int)(header >> 1);
+                int values = groups * 8, bytes = groups * width;
+                if (bytes > data.Length - pos) throw new InvalidDataException("bit-packed values overrun their page");
+                var packed = data.Slice(pos, bytes);
+                int take = Math.Min(values, output.Length - o);
+                if (width == 0) output.Slice(o, take).Clear();
+                else
+                {
+                    long bit = 0;
+                    for (int i = 0; i < take; i++, bit += width)
+                    {
+                        int byteAt = (int)(bit >> 3);
+                        ulong word = packed.Length - byteAt >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(packed[byteAt..]) : Tail(packed[byteAt..]);
+                        output[o + i] = (int)((word >> (int)(bit & 7)) & mask);
+                    }
+                }
+                pos += bytes;
+                o += take;
+            }
+        }
+    }
+
+    private static ulong Tail(ReadOnlySpan<byte> s)
+    {
+        ulong w = 0;
+        for (int i = 0; i < s.Length; i++) w |= (ulong)s[i] << (8 * i);
+        return w;
+    }
+
+    private static uint ReadVarint(ReadOnlySpan<byte> data, ref int pos)
+    {
+        uint v = 0;
+        for (int shift = 0; shift < 35; shift += 7)
+        {
+            byte b = data[pos++];
+            v |= (uint)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return v;
+        }
+        throw new InvalidDataException("a varint runs past 5 bytes");
+    }
+
+    /// <summary>What a page header says (Thrift compact protocol: only the fields the decoder needs).</summary>
+    internal struct PageHeaderInfo
+    {
+        public int Type, UncompressedSize, CompressedSize, NumValues, Encoding, DefinitionLevelEncoding, DefLength, RepLength;
+        public bool V2Compressed;
+    }
+
+    /// <summary>Reads a Parquet PageHeader in Thrift's compact protocol, skipping fields it does not need.</summary>
+    internal static class PageHeaderReader
+    {
+        public static PageHeaderInfo Read(byte[] b, ref int pos)
+        {
+            var h = new PageHeaderInfo { V2Compressed = true, Type = -1 };
+            short last = 0;
+            while (true)
+            {
+                var (id, type) = Field(b, ref pos, ref last);
+                if (type == 0) break;
+                switch (id, type)
+                {
+                    case (1, 5): h.Type = I32(b, ref pos); break;
+                    case (2, 5): h.UncompressedSize = I32(b, ref pos); break;
+                    case (3, 5): h.CompressedSize = I32(b, ref pos); break;
+                    case (5, 12): DataPage(b, ref pos, ref h); break;
+                    case (7, 12): DictionaryPage(b, ref pos, ref h); break;
+                    case (8, 12): DataPageV2(b, ref pos, ref h); break;
+                    default: Skip(b, ref pos, type, 0); break;
+                }
+            }
+            if (h.Type < 0) throw new InvalidDataException("a page header without a page type");
+            return h;
+        }
+
+        private static void DataPage(byte[] b, ref int pos, ref PageHeaderInfo h)
+        {
+            short last = 0;
+            while (Field(b, ref pos, ref last) is var (id, type) && type != 0)
+                switch (id, type)
+                {
+                    case (1, 5): h.NumValues = I32(b, ref pos); break;
+                    case (2, 5): h.Encoding = I32(b, ref pos); break;
+                    case (3, 5): h.DefinitionLevelEncoding = I32(b, ref pos); break;
+                    default: Skip(b, ref pos, type, 0); break;
+                }
+        }
+
+        private static void DictionaryPage(byte[] b, ref int pos, ref PageHeaderInfo h)
+        {
+            short last = 0;
+            while (Field(b, ref pos, ref last) is var (id, type) && type != 0)
+                switch (id, type)
+                {
+                    case (1, 5): h.NumValues = I32(b, ref pos); break;
+                    case (2, 5): h.Encoding = I32(b, ref pos); break;
+                    default: Skip(b, ref pos, type, 0); break;
+                }
+        }
+
+        private static void DataPageV2(byte[] b, ref int pos, ref PageHeaderInfo h)
+        {
+            short last = 0;
+            while (Field(b, ref pos, ref last) is var (id, type) && type != 0)
+                switch (id, type)
+                {
+                    case (1, 5): h.NumValues = I32(b, ref pos); break;
+                    case (4, 5): h.Encoding = I32(b, ref pos); break;
+                    case (5, 5): h.DefLength = I32(b, ref pos); break;
+                    case (6, 5): h.RepLength = I32(b, ref pos); break;
+                    case (7, 1 or 2): h.V2Compressed = type == 1; break;
+                    default: Skip(b, ref pos, type, 0); break;
+                }
+        }
+
+        private static (short Id, int Type) Field(byte[] b, ref int pos, ref short last)
+        {
+            byte head = b[pos++];
+            int type = head & 0x0F;
+            if (type == 0) return (0, 0);
+            int delta = head >> 4;
+            last = delta != 0 ? (short)(last + delta) : (short)ZigZag(Varint(b, ref pos));
+            return (last, type);
+        }
+
+        private static ulong Varint(byte[] b, ref int pos)
+        {
+            ulong v = 0;
+            for (int shift = 0; shift < 70; shift += 7)
+            {
+                byte x = b[pos++];
+                v |= (ulong)(x & 0x7F) << shift;
+                if ((x & 0x80) == 0) return v;
+            }
+            throw new InvalidDataException("a Thrift varint runs past 10 bytes");
+        }
+
+        private static long ZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+
+        private static int I32(byte[] b, ref int pos) => checked((int)ZigZag(Varint(b, ref pos)));
+
+        private static void Skip(byte[] b, ref int pos, int type, int depth)
+        {
+            if (depth > 16) throw new InvalidDataException("Thrift structures nest too deep");
+            switch (type)
+            {
+                case 1 or 2: break; // booleans live in the field header
+                case 3: pos++; break;
+                case 4 or 5 or 6: Varint(b, ref pos); break;
+                case 7: pos += 8; break;
+                case 8:
+                    long len = (long)Varint(b, ref pos);
+                    if (len < 0 || len > b.Length - pos) throw new InvalidDataException("a Thrift binary overruns its page header");
+                    pos += (int)len;
+                    break;
+                case 9 or 10:
+                    byte head = b[pos++];
+                    long size = head >> 4 == 15 ? (long)Varint(b, ref pos) : head >> 4;
+                    if (size > b.Length - pos) throw new InvalidDataException("a Thrift list overruns its page header");
+                    for (long i = 0; i < size; i++) Skip(b, ref pos, (head & 0x0F) == 1 ? 3 : head & 0x0F, depth + 1);
+                    break;
+                case 11:
+                    long entries = (long)Varint(b, ref pos);
+                    if (entries == 0) break;
+                    if (entries > b.Length - pos) throw new InvalidDataException("a Thrift map overruns its page header");
+                    byte kv = b[pos++];
+                    for (long i = 0; i < entries; i++) { Skip(b, ref pos, kv >> 4, depth + 1); Skip(b, ref pos, kv & 0x0F, depth + 1); }
+                    break;
+                case 12:
+                    short last = 0;
+                    while (Field(b, ref pos, ref last) is var (_, t) && t != 0) Skip(b, ref pos, t, depth + 1);
+                    break;
+                default: throw new InvalidDataException($"unknown Thrift type {type} in a page header");
+            }
+        }
+    }
+}
