@@ -15,7 +15,7 @@ namespace TaskGraph.Tests.Diagnostics;
 [TestFixtureSource(nameof(Schedulers))]
 public class DashboardStateTests(string schedulerName)
 {
-    public static IEnumerable<string> Schedulers() => ["threads2", "processes", "distributed"];
+    public static IEnumerable<string> Schedulers() => ["threads", "processes", "distributed"];
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
@@ -77,7 +77,7 @@ public class DashboardStateTests(string schedulerName)
         Assert.That(processes.All(p => p.GetProperty("memory").GetInt64() > 0));
         switch (schedulerName)
         {
-            case "threads2":
+            case "threads":
                 Assert.That(workers.Select(w => w.GetProperty("name").GetString()), Has.All.StartsWith("taskgraph-thread-"));
                 Assert.That(workers.Select(w => w.GetProperty("process").GetString()), Has.All.EqualTo("main"));
                 break;
