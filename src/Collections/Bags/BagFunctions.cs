@@ -13,6 +13,15 @@ internal static class BagFunctions<T>
         return all;
     }
 
+    /// <summary>The element itself (the default key of <c>TopK</c>).</summary>
+    public static T Identity(T item) => item;
+
+    /// <summary>Combine step of <c>Any</c>.</summary>
+    public static bool Or(bool a, bool b) => a || b;
+
+    /// <summary>Combine step of <c>All</c>.</summary>
+    public static bool And(bool a, bool b) => a && b;
+
     /// <summary>Fold step of <c>Count</c>.</summary>
     public static long CountOne(long count, T item) => count + 1;
 
