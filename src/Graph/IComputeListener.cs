@@ -21,6 +21,16 @@ public interface IComputeListener
     /// <summary>Task <paramref name="node"/> finished (<paramref name="failed"/> when it threw).</summary>
     void OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed) { }
 
+    /// <summary>
+    /// Task <paramref name="node"/> finished on a worker that measured when it really ran (a process pool's
+    /// worker: tasks are sent in batches, so the start reported by <see cref="OnTaskStarted"/> is when the batch
+    /// was sent). <paramref name="started"/> and <paramref name="ended"/> are <see cref="System.Diagnostics.Stopwatch"/>
+    /// timestamps of this process; the intervals of one worker's tasks do not overlap. By default this calls
+    /// <see cref="OnTaskFinished(ExecutionPlan, int, string, bool)"/>, so a listener that does not need the times implements only that.
+    /// </summary>
+    void OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed, long started, long ended)
+        => OnTaskFinished(plan, node, worker, failed);
+
     /// <summary>The computation ended: <paramref name="error"/> is null on success.</summary>
     void OnComputeFinished(ExecutionPlan plan, Exception? error) { }
 }

@@ -239,6 +239,13 @@ public sealed class ExecutionState
         foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed);
     }
 
+    /// <summary>Tells listeners a node finished on a remote worker that ran it from <paramref name="started"/> to <paramref name="ended"/> (Stopwatch timestamps).</summary>
+    public void ReportFinished(int node, string worker, bool failed, long started, long ended)
+    {
+        if (_stage is not null) Volatile.Write(ref _lastProgress, Stopwatch.GetTimestamp());
+        foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed, started, ended);
+    }
+
     private bool TakeLocked(out int node)
     {
         while (true)

@@ -71,6 +71,15 @@ public sealed class Profiler : IComputeListener, IDisposable
         t.Failed[node] = failed;
     }
 
+    void IComputeListener.OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed, long started, long ended)
+    {
+        if (TimelineOf(plan) is not { } t) return;
+        t.Start[node] = started;
+        t.End[node] = ended;
+        t.Worker[node] = worker;
+        t.Failed[node] = failed;
+    }
+
     void IComputeListener.OnComputeFinished(ExecutionPlan plan, Exception? error)
     {
         Timeline? t;

@@ -148,6 +148,7 @@ internal sealed class ProcessCompute
         int dispatchers = Math.Min(_pool.Workers, _plan.Count);
         _dispatching = new int[dispatchers];
         _handoff = Enumerable.Range(0, dispatchers).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<int>()).ToArray();
+        _pool.Track(_id, this);
         _state.Completion.ContinueWith(t => Ended(t.Status != TaskStatus.RanToCompletion), TaskScheduler.Default);
         for (int slot = 0; slot < dispatchers; slot++)
         {
@@ -175,6 +176,7 @@ internal sealed class ProcessCompute
         try
         {
             Signal();
+            _pool.Untrack(_id);
             foreach (var s in _pool.Slots) Volatile.Read(ref s.Current)?.Drop(_id);
             if (!abandoned) return;
             await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -182,6 +184,15 @@ internal sealed class ProcessCompute
                 if (Volatile.Read(ref _dispatching[slot]) == 2) Volatile.Read(ref _pool.Slots[slot].Current)?.Kill();
         }
         catch (Exception) { /* the pool may be disposed meanwhile */ }
+    }
+
+    /// <summary>Bytes of this computation's large results (kept in the workers) that worker <paramref name="slot"/> holds now.</summary>
+    internal long HeldBytes(int slot)
+    {
+        long bytes = 0;
+        foreach (var h in _held)
+            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot)) bytes += h.Size;
+        return bytes;
     }
 
     /// <summary>The pool's side of a stall report: each worker's process, dispatcher and the results it holds.</summary>
@@ -350,6 +361,8 @@ internal sealed class ProcessCompute
         private readonly List<int>[] _releases = c._pool.Slots.Select(_ => new List<int>()).ToArray();
         private double _avgMicros = 1000;
         private bool _measured;
+        // Where this worker's timeline of the current batch has got to (Stopwatch timestamp), for the listeners' task times.
+        private long _cursor;
 
         /// <summary>
         /// How many nodes to send at once: many when tasks are tiny, one when they are long (so work spreads over
@@ -392,6 +405,8 @@ internal sealed class ProcessCompute
             foreach (var node in sends) WriteRun(w, node, plan.IsOutput(node) || Slot >= 64);
             w.WriteByte(Protocol.ItemEnd);
             foreach (var node in sends) c._state.ReportStarted(node, Name);
+            // The last batch's runs may be laid out a little past now (answers arrive in bursts): never before them.
+            _cursor = Math.Max(_cursor, Stopwatch.GetTimestamp());
             try
             {
                 c._pool.CountBytes(w.WriteFrame(Connection.TaskStream));
@@ -593,13 +608,18 @@ internal sealed class ProcessCompute
             byte status = r.ReadByte();
             long ticks = r.ReadInt64();
             c._pool.CountBytes(len + 8);
+            // The worker runs a batch's tasks one after another and measures each; answers arrive in bursts, so
+            // each run is laid out after the previous one, ending no earlier than its answer allows.
+            ticks = Math.Clamp(ticks, 0, Stopwatch.Frequency * 86_400L);
+            long ran = Math.Max(_cursor, Stopwatch.GetTimestamp() - ticks);
+            _cursor = ran + ticks;
             double micros = ticks * 1e6 / Stopwatch.Frequency;
             _avgMicros = _measured ? 0.8 * _avgMicros + 0.2 * micros : micros;
             _measured = true;
             switch (status)
             {
                 case Protocol.StatusHeld:
-                    Complete(node, new Held { Holders = Held.Bit(Slot), Size = r.ReadInt64() }, Name);
+                    Complete(node, new Held { Holders = Held.Bit(Slot), Size = r.ReadInt64() }, Name, ran, _cursor);
                     break;
                 case Protocol.StatusValue:
                 {
@@ -611,11 +631,11 @@ internal sealed class ProcessCompute
                     catch (Exception e) when (e is not IOException and not EndOfStreamException)
                     {
                         r.Skip(start + len - r.Position);
-                        c._state.ReportFinished(node, Name, true);
+                        c._state.ReportFinished(node, Name, true, ran, _cursor);
                         c._state.Fail(node, new WireException("The task's result could not be read in the parent process: " + e.Message, "", e));
                         return;
                     }
-                    Complete(node, new Held { Value = value, InParent = true, Holders = Held.Bit(Slot) }, Name);
+                    Complete(node, new Held { Value = value, InParent = true, Holders = Held.Bit(Slot) }, Name, ran, _cursor);
                     break;
                 }
                 case Protocol.StatusFailed:
@@ -623,7 +643,7 @@ internal sealed class ProcessCompute
                     int member = r.ReadInt32();
                     var error = RemoteErrors.Read(r);
                     var spec = c._plan.Tasks[c._plan.Members(node)[member]];
-                    c._state.ReportFinished(node, Name, true);
+                    c._state.ReportFinished(node, Name, true, ran, _cursor);
                     c._state.Fail(node, new TaskFailedException(spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name, error));
                     break;
                 }
@@ -634,10 +654,11 @@ internal sealed class ProcessCompute
             }
         }
 
-        private void Complete(int node, Held held, string worker)
+        private void Complete(int node, Held held, string worker, long ran = 0, long ended = 0)
         {
             c._held[node] = held;
-            c._state.ReportFinished(node, worker, false);
+            if (ended != 0) c._state.ReportFinished(node, worker, false, ran, ended);
+            else c._state.ReportFinished(node, worker, false);
             c._state.Complete(node, held);
             Volatile.Write(ref c._completed[node], 1);
             foreach (var dep in c._plan.Dependencies[node]) CheckRelease(dep);

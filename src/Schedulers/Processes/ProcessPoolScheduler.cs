@@ -18,6 +18,7 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
     private readonly Slot[] _slots;
     private readonly object _startLock = new();
     private long _bytesMoved;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProcessCompute> _computes = new();
     private int _nextCompute;
     private volatile bool _disposed;
 
@@ -63,9 +64,31 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
         }
     }
 
-    /// <summary>The worker processes alive now, for diagnostics (the resource profiler samples them); starts none.</summary>
+    /// <summary>
+    /// The worker processes alive now, for diagnostics (the resource profiler samples them); starts none. Each
+    /// tells the bytes of large results (over 64 KB, kept in the worker until needed elsewhere) it holds for the
+    /// running computations: they are released when no task needs them any more, and dropped when the computation ends.
+    /// </summary>
     public IReadOnlyList<WorkerProcess> WorkerProcesses
-        => _slots.Select(s => Volatile.Read(ref s.Current)).Where(w => w is { IsBroken: false }).Select(w => new WorkerProcess(w!.Name, w.ProcessId)).ToArray();
+    {
+        get
+        {
+            var computes = _computes.Values.ToArray();
+            var list = new List<WorkerProcess>(_slots.Length);
+            for (int slot = 0; slot < _slots.Length; slot++)
+            {
+                if (Volatile.Read(ref _slots[slot].Current) is not { IsBroken: false } w) continue;
+                long held = 0;
+                foreach (var c in computes) held += c.HeldBytes(slot);
+                list.Add(new WorkerProcess(w.Name, w.ProcessId) { HeldBytes = held });
+            }
+            return list;
+        }
+    }
+
+    internal void Track(int id, ProcessCompute compute) => _computes[id] = compute;
+
+    internal void Untrack(int id) => _computes.TryRemove(id, out _);
 
     internal Slot[] Slots => _slots;
 

@@ -74,6 +74,16 @@ internal sealed class DashboardRecorder : IComputeListener
         Volatile.Write(ref r.End[node], Stopwatch.GetTimestamp());
     }
 
+    void IComputeListener.OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed, long started, long ended)
+    {
+        if (RunOf(plan) is not { } r) return;
+        if (!ReferenceEquals(r.Worker[node], worker)) r.Worker[node] = worker;
+        if (failed) r.Failed[node] = true;
+        // The worker's own measure replaces the batch's send time; End is written last (the scan reads it first).
+        Volatile.Write(ref r.Start[node], started);
+        Volatile.Write(ref r.End[node], ended);
+    }
+
     void IComputeListener.OnComputeFinished(ExecutionPlan plan, Exception? error)
     {
         if (RunOf(plan) is not { } r) return;
@@ -318,16 +328,16 @@ internal sealed class DashboardRecorder : IComputeListener
         // Processes: this one ("main", where thread workers run) and a process pool's workers, sampled now.
         List<IWorkerProcessSource> sources;
         lock (_gate) sources = [.. _sources.Select(w => w.TryGetTarget(out var s) ? s : null).OfType<IWorkerProcessSource>()];
-        var processes = new List<(string Name, int Pid)> { ("main", Environment.ProcessId) };
+        var processes = new List<(string Name, int Pid, long? Held)> { ("main", Environment.ProcessId, null) };
         foreach (var source in sources)
         {
-            try { processes.AddRange(source.WorkerProcesses.Select(p => (p.Name, p.ProcessId))); }
+            try { processes.AddRange(source.WorkerProcesses.Select(p => (p.Name, p.ProcessId, p.HeldBytes))); }
             catch (ObjectDisposedException) { /* a pool disposed meanwhile: no workers */ }
         }
         var byName = new Dictionary<string, ProcessFigures>(StringComparer.Ordinal);
         var alive = new HashSet<int>();
-        foreach (var (name, pid) in processes)
-            if (Measure(pid) is { } f) { byName[name] = f; alive.Add(pid); }
+        foreach (var (name, pid, held) in processes)
+            if (Measure(pid) is { } f) { byName[name] = f with { Held = held }; alive.Add(pid); }
         foreach (var pid in _cpu.Keys.Where(p => !alive.Contains(p)).ToList()) _cpu.Remove(pid);
 
         j.WriteStartArray("workers");
@@ -353,6 +363,7 @@ internal sealed class DashboardRecorder : IComputeListener
             j.WriteNumber("cpu", Math.Round(f.Cpu, 1));
             j.WriteNumber("memory", f.Memory);
             if (f.Heap is { } heap) j.WriteNumber("heap", heap); else j.WriteNull("heap");
+            if (f.Held is { } held) j.WriteNumber("held", held); else j.WriteNull("held");
             j.WriteEndObject();
         }
         j.WriteEndArray();
@@ -452,5 +463,6 @@ internal sealed class DashboardRecorder : IComputeListener
 
     private readonly record struct CpuMark(long At, TimeSpan Cpu);
 
-    private readonly record struct ProcessFigures(int Pid, double Cpu, long Memory, long? Heap);
+    /// <summary>A process's figures; <see cref="Held"/>: bytes of results a pool worker keeps for running computations.</summary>
+    private readonly record struct ProcessFigures(int Pid, double Cpu, long Memory, long? Heap, long? Held = null);
 }

@@ -113,7 +113,7 @@
     rows("workers", s.workers, w => {
       const p = w.process ? procs.get(w.process) : null;
       return [[w.name], [w.running, "num"], [w.done, "num"], [w.failed, "num"], [w.process || "remote"],
-        [p ? p.cpu.toFixed(0) + " %" : "–", "num"], [p ? bytes(p.memory) : "–", "num"]];
+        [p ? p.cpu.toFixed(0) + " %" : "–", "num"], [p ? bytes(p.memory) : "–", "num"], [p && p.held != null ? bytes(p.held) : "–", "num"]];
     });
     rows("processes", s.processes, p => [[p.name], [p.pid, "num"], [p.cpu.toFixed(0) + " %", "num"], [bytes(p.memory), "num"], [bytes(p.heap), "num"]]);
     rows("computations", s.computations, c => [[c.id], [c.tasks, "num"], [c.done, "num"], [c.failed, "num"],
