@@ -53,7 +53,7 @@ public sealed class TaskFunction
         Invoker = invoker;
         _explicitName = name;
         Name = name ?? NameOf(function.Method);
-        var b = new TokenBuilder(0x46554E43UL);
+        var b = new TokenBuilder(TokenDomains.TaskFunction);
         IsDeterministic = ValueTokenizer.TryAddDelegate(ref b, function);
         Token = IsDeterministic ? b.Finish() : ValueTokenizer.Unique();
     }

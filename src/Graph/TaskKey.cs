@@ -40,7 +40,7 @@ public readonly struct TaskKey : IEquatable<TaskKey>
     public static TaskKey Named(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var b = new TokenBuilder(0x4E414D4544UL);
+        var b = new TokenBuilder(TokenDomains.NamedKey);
         b.Add(key);
         return new TaskKey(key, b.Finish(), namedOnly: true);
     }
@@ -48,7 +48,7 @@ public readonly struct TaskKey : IEquatable<TaskKey>
     /// <summary>The key of partition <paramref name="index"/> of a collection layer named <paramref name="name"/> with token <paramref name="layer"/>.</summary>
     public static TaskKey ForPartition(string name, Token layer, int index)
     {
-        var b = new TokenBuilder(0x5041525449UL);
+        var b = new TokenBuilder(TokenDomains.PartitionKey);
         b.Add(layer);
         b.Add((ulong)index);
         return new TaskKey(name, b.Finish(), index);

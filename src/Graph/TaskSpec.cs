@@ -56,7 +56,7 @@ public sealed class TaskSpec
     /// </summary>
     public static TaskSpec Literal(object? value, string? name = null)
     {
-        var b = new TokenBuilder(0x4C4954UL);
+        var b = new TokenBuilder(TokenDomains.Literal);
         var token = ValueTokenizer.TryAdd(ref b, value) ? b.Finish() : ValueTokenizer.Unique();
         if (name is not null) return new TaskSpec(TaskKey.Named(name), null, [], value);
         return new TaskSpec(new TaskKey(LiteralName(value), token), null, [], value);
@@ -107,7 +107,7 @@ public sealed class TaskSpec
         // A function whose state cannot be fingerprinted gets a fresh key per call: its own token is shared by every
         // call made through the same delegate, so using it would make inc(1) and inc(2) one task.
         if (!function.IsDeterministic) return new TaskKey(function.Name, ValueTokenizer.Unique());
-        var b = new TokenBuilder(0x43414C4CUL);
+        var b = new TokenBuilder(TokenDomains.Call);
         b.Add(function.Token);
         b.Add((ulong)args.Length);
         foreach (var a in args)

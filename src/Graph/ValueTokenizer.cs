@@ -26,7 +26,7 @@ public static class ValueTokenizer
     /// <summary>A token that no other call returns, in this process or any other.</summary>
     public static Token Unique()
     {
-        var b = new TokenBuilder(0x554E49515545UL);
+        var b = new TokenBuilder(TokenDomains.Unique);
         b.Add(ProcessSeed);
         b.Add((ulong)Interlocked.Increment(ref _uniqueCounter));
         return b.Finish();
@@ -35,7 +35,7 @@ public static class ValueTokenizer
     /// <summary>The token of a type: its module version id, metadata token and generic arguments.</summary>
     public static Token OfType(Type type) => TypeTokens.GetOrAdd(type, static t =>
     {
-        var b = new TokenBuilder(0x54595045UL);
+        var b = new TokenBuilder(TokenDomains.Type);
         if (t.IsArray)
         {
             b.Add((ulong)t.GetArrayRank());
@@ -52,7 +52,7 @@ public static class ValueTokenizer
     /// <summary>The token of a method: its module version id, metadata token and generic arguments.</summary>
     public static Token OfMethod(MethodInfo method) => MethodTokens.GetOrAdd(method, static m =>
     {
-        var b = new TokenBuilder(0x4D4554484F44UL);
+        var b = new TokenBuilder(TokenDomains.Method);
         AddModule(ref b, m.Module);
         b.Add((ulong)m.MetadataToken);
         if (m.DeclaringType is { } dt) b.Add(OfType(dt));
@@ -157,7 +157,7 @@ public static class ValueTokenizer
         foreach (var item in items)
         {
             if (tokens.Count == MaxElementwise) return false;
-            var e = new TokenBuilder(0x454C454DUL);
+            var e = new TokenBuilder(TokenDomains.UnorderedElement);
             if (!TryAdd(ref e, item, depth + 1)) return false;
             tokens.Add(e.Finish());
         }

@@ -55,7 +55,7 @@ public sealed class StopwordSet : ITokenizable
         _packedMaxLength = tokenLike.Length == 0 ? 0 : tokenLike.Max(w => w.Length);
         int packedSize = 64;
         while (packedSize < tokenLike.Length * 8) packedSize *= 2;
-        ulong multiplier = 0x9E3779B97F4A7C15UL;
+        ulong multiplier = StableHash.Gamma; // the golden ratio: a good first multiplicative hash
         for (int attempt = 0; ; attempt++)
         {
             _packedShift = 64 - System.Numerics.BitOperations.Log2((uint)packedSize);

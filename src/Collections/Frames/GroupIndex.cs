@@ -86,14 +86,8 @@ internal sealed class GroupIndex
         var hashes = new List<ulong>();
         for (int i = 0; i < n; i++)
         {
-            bool missing = false;
-            ulong h = StableHash.RowSeed;
-            foreach (var c in cols)
-            {
-                if (!keepMissing && !c.IsValid(i)) { missing = true; break; }
-                h = StableHash.Mix(h ^ c.HashAt(i));
-            }
-            if (missing) { gid[i] = -1; continue; }
+            if (!keepMissing && AnyMissing(cols, i)) { gid[i] = -1; continue; }
+            ulong h = JoinIndex.RowHash(cols, i);
             int slot = (int)(h & (ulong)mask);
             while (true)
             {
@@ -113,6 +107,12 @@ internal sealed class GroupIndex
             }
         }
         return new GroupIndex(gid, first.Count, first.ToArray());
+    }
+
+    private static bool AnyMissing(Column[] cols, int row)
+    {
+        foreach (var c in cols) if (!c.IsValid(row)) return true;
+        return false;
     }
 
     private static bool RowEquals(Column[] cols, int a, int b)

@@ -48,12 +48,20 @@ internal sealed class JoinIndex
             for (int i = 0; i < h.Length; i++) h[i] = StableHash.Mix(StableHash.RowSeed ^ StableHash.Mix((ulong)v[i]));
             return h;
         }
-        for (int i = 0; i < h.Length; i++)
-        {
-            ulong x = StableHash.RowSeed;
-            foreach (var c in cols) x = StableHash.Mix(x ^ c.HashAt(i));
-            h[i] = x;
-        }
+        for (int i = 0; i < h.Length; i++) h[i] = RowHash(cols, i);
+        return h;
+    }
+
+    /// <summary>
+    /// The one row hash of frames: row <paramref name="row"/> over the key columns <paramref name="cols"/>, chained
+    /// through <see cref="StableHash.Mix"/> from <see cref="StableHash.RowSeed"/> (joins, shuffles and group-by all
+    /// use it, so equal keys meet wherever they are hashed).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static ulong RowHash(Column[] cols, int row)
+    {
+        ulong h = StableHash.RowSeed;
+        foreach (var c in cols) h = StableHash.Mix(h ^ c.HashAt(row));
         return h;
     }
 

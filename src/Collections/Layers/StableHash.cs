@@ -27,7 +27,7 @@ public static class StableHash
     /// <summary>A process-independent hash of a string (FNV-1a over its UTF-16 code units, then mixed).</summary>
     public static ulong OfString(string? s)
     {
-        if (s is null) return 0x9E3779B97F4A7C15UL;
+        if (s is null) return Gamma;
         ulong h = 14695981039346656037UL;
         foreach (char c in s) h = (h ^ c) * 1099511628211UL;
         return Mix(h ^ (ulong)s.Length);
@@ -37,7 +37,7 @@ public static class StableHash
     {
         switch (value)
         {
-            case null: return 0x9E3779B97F4A7C15UL;
+            case null: return Gamma;
             case string s: return OfString(s);
             case int i: return Mix((ulong)(long)i);
             case long l: return Mix((ulong)l);

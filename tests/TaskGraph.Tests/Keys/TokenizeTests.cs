@@ -113,4 +113,34 @@ public class TokenizeTests
         Assert.That(T(1), Is.Not.EqualTo(T(1.0)));
         Assert.That(T("1"), Is.Not.EqualTo(T(1)));
     }
+
+    [Test]
+    public void ANamedDomainIsItsPrecomputedSeed()
+    {
+        // Hot paths keep DomainSeed(name) in a static field: starting from it must be the same as naming the domain.
+        foreach (var name in new[] { "call", "literal", "partition-key", "" })
+        {
+            var named = new TokenBuilder(name);
+            var seeded = new TokenBuilder(TokenBuilder.DomainSeed(name));
+            named.Add(42UL);
+            seeded.Add(42UL);
+            Assert.That(seeded.Finish(), Is.EqualTo(named.Finish()), name);
+        }
+        var seeds = new[] { "call", "literal", "named-key", "partition-key", "unique", "type", "method", "unordered-element", "task-function", "value" }
+            .Select(TokenBuilder.DomainSeed).ToArray();
+        Assert.That(seeds.Distinct().Count(), Is.EqualTo(seeds.Length), "distinct domain names give distinct seeds");
+        Assert.Throws<ArgumentNullException>(() => TokenBuilder.DomainSeed(null!));
+    }
+
+    [Test]
+    public void KeysOfDifferentKindsBuiltFromTheSameValueStayApart()
+    {
+        // A literal, a name and a partition index built from one value are different tasks: their domains differ.
+        var literal = TaskSpec.Literal("7").Key.Token;
+        var named = TaskKey.Named("7").Token;
+        var partition = TaskKey.ForPartition("7", default, 7).Token;
+        var value = T("7");
+        Assert.That(new[] { literal, named, partition, value }.Distinct().Count(), Is.EqualTo(4));
+        Assert.That(TaskSpec.Literal("7").Key, Is.EqualTo(TaskSpec.Literal("7").Key), "and the same value keeps one key");
+    }
 }
