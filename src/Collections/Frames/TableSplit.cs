@@ -1,4 +1,4 @@
-namespace TaskGraph;
+namespace TaskGraph.Frames;
 
 /// <summary>
 /// The split body of every hash shuffle of frames (a hash merge's two sides, drop-duplicates): a partition cut into
