@@ -28,14 +28,8 @@ public sealed partial class Frame
     /// </summary>
     public string[] ToParquet(string pattern, int rowGroupSize = 1 << 20, IScheduler? scheduler = null)
     {
-        if (!pattern.Contains('*')) throw new ArgumentException($"The output pattern '{pattern}' needs a '*' for the partition number.");
         if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize), "At least one row per row group.");
-        var parts = LowerPartitions();
-        int width = Math.Max(1, (parts.Length - 1).ToString().Length);
-        var names = parts.Select((_, i) => pattern.Replace("*", i.ToString().PadLeft(width, '0'))).ToArray();
-        var writes = parts.Select((p, i) => Delayed.FromSpec<Table>(p).Then(t => ParquetTableWriter.WriteFile(t, names[i], rowGroupSize), "to-parquet")).ToList();
-        Delayed.Compute(writes, new ComputeOptions { Scheduler = scheduler });
-        return names;
+        return WritePartitions(pattern, scheduler, (part, file) => part.Then(t => ParquetTableWriter.WriteFile(t, file, rowGroupSize), "to-parquet"));
     }
 }
 
@@ -75,12 +69,6 @@ public sealed partial class Frame
     /// </summary>
     public string[] ToArrow(string pattern, IScheduler? scheduler = null)
     {
-        if (!pattern.Contains('*')) throw new ArgumentException($"The output pattern '{pattern}' needs a '*' for the partition number.");
-        var parts = LowerPartitions();
-        int width = Math.Max(1, (parts.Length - 1).ToString().Length);
-        var names = parts.Select((_, i) => pattern.Replace("*", i.ToString().PadLeft(width, '0'))).ToArray();
-        var writes = parts.Select((p, i) => Delayed.FromSpec<Table>(p).Then(t => ArrowInterop.WriteFile(t, names[i]), "to-arrow")).ToList();
-        Delayed.Compute(writes, new ComputeOptions { Scheduler = scheduler });
-        return names;
+        return WritePartitions(pattern, scheduler, (part, file) => part.Then(t => ArrowInterop.WriteFile(t, file), "to-arrow"));
     }
 }

@@ -298,12 +298,22 @@ public sealed partial class Frame : ITokenizable
     /// </summary>
     public string[] ToCsv(string pattern, CsvOptions? options = null, IScheduler? scheduler = null)
     {
-        if (!pattern.Contains('*')) throw new ArgumentException($"The output pattern '{pattern}' needs a '*' for the partition number.");
         options ??= new CsvOptions();
+        return WritePartitions(pattern, scheduler, (part, file) => part.Then(t => CsvWriter.WriteFile(t, file, options), "to-csv"));
+    }
+
+    /// <summary>
+    /// Writes every partition to its own file, <paramref name="pattern"/> with <c>*</c> replaced by the partition
+    /// number (zero-padded so the names sort in partition order), through <paramref name="write"/>'s task per
+    /// partition (which returns the rows written); returns the file names. Shared by the CSV, Parquet and Arrow writers.
+    /// </summary>
+    private string[] WritePartitions(string pattern, IScheduler? scheduler, Func<Delayed<Table>, string, Delayed<int>> write)
+    {
+        if (!pattern.Contains('*')) throw new ArgumentException($"The output pattern '{pattern}' needs a '*' for the partition number.");
         var parts = LowerPartitions();
         int width = Math.Max(1, (parts.Length - 1).ToString().Length);
         var names = parts.Select((_, i) => pattern.Replace("*", i.ToString().PadLeft(width, '0'))).ToArray();
-        var writes = parts.Select((p, i) => Delayed.FromSpec<Table>(p).Then(t => CsvWriter.WriteFile(t, names[i], options), "to-csv")).ToList();
+        var writes = parts.Select((p, i) => write(Delayed.FromSpec<Table>(p), names[i])).ToList();
         Delayed.Compute(writes, new ComputeOptions { Scheduler = scheduler });
         return names;
     }
