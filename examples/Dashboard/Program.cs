@@ -3,7 +3,8 @@
 // CPU-bound parse and square steps, a tree of sums, and now and then a task that fails on purpose).
 // Options: --seconds N (how long; default 60), --address host:port (default 127.0.0.1:8787; port 0 picks a free
 // one; `env`: start none here, TASKGRAPH_DASHBOARD does), --token T (needed for a non-loopback address). The
-// scheduler is TASKGRAPH_SCHEDULER's (threads by default).
+// scheduler is TASKGRAPH_SCHEDULER's (threads by default; `distributed` with TASKGRAPH_BROKER, the cluster secret and
+// workers started as `dotnet TaskGraph.Worker.dll --app <this folder>`).
 using TaskGraph;
 using TaskGraph.Diagnostics;
 

@@ -31,6 +31,12 @@ public interface IComputeListener
     void OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed, long started, long ended)
         => OnTaskFinished(plan, node, worker, failed);
 
+    /// <summary>
+    /// A worker in another process or machine reported its CPU time and memory (a cluster worker, with its results).
+    /// Diagnostics show these for workers they cannot sample themselves.
+    /// </summary>
+    void OnWorkerReport(ExecutionPlan plan, WorkerReport report) { }
+
     /// <summary>The computation ended: <paramref name="error"/> is null on success.</summary>
     void OnComputeFinished(ExecutionPlan plan, Exception? error) { }
 }

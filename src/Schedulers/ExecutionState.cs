@@ -246,6 +246,12 @@ public sealed class ExecutionState
         foreach (var l in _listeners) l.OnTaskFinished(_plan, node, worker, failed, started, ended);
     }
 
+    /// <summary>Tells listeners what a remote worker reported about its process.</summary>
+    public void ReportWorker(WorkerReport report)
+    {
+        foreach (var l in _listeners) l.OnWorkerReport(_plan, report);
+    }
+
     private bool TakeLocked(out int node)
     {
         while (true)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TaskGraph.Wire;
 
 namespace TaskGraph.Distributed;
@@ -150,7 +151,11 @@ internal sealed class DistributedCompute
         }
         Interlocked.Increment(ref _finished);
         bool failed = r.Error is not null;
-        _state.ReportFinished(r.Node, r.Worker, failed);
+        if (r.ProcessId > 0) _state.ReportWorker(new WorkerReport(r.Worker, r.ProcessId, TimeSpan.FromMilliseconds(r.CpuMillis), r.WorkingSet));
+        // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
+        long ended = Stopwatch.GetTimestamp();
+        long started = ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6));
+        _state.ReportFinished(r.Node, r.Worker, failed, started, ended);
         if (failed)
             _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
         else

@@ -211,6 +211,8 @@ public sealed class DistributedWorker
             result = RemoteResult.Failed(task.Compute, task.Node, _name, e);
         }
         if (Debug) Log($"finish {task.Key} in {sw.Elapsed.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
+        result.RunMicros = (long)sw.Elapsed.TotalMicroseconds;
+        ProcessSample.Attach(result);
         byte[] body;
         try
         {

@@ -149,6 +149,18 @@ internal sealed class RemoteResult
     /// <summary>The function of the task that failed.</summary>
     public string? FailedFunction;
 
+    /// <summary>How long the worker ran the node, in microseconds (the client's task stream places the task with it).</summary>
+    public long RunMicros;
+
+    /// <summary>The worker's process id when the result carries a sample of its process (0: no sample).</summary>
+    public int ProcessId;
+
+    /// <summary>The worker process's CPU time in milliseconds, sampled with <see cref="WorkingSet"/>.</summary>
+    public long CpuMillis;
+
+    /// <summary>The worker process's resident memory in bytes.</summary>
+    public long WorkingSet;
+
     /// <summary>A failed result carrying <paramref name="error"/> (a <see cref="TaskFailedException"/> is unwrapped into key, function and cause).</summary>
     public static RemoteResult Failed(string compute, int node, string worker, Exception error)
     {

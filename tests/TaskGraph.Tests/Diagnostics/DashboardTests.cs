@@ -96,8 +96,55 @@ public class DashboardStateTests(string schedulerName)
                 break;
             case "distributed":
                 Assert.That(workers.Select(w => w.GetProperty("name").GetString()), Has.None.EqualTo("cluster"), "rows are the workers that ran the tasks, not the dispatcher");
+                // A cluster worker (named machine:pid) is on another machine as far as the client knows: its CPU and
+                // memory are what it reported with its results.
+                var remote = workers.Where(w => w.GetProperty("done").GetInt32() > 0).ToList();
+                Assert.That(remote, Is.Not.Empty, During(after));
+                foreach (var w in remote)
+                {
+                    var name = w.GetProperty("name").GetString()!;
+                    Assert.That(w.GetProperty("process").GetString(), Is.EqualTo(name), During(after));
+                    var row = processes.Single(p => p.GetProperty("name").GetString() == name);
+                    Assert.That(row.GetProperty("pid").GetInt32(), Is.EqualTo(int.Parse(name[(name.LastIndexOf(':') + 1)..])), During(after));
+                    Assert.That(row.GetProperty("pid").GetInt32(), Is.Not.EqualTo(Environment.ProcessId));
+                    Assert.That(row.GetProperty("memory").GetInt64(), Is.GreaterThan(10_000_000), "a .NET worker's resident memory");
+                }
                 break;
         }
+    }
+
+    /// <summary>Spins the CPU for <paramref name="ms"/> milliseconds (in whichever process runs it).</summary>
+    private static int Spin(int i, int ms)
+    {
+        var until = DateTime.UtcNow.AddMilliseconds(ms);
+        double x = i;
+        while (DateTime.UtcNow < until) x = Math.Sqrt(x + 1);
+        return i + (x < 0 ? 1 : 0);
+    }
+
+    [Test]
+    public async Task BusyWorkersShowTheirCpuWhileTheyRun()
+    {
+        if (schedulerName == "threads") return; // the main process is sampled by the same code for every scheduler
+        var scheduler = SchedulerCases.Create(schedulerName);
+        using var dashboard = Dashboard.Start("127.0.0.1:0", interval: TimeSpan.FromMilliseconds(50));
+        using var http = new HttpClient { BaseAddress = dashboard.Address };
+        var spins = Enumerable.Range(0, 200).Select(i => Delayed.Run(() => Spin(i, 100), "spin").Impure()).ToList();
+        var total = Delayed.All(spins, "gather").Then(xs => xs.Sum(), "total");
+        using var cancel = new CancellationTokenSource();
+        var compute = total.ComputeAsync(new ComputeOptions { Scheduler = scheduler, Fuse = false, CancellationToken = cancel.Token });
+        try
+        {
+            // Some worker process other than this one is seen using the CPU while the spins run.
+            var busy = await Until(http, s => s.GetProperty("processes").EnumerateArray().Any(p => p.GetProperty("pid").GetInt32() != Environment.ProcessId
+                                                                                                  && p.GetProperty("cpu").GetDouble() > 10));
+            Assert.That(busy.GetProperty("computations")[0].GetProperty("ended").ValueKind, Is.EqualTo(JsonValueKind.Null), "seen during the compute");
+        }
+        finally
+        {
+            cancel.Cancel();
+        }
+        try { await compute; } catch (OperationCanceledException) { /* cancelled once seen: the rest is not needed */ }
     }
 
     [Test]

@@ -33,6 +33,11 @@ internal sealed class DashboardRecorder : IComputeListener
     private readonly List<RunSummary> _recent = [];
     private readonly Dictionary<int, CpuMark> _cpu = [];
     private readonly List<WeakReference<IWorkerProcessSource>> _sources = []; // guarded by _gate
+    private readonly Dictionary<string, RemoteProcess> _remote = new(StringComparer.Ordinal); // guarded by _gate
+
+    // A remote worker's CPU percentage is computed between its two latest distinct samples; a worker that sent
+    // nothing for RemoteIdleAfter (no results: idle) shows 0 %.
+    private static readonly TimeSpan RemoteIdleAfter = TimeSpan.FromSeconds(2);
 
     void IComputeListener.OnComputeScheduled(ExecutionPlan plan, IScheduler scheduler)
     {
@@ -82,6 +87,26 @@ internal sealed class DashboardRecorder : IComputeListener
         // The worker's own measure replaces the batch's send time; End is written last (the scan reads it first).
         Volatile.Write(ref r.Start[node], started);
         Volatile.Write(ref r.End[node], ended);
+    }
+
+    void IComputeListener.OnWorkerReport(ExecutionPlan plan, WorkerReport report)
+    {
+        long now = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            if (!_remote.TryGetValue(report.Worker, out var p))
+            {
+                // Names come from other machines: the table is bounded, the longest-silent worker makes room.
+                if (_remote.Count >= MaxWorkers) _remote.Remove(_remote.MinBy(kv => kv.Value.HeardAt).Key);
+                _remote[report.Worker] = p = new RemoteProcess();
+            }
+            p.HeardAt = now;
+            if (p.Last is { } last && last.CpuTime == report.CpuTime && last.WorkingSet == report.WorkingSet) return;
+            p.Previous = p.Last;
+            p.PreviousAt = p.LastAt;
+            p.Last = report;
+            p.LastAt = now;
+        }
     }
 
     void IComputeListener.OnComputeFinished(ExecutionPlan plan, Exception? error)
@@ -339,6 +364,7 @@ internal sealed class DashboardRecorder : IComputeListener
         foreach (var (name, pid, held) in processes)
             if (Measure(pid) is { } f) { byName[name] = f with { Held = held }; alive.Add(pid); }
         foreach (var pid in _cpu.Keys.Where(p => !alive.Contains(p)).ToList()) _cpu.Remove(pid);
+        AddRemote(byName);
 
         j.WriteStartArray("workers");
         foreach (var w in _workers.Values.OrderBy(w => w.Name, NaturalOrder.Instance))
@@ -367,6 +393,26 @@ internal sealed class DashboardRecorder : IComputeListener
             j.WriteEndObject();
         }
         j.WriteEndArray();
+    }
+
+    /// <summary>The workers on other machines, from what they reported (a local process of the same name wins).</summary>
+    private void AddRemote(Dictionary<string, ProcessFigures> byName)
+    {
+        long now = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            foreach (var (name, p) in _remote)
+            {
+                if (p.Last is not { } last || byName.ContainsKey(name)) continue;
+                double percent = 0;
+                if (p.Previous is { } before && Stopwatch.GetElapsedTime(p.HeardAt, now) < RemoteIdleAfter)
+                {
+                    var wall = Stopwatch.GetElapsedTime(p.PreviousAt, p.LastAt);
+                    if (wall > TimeSpan.Zero) percent = (last.CpuTime - before.CpuTime) / wall * 100;
+                }
+                byName[Clip(name)] = new ProcessFigures(last.ProcessId, Math.Max(0, percent), Math.Max(0, last.WorkingSet), null, last.HeldBytes);
+            }
+        }
     }
 
     /// <summary>CPU (percent of one core since the last sample), resident memory, and for this process the managed heap.</summary>
@@ -462,6 +508,13 @@ internal sealed class DashboardRecorder : IComputeListener
     }
 
     private readonly record struct CpuMark(long At, TimeSpan Cpu);
+
+    /// <summary>A remote worker's two latest distinct reports and when they (and any report) arrived.</summary>
+    private sealed class RemoteProcess
+    {
+        public WorkerReport? Last, Previous;
+        public long LastAt, PreviousAt, HeardAt;
+    }
 
     /// <summary>A process's figures; <see cref="Held"/>: bytes of results a pool worker keeps for running computations.</summary>
     private readonly record struct ProcessFigures(int Pid, double Cpu, long Memory, long? Heap, long? Held = null);
