@@ -90,27 +90,58 @@ public sealed class LocalCluster : IScheduler
         return p;
     }
 
+    /// <summary>
+    /// Grows or shrinks the cluster to <paramref name="workers"/> worker processes, like Dask's <c>cluster.scale(n)</c>.
+    /// New workers take tasks from the shared queue at once, also during a running compute. Removed workers (the
+    /// newest first) are asked to stop: each finishes the task in hand, publishes its result and exits; a task it had
+    /// not acknowledged goes back to the queue for the others. Returns when the new workers are connected and the
+    /// removed ones have exited (a removed worker still running after <paramref name="drain"/>, default 60 s, is killed
+    /// and its task redelivered).
+    /// </summary>
+    public void Scale(int workers, TimeSpan? drain = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(workers);
+        while (Workers.Count < workers) StartWorker();
+        List<Process> leaving;
+        lock (_workers)
+        {
+            int extra = _workers.Count - workers;
+            if (extra <= 0) return;
+            leaving = _workers.GetRange(_workers.Count - extra, extra);
+            _workers.RemoveRange(_workers.Count - extra, extra);
+        }
+        Stop(leaving, drain ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>SIGTERM to each (a worker finishes the task in hand and exits with 0), SIGKILL when <paramref name="grace"/> is over.</summary>
+    private static void Stop(List<Process> processes, TimeSpan grace)
+    {
+        foreach (var p in processes)
+            if (!OperatingSystem.IsWindows() && !p.HasExited) _ = Terminate(p.Id, 15);
+        var deadline = DateTime.UtcNow + grace;
+        foreach (var p in processes)
+        {
+            try
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (!p.HasExited && (left <= TimeSpan.Zero || !p.WaitForExit(left))) p.Kill(true);
+            }
+            catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+    }
+
     /// <summary>Stops the client and every worker: SIGTERM first (a worker finishes the task in hand and exits with 0), SIGKILL after 3 s.</summary>
     public void Dispose()
     {
         Scheduler.Dispose();
+        List<Process> all;
         lock (_workers)
         {
-            foreach (var p in _workers)
-                if (!OperatingSystem.IsWindows() && !p.HasExited) _ = Terminate(p.Id, 15);
-            var deadline = DateTime.UtcNow.AddSeconds(3);
-            foreach (var p in _workers)
-            {
-                try
-                {
-                    var left = deadline - DateTime.UtcNow;
-                    if (!p.HasExited && (left <= TimeSpan.Zero || !p.WaitForExit(left))) p.Kill(true);
-                }
-                catch (InvalidOperationException) { }
-                p.Dispose();
-            }
+            all = [.. _workers];
             _workers.Clear();
         }
+        Stop(all, TimeSpan.FromSeconds(3));
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
