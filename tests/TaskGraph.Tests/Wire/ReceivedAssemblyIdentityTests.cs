@@ -21,6 +21,7 @@ public class ReceivedAssemblyIdentityTests
         var (name, mvid) = (tests.GetName().Name!, tests.ManifestModule.ModuleVersionId);
         int before = CellContexts();
         InMemoryAssemblies.Load(name, mvid, File.ReadAllBytes(tests.Location));
+        Assert.That(InMemoryAssemblies.Find(name, mvid), Is.Null, "accepted (a failed load would throw here), and not recorded as a cell");
         Assert.That(CellContexts(), Is.EqualTo(before), "no copy was loaded");
         Assert.That(Identities.FindAssembly(name, mvid), Is.SameAs(tests));
         var reading = new Reading { Sensor = "s", Values = [1, 2], At = DateTime.UnixEpoch, Tags = new() { ["a"] = 1 } };
@@ -41,6 +42,7 @@ public class ReceivedAssemblyIdentityTests
         var (name, mvid) = (cell.GetName().Name!, cell.ManifestModule.ModuleVersionId);
         int before = CellContexts();
         InMemoryAssemblies.Load(name, mvid, InMemoryAssemblies.ImageOf(cell));
+        Assert.That(InMemoryAssemblies.IsReceived(cell), Is.True, "the original itself is the received assembly");
         Assert.That(CellContexts(), Is.EqualTo(before), "no copy was loaded");
         Assert.That(Identities.FindAssembly(name, mvid), Is.SameAs(cell));
         var value = make(5);
