@@ -5,24 +5,19 @@ namespace TaskGraph;
 /// <summary>
 /// A compiled graph, ready to run: int-indexed nodes (a node is one task, or a fused chain of tasks), their
 /// dependencies and dependents, priorities from the ordering pass, and the outputs. Schedulers work on node
-/// numbers only; <see cref="Run"/> executes a node's tasks given the results of the nodes it depends on.
+/// numbers only; <see cref="Run"/> executes a node's tasks given the results of the nodes it depends on. What a
+/// node runs is its <see cref="NodeProgram"/>, computed here once and run the same way by every scheduler.
 /// </summary>
 public sealed class ExecutionPlan
 {
     private readonly TaskSpec[] _specs;
     private readonly Adjacency _members;
     private readonly int[] _argStart;
-    private readonly int[] _argSource;
+    private readonly ArgumentSource[] _sources;
     private readonly int[] _outputs;
     private readonly bool[] _isOutput;
 
-    /// <summary>Argument source: the value is the argument's own literal.</summary>
-    private const int FromLiteral = -1;
-
-    /// <summary>Argument source: the value is the previous member's result (inside a fused chain).</summary>
-    private const int FromPrevious = -2;
-
-    private ExecutionPlan(TaskSpec[] specs, FusedGroups groups, Adjacency dependencies, Adjacency dependents, int[] outputs, int[] priority, int[] order, int[] argStart, int[] argSource)
+    private ExecutionPlan(TaskSpec[] specs, FusedGroups groups, Adjacency dependencies, Adjacency dependents, int[] outputs, int[] priority, int[] order, int[] argStart, ArgumentSource[] sources)
     {
         _specs = specs;
         _members = groups.Members;
@@ -34,7 +29,7 @@ public sealed class ExecutionPlan
         Priority = priority;
         Order = order;
         _argStart = argStart;
-        _argSource = argSource;
+        _sources = sources;
     }
 
     /// <summary>Number of nodes (tasks after fusion).</summary>
@@ -90,15 +85,15 @@ public sealed class ExecutionPlan
         var culled = Cull.Run(outputs);
         var groups = fuse ? Fuse.Run(culled) : Fuse.None(culled);
         var specs = culled.Specs;
-        // Without fusion a node is a task: dependencies and argument sources are the culled ones as they are
-        // (a literal argument is -1 in both encodings).
-        var (nodeDeps, argSource) = fuse ? ToGroups(culled, groups) : (culled.Dependencies, culled.ArgumentTasks.Items);
+        // Without fusion a node is a task: its dependencies are the task's own.
+        var nodeDeps = fuse ? GroupDependencies(culled, groups) : culled.Dependencies;
+        var sources = Sources(culled, groups, nodeDeps);
         var outputNodes = culled.Outputs.Select(o => groups.GroupOf[o]).ToArray();
         var dependents = nodeDeps.Transpose();
         var (priority, order) = Passes.Order.Run(nodeDeps, outputNodes, g => specs[groups.Members[g][^1]].Key.ToString(),
             (a, b) => CompareKeys(specs[groups.Members[a][^1]].Key, specs[groups.Members[b][^1]].Key), dependents);
         var argStart = culled.ArgumentTasks.Starts;
-        return new ExecutionPlan(specs, groups, nodeDeps, dependents, outputNodes, priority, order, argStart, argSource);
+        return new ExecutionPlan(specs, groups, nodeDeps, dependents, outputNodes, priority, order, argStart, sources);
     }
 
     // The ordering's tie-break (Dask breaks ties by str(key)): by name, then block index, then token, without
@@ -113,9 +108,8 @@ public sealed class ExecutionPlan
         return c != 0 ? c : a.Token.Lo.CompareTo(b.Token.Lo);
     }
 
-    // Dependencies between groups (those of each group's first member: later members read only the one before),
-    // and where each argument comes from: a group's result, a literal, or the previous member's result.
-    private static (Adjacency, int[]) ToGroups(CulledGraph culled, FusedGroups groups)
+    // Dependencies between groups: those of each group's first member (a later member reads only the one before).
+    private static Adjacency GroupDependencies(CulledGraph culled, FusedGroups groups)
     {
         var taskDeps = culled.Dependencies;
         int nodes = groups.Members.Count;
@@ -127,22 +121,46 @@ public sealed class ExecutionPlan
             foreach (var d in taskDeps[groups.Members[g][0]]) items[filled++] = groups.GroupOf[d];
             start[g + 1] = filled;
         }
-        var argSource = new int[culled.ArgumentTasks.EdgeCount];
+        return new Adjacency(start, items);
+    }
+
+    // Where each argument comes from (indexed like the culled graph's argument tasks): a literal, the previous
+    // member's result, or input i of the node — the position of the argument's node in the node's dependency list.
+    // Two scratch arrays map a dependency node to its position while one node is visited (stamped with the node,
+    // so they are never cleared).
+    private static ArgumentSource[] Sources(CulledGraph culled, FusedGroups groups, Adjacency nodeDeps)
+    {
+        int nodes = groups.Members.Count;
+        var sources = new ArgumentSource[culled.ArgumentTasks.EdgeCount];
         var argStart = culled.ArgumentTasks.Starts;
+        var stamp = new int[nodes];
+        var position = new int[nodes];
+        Array.Fill(stamp, -1);
         for (int g = 0; g < nodes; g++)
         {
+            var deps = nodeDeps[g];
+            for (int i = 0; i < deps.Length; i++)
+            {
+                stamp[deps[i]] = g;
+                position[deps[i]] = i;
+            }
             var members = groups.Members[g];
             for (int i = 0; i < members.Length; i++)
             {
                 var argTasks = culled.ArgumentTasks[members[i]];
+                int a0 = argStart[members[i]];
                 for (int a = 0; a < argTasks.Length; a++)
                 {
                     int t = argTasks[a];
-                    argSource[argStart[members[i]] + a] = t < 0 ? FromLiteral : i > 0 && t == members[i - 1] ? FromPrevious : groups.GroupOf[t];
+                    if (t < 0) { sources[a0 + a] = ArgumentSource.Literal; continue; }
+                    if (i > 0 && t == members[i - 1]) { sources[a0 + a] = ArgumentSource.Previous; continue; }
+                    int d = groups.GroupOf[t];
+                    if (stamp[d] != g) throw new InvalidOperationException($"Task '{culled.Specs[members[i]].Key}' reads '{culled.Specs[t].Key}', which is not among its node's dependencies.");
+                    sources[a0 + a] = ArgumentSource.Input(position[d]);
                 }
             }
         }
-        return (new Adjacency(start, items), argSource);
+        return sources;
     }
 
     private static int CountNodeEdges(FusedGroups groups, Adjacency taskDeps)
@@ -152,39 +170,20 @@ public sealed class ExecutionPlan
         return count;
     }
 
+    /// <summary>Node <paramref name="node"/>'s program: its members and where each argument comes from (a view, no copy).</summary>
+    internal NodeProgram Program(int node)
+        => new(_specs, _members.Items, _members.Starts[node], _members.Degree(node), _argStart, _sources, Dependencies.Degree(node));
+
     /// <summary>
     /// Runs node <paramref name="node"/>: every member task in order, reading dependency results from
     /// <paramref name="results"/> (indexed by node). Returns the last member's result. A throwing task is
     /// reported as <see cref="TaskFailedException"/> naming its key and function.
     /// </summary>
-    public object? Run(int node, object?[] results)
+    public object? Run(int node, object?[] results) => Program(node).Run(new ResultInputs(results, Dependencies.Items, Dependencies.Starts[node]));
+
+    /// <summary>A node's inputs in process: the results of its dependencies, read from the results array by node number.</summary>
+    private readonly struct ResultInputs(object?[] results, int[] dependencies, int start) : NodeProgram.IInputs
     {
-        object? previous = null;
-        foreach (var m in _members[node])
-        {
-            var spec = _specs[m];
-            if (spec.Function is not { } function)
-            {
-                previous = spec.Value;
-                continue;
-            }
-            var args = spec.ArgArray;
-            var values = args.Length == 0 ? [] : new object?[args.Length];
-            int a0 = _argStart[m];
-            for (int a = 0; a < args.Length; a++)
-            {
-                int src = _argSource[a0 + a];
-                values[a] = src >= 0 ? results[src] : src == FromLiteral ? args[a].Literal : previous;
-            }
-            try
-            {
-                previous = function.Invoke(values);
-            }
-            catch (Exception e)
-            {
-                throw new TaskFailedException(spec.Key.ToString(), function.ToString(), e);
-            }
-        }
-        return previous;
+        public object? this[int input] => results[dependencies[start + input]];
     }
 }

@@ -12,6 +12,9 @@ public sealed class TaskFailedException : Exception
     /// <summary>The failing task's function (declaring type and method).</summary>
     public string Function { get; }
 
+    /// <summary>Inside a fused node, which member failed (0 runs first); -1 when not known.</summary>
+    internal int Member { get; init; } = -1;
+
     /// <summary>Creates the exception.</summary>
     public TaskFailedException(string key, string function, Exception inner)
         : base($"Task '{key}' ({function}) failed: {inner.GetType().Name}: {inner.Message}", inner)

@@ -58,6 +58,20 @@ public sealed class TaskFunction
         Token = IsDeterministic ? b.Finish() : ValueTokenizer.Unique();
     }
 
+    private TaskFunction(Delegate function, TaskInvoker invoker)
+    {
+        Delegate = function;
+        Invoker = invoker;
+        Name = NameOf(function.Method);
+        Token = ValueTokenizer.Unique();
+    }
+
+    /// <summary>
+    /// A function a worker received from its parent, to run: not fingerprinted (keys were made by the parent,
+    /// and fingerprinting a closure costs more than a small task).
+    /// </summary>
+    internal static TaskFunction Received(Delegate function, TaskInvoker invoker) => new(function, invoker);
+
     /// <summary>
     /// Wraps <paramref name="function"/>. Building a graph calls this once per task, usually with the same
     /// delegate instance in a loop, so the last function made on this thread is reused.

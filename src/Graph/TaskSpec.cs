@@ -100,6 +100,27 @@ public sealed class TaskSpec
 
     internal TaskArg[] ArgArray => _args;
 
+    /// <summary>
+    /// This task with each dependency argument replaced by a null literal: what a <see cref="NodeProgram"/> sends
+    /// to another process (the values come from the program's argument sources; a dependency would bring its
+    /// whole graph along). The task itself when it has no dependency arguments.
+    /// </summary>
+    internal TaskSpec WithoutDependencies()
+    {
+        int first = Array.FindIndex(_args, a => a.IsDependency);
+        if (first < 0) return this;
+        var args = (TaskArg[])_args.Clone();
+        for (int a = first; a < args.Length; a++)
+            if (args[a].IsDependency) args[a] = TaskArg.Value(null);
+        return new TaskSpec(Key, Function, args, Value) { Label = Label };
+    }
+
+    /// <summary>
+    /// A task rebuilt in a worker from what its parent sent (a function received once, literal arguments), to run
+    /// in a <see cref="NodeProgram"/>; <paramref name="key"/> may be empty when the parent names failures itself.
+    /// </summary>
+    internal static TaskSpec Received(TaskKey key, TaskFunction? function, TaskArg[] args, object? value) => new(key, function, args, value);
+
     /// <summary>The deterministic key of a call: function token plus argument keys and literal tokens.</summary>
     public static TaskKey KeyFor(TaskFunction function, ReadOnlySpan<TaskArg> args)
     {

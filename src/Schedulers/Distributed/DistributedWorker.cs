@@ -191,7 +191,7 @@ public sealed class DistributedWorker
         RemoteTask task;
         try
         {
-            task = WireCodec.FromBytes(bytes) as RemoteTask ?? throw new WireException("The message is not a task.");
+            task = RemoteTask.Decode(bytes);
         }
         catch (Exception e)
         {

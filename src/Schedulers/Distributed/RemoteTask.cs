@@ -1,19 +1,14 @@
 namespace TaskGraph.Distributed;
 
 /// <summary>
-/// One plan node packed for a remote worker: the functions of its tasks (a fused chain runs in order) and,
-/// for each argument, where its value comes from. Everything a worker needs travels in the message — the
-/// inputs' values included — so any worker can run it and a redelivered copy runs the same way.
-/// Plain data: the wire codec writes it field by field.
+/// One plan node packed for a remote worker: the node's <see cref="NodeProgram"/> (its tasks, a fused chain in
+/// order, and where each argument comes from), detached from the plan, and its inputs. Everything a worker needs
+/// travels in the message — the inputs' values included — so any worker can run it and a redelivered copy runs
+/// the same way. Plain data: the wire codec writes it field by field; a worker decodes it with <see cref="Decode"/>,
+/// which refuses a malformed program before anything runs.
 /// </summary>
 internal sealed class RemoteTask
 {
-    /// <summary>Argument source: the argument's literal value (<see cref="Literals"/>).</summary>
-    public const int FromLiteral = -1;
-
-    /// <summary>Argument source: the previous task's result (inside a fused chain).</summary>
-    public const int FromPrevious = -2;
-
     /// <summary>The computation this task belongs to (results are matched by it and <see cref="Node"/>).</summary>
     public string Compute = "";
 
@@ -23,106 +18,39 @@ internal sealed class RemoteTask
     /// <summary>The key of the node's result task, for error messages and logs.</summary>
     public string Key = "";
 
-    /// <summary>Per task: its key, so a failure inside a fused chain names the task that failed.</summary>
-    public string[] Keys = [];
+    /// <summary>What the node runs, as the client's plan compiled it.</summary>
+    public NodeProgram Program;
 
-    /// <summary>Per task: its function's readable name.</summary>
-    public string[] FunctionNames = [];
-
-    /// <summary>Per task: the user function (null for a literal task).</summary>
-    public Delegate?[] Functions = [];
-
-    /// <summary>Per task: the invoker adapting the function to an argument array.</summary>
-    public TaskInvoker?[] Invokers = [];
-
-    /// <summary>Per task: its literal value (literal tasks) — otherwise unused.</summary>
-    public object?[] Values = [];
-
-    /// <summary>Per task: where its arguments start in <see cref="Sources"/> and <see cref="Literals"/>.</summary>
-    public int[] ArgStart = [];
-
-    /// <summary>Per argument: an index into <see cref="Inputs"/>, <see cref="FromLiteral"/> or <see cref="FromPrevious"/>.</summary>
-    public int[] Sources = [];
-
-    /// <summary>Per argument: the literal value when its source is <see cref="FromLiteral"/>.</summary>
-    public object?[] Literals = [];
-
-    /// <summary>The results of the node's dependencies, in the order of the plan's dependency list.</summary>
+    /// <summary>The results of the node's dependencies, in the order of the plan's dependency list (input <c>i</c> of <see cref="Program"/>).</summary>
     public object?[] Inputs = [];
 
     /// <summary>Packs node <paramref name="node"/> of <paramref name="plan"/> with its inputs read from <paramref name="results"/>.</summary>
     public static RemoteTask Pack(string compute, ExecutionPlan plan, int node, object?[] results)
     {
-        var members = plan.Members(node);
         var deps = plan.Dependencies[node];
-        var inputIndex = new Dictionary<TaskKey, int>();
         var inputs = new object?[deps.Length];
-        for (int i = 0; i < deps.Length; i++)
-        {
-            inputIndex[plan.KeyOf(deps[i])] = i;
-            inputs[i] = results[deps[i]];
-        }
-        var t = new RemoteTask
-        {
-            Compute = compute, Node = node, Key = plan.KeyOf(node).ToString(), Inputs = inputs,
-            Functions = new Delegate?[members.Length], Invokers = new TaskInvoker?[members.Length],
-            Values = new object?[members.Length], ArgStart = new int[members.Length + 1],
-            Keys = new string[members.Length], FunctionNames = new string[members.Length],
-        };
-        var sources = new List<int>();
-        var literals = new List<object?>();
-        TaskKey? previous = null;
-        for (int m = 0; m < members.Length; m++)
-        {
-            var spec = plan.Tasks[members[m]];
-            t.Functions[m] = spec.Function?.Delegate;
-            t.Invokers[m] = spec.Function?.Invoker;
-            t.Values[m] = spec.Value;
-            t.Keys[m] = spec.Key.ToString();
-            t.FunctionNames[m] = spec.Function?.ToString() ?? spec.Key.Name;
-            t.ArgStart[m] = sources.Count;
-            foreach (var a in spec.Args)
-            {
-                if (a.Dependency is not { } d) { sources.Add(FromLiteral); literals.Add(a.Literal); }
-                else if (previous is { } p && d.Key == p) { sources.Add(FromPrevious); literals.Add(null); }
-                else { sources.Add(inputIndex[d.Key]); literals.Add(null); }
-            }
-            previous = spec.Key;
-        }
-        t.ArgStart[members.Length] = sources.Count;
-        t.Sources = sources.ToArray();
-        t.Literals = literals.ToArray();
-        return t;
+        for (int i = 0; i < deps.Length; i++) inputs[i] = results[deps[i]];
+        return new RemoteTask { Compute = compute, Node = node, Key = plan.KeyOf(node).ToString(), Program = plan.Program(node).Detach(), Inputs = inputs };
     }
 
     /// <summary>
-    /// Runs the tasks in order; returns the last one's result. A throwing task is reported as
+    /// Decodes a task message: a <see cref="RemoteTask"/> whose program is well formed (<see cref="NodeProgram.Defect"/>)
+    /// for the inputs it carries.
+    /// </summary>
+    /// <exception cref="WireException">The bytes are malformed, or the program is, naming the task.</exception>
+    public static RemoteTask Decode(byte[] bytes)
+    {
+        var task = WireCodec.FromBytes<RemoteTask>(bytes);
+        if (task.Inputs is null) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): no inputs.");
+        if (task.Program.Defect(task.Inputs.Length) is { } defect) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {defect}.");
+        return task;
+    }
+
+    /// <summary>
+    /// Runs the program on <see cref="Inputs"/>; returns the last member's result. A throwing task is reported as
     /// <see cref="TaskFailedException"/> naming it (the original exception inside).
     /// </summary>
-    public object? Run()
-    {
-        object? previous = null;
-        for (int m = 0; m < Functions.Length; m++)
-        {
-            if (Functions[m] is not { } f) { previous = Values[m]; continue; }
-            int a0 = ArgStart[m], n = ArgStart[m + 1] - a0;
-            var args = n == 0 ? [] : new object?[n];
-            for (int a = 0; a < n; a++)
-            {
-                int src = Sources[a0 + a];
-                args[a] = src >= 0 ? Inputs[src] : src == FromLiteral ? Literals[a0 + a] : previous;
-            }
-            try
-            {
-                previous = Invokers[m]!(f, args);
-            }
-            catch (Exception e)
-            {
-                throw new TaskFailedException(Keys[m], FunctionNames[m], e);
-            }
-        }
-        return previous;
-    }
+    public object? Run() => Program.Run(new NodeProgram.ArrayInputs(Inputs));
 }
 
 /// <summary>What a worker sends back: the node's result, or the error it raised (encoded by <c>RemoteErrors</c>: type, message, remote stack).</summary>
@@ -171,12 +99,12 @@ internal sealed class RemoteResult
             r.FailedFunction = tf.Function;
             error = cause;
         }
-        var w = new TaskGraph.Wire.WireWriter();
-        TaskGraph.Wire.RemoteErrors.Write(w, error);
+        var w = new WireWriter();
+        RemoteErrors.Write(w, error);
         r.Error = w.ToArray();
         return r;
     }
 
     /// <summary>The exception a failed result carries, rebuilt with the worker's stack trace.</summary>
-    public Exception ReadError() => TaskGraph.Wire.RemoteErrors.Read(TaskGraph.Wire.WireReader.FromBytes(Error!));
+    public Exception ReadError() => RemoteErrors.Read(WireReader.FromBytes(Error!));
 }

@@ -19,8 +19,6 @@ namespace TaskGraph.Processes;
 /// </summary>
 internal sealed class ProcessCompute
 {
-    private const int Previous = -2, Literal = -1;
-
     private readonly ProcessPoolScheduler _pool;
     private readonly ExecutionPlan _plan;
     private readonly ComputeContext _context;
@@ -29,7 +27,6 @@ internal sealed class ProcessCompute
     private readonly int[] _completed;
     private readonly int[] _released;
     private readonly int[] _crashes;
-    private readonly int[][] _argSources;
     private readonly Dictionary<TaskFunction, int> _fids = new(ReferenceEqualityComparer.Instance);
     private readonly List<byte[]> _functions = [];
     // Code compiled in memory (notebook cells) that the functions and values name, and the bytes each worker
@@ -58,9 +55,6 @@ internal sealed class ProcessCompute
         _completed = new int[n];
         _released = new int[n];
         _crashes = new int[n];
-        _argSources = new int[plan.TaskCount][];
-        var nodeOfKey = new Dictionary<TaskKey, int>(n);
-        for (int g = 0; g < n; g++) nodeOfKey[plan.KeyOf(g)] = g;
         var scratch = new WireWriter(1024);
         using var collecting = InMemoryAssemblies.Collect(_cells);
         for (int g = 0; g < n; g++)
@@ -73,25 +67,17 @@ internal sealed class ProcessCompute
                 {
                     CheckValue(scratch, spec, spec.Value, "value");
                     AddCells(spec);
-                    _argSources[members[i]] = [];
                     continue;
                 }
                 if (!_fids.ContainsKey(f)) _fids[f] = EncodeFunction(spec, f);
                 AddCells(spec);
                 var args = spec.Args;
-                var src = args.Length == 0 ? [] : new int[args.Length];
                 for (int a = 0; a < args.Length; a++)
                 {
-                    if (args[a].Dependency is { } d)
-                        src[a] = i > 0 && d.Key == plan.Tasks[members[i - 1]].Key ? Previous : nodeOfKey[d.Key];
-                    else
-                    {
-                        src[a] = Literal;
-                        CheckValue(scratch, spec, args[a].Literal, $"argument{a}");
-                        AddCells(spec);
-                    }
+                    if (args[a].IsDependency) continue;
+                    CheckValue(scratch, spec, args[a].Literal, $"argument{a}");
+                    AddCells(spec);
                 }
-                _argSources[members[i]] = src;
             }
         }
     }
@@ -561,13 +547,19 @@ internal sealed class ProcessCompute
                 w.WriteInt64(bytes.Length);
                 w.WriteBytes(bytes);
             }
+            // The node's program as the plan compiled it (see Protocol.ItemRun); inputs are named by node number, the
+            // worker finds them in its store.
+            var program = plan.Program(node);
+            var deps = plan.Dependencies[node];
             w.WriteByte(Protocol.ItemRun);
             w.WriteInt32(node);
             w.WriteByte(returnValue ? (byte)1 : (byte)0);
-            w.WriteInt32(members.Length);
-            foreach (var m in members)
+            w.WriteInt32(deps.Length);
+            foreach (var d in deps) w.WriteInt32(d);
+            w.WriteInt32(program.MemberCount);
+            for (int i = 0; i < program.MemberCount; i++)
             {
-                var spec = plan.Tasks[m];
+                var spec = program.Member(i);
                 if (spec.Function is not { } f)
                 {
                     w.WriteByte(Protocol.MemberLiteral);
@@ -577,24 +569,12 @@ internal sealed class ProcessCompute
                 w.WriteByte(Protocol.MemberCall);
                 w.WriteInt32(c._fids[f]);
                 var args = spec.Args;
-                var src = c._argSources[m];
                 w.WriteInt32(args.Length);
                 for (int a = 0; a < args.Length; a++)
                 {
-                    switch (src[a])
-                    {
-                        case Literal:
-                            w.WriteByte(Protocol.ArgLiteral);
-                            WriteValue(w, args[a].Literal);
-                            break;
-                        case Previous:
-                            w.WriteByte(Protocol.ArgPrevious);
-                            break;
-                        default:
-                            w.WriteByte(Protocol.ArgStored);
-                            w.WriteInt32(src[a]);
-                            break;
-                    }
+                    var source = program.Source(i, a);
+                    w.WriteInt32(source.Code);
+                    if (source.IsLiteral) WriteValue(w, args[a].Literal);
                 }
             }
         }

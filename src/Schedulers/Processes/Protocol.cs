@@ -32,7 +32,11 @@ internal static class Protocol
     /// <summary>Batch item: <c>[int node][long len][value]</c> stores a node's result in the worker.</summary>
     public const byte ItemPut = 2;
 
-    /// <summary>Batch item: <c>[int node][byte returnValue][int members]</c> then the members; runs the node and answers one frame.</summary>
+    /// <summary>
+    /// Batch item: the node's <see cref="NodeProgram"/> — <c>[int node][byte returnValue][int inputs][int node…][int members]</c>
+    /// then the members — runs it and answers one frame. Input <c>i</c> of the program is the result of the <c>i</c>-th
+    /// node listed, found in the worker's store.
+    /// </summary>
     public const byte ItemRun = 3;
 
     /// <summary>
@@ -45,17 +49,11 @@ internal static class Protocol
     /// <summary>Member of a run: <c>[long len][value]</c>, a literal task.</summary>
     public const byte MemberLiteral = 0;
 
-    /// <summary>Member of a run: <c>[int fid][int argc]</c> then the arguments.</summary>
+    /// <summary>
+    /// Member of a run: <c>[int fid][int argc]</c> then per argument <c>[int source]</c> (an
+    /// <see cref="ArgumentSource.Code"/>), followed by <c>[long len][value]</c> for a literal.
+    /// </summary>
     public const byte MemberCall = 1;
-
-    /// <summary>Argument: <c>[long len][value]</c>.</summary>
-    public const byte ArgLiteral = 0;
-
-    /// <summary>Argument: <c>[int node]</c>, a result stored in the worker.</summary>
-    public const byte ArgStored = 1;
-
-    /// <summary>Argument: the previous member's result (fused chains).</summary>
-    public const byte ArgPrevious = 2;
 
     /// <summary>Answer: the result stays in the worker; <c>[long size]</c>.</summary>
     public const byte StatusHeld = 0;

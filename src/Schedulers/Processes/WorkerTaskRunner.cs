@@ -28,7 +28,7 @@ internal sealed class WorkerTaskRunner
     /// </param>
     public WorkerTaskRunner(bool acceptsCompiledCode = false) => _acceptsCompiledCode = acceptsCompiledCode;
 
-    private sealed record Function(Delegate? Target, TaskInvoker? Invoker, Exception? Error);
+    private sealed record Function(TaskFunction? Value, Exception? Error);
 
     /// <summary>A value that failed to decode: the run that reads it fails with <see cref="Error"/>.</summary>
     private sealed record Undecodable(Exception Error);
@@ -123,12 +123,12 @@ internal sealed class WorkerTaskRunner
                     {
                         var target = (Delegate)WireCodec.Read(r)!;
                         var invoker = (TaskInvoker)Delegate.CreateDelegate(typeof(TaskInvoker), Identities.ReadMethod(r));
-                        f = new Function(target, invoker, null);
+                        f = new Function(TaskFunction.Received(target, invoker), null);
                     }
                     catch (Exception e)
                     {
                         r.Skip(start + len - r.Position);
-                        f = new Function(null, null, e);
+                        f = new Function(null, e);
                     }
                     if (_functions.Count > 100_000) _functions.Clear();
                     _functions[Protocol.StoreKey(compute, fid)] = f;
@@ -192,35 +192,65 @@ internal sealed class WorkerTaskRunner
         }
     }
 
-    /// <summary>Decodes a run (the stream is consumed even if the run will fail or be skipped).</summary>
+    /// <summary>
+    /// Decodes a run into the node's program and the store keys of its inputs (the stream is consumed even if the
+    /// run will fail or be skipped). What makes the run fail before it starts — a value or function that did not
+    /// decode, a malformed program — is kept with the member it concerns.
+    /// </summary>
     private PendingRun ReadRun(WireReader r, int compute)
     {
         int node = r.ReadInt32();
         bool returnValue = r.ReadByte() != 0;
-        int members = r.ReadInt32();
-        var program = new Member[members];
+        var inputs = new int[ReadCount(r, "inputs")];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = r.ReadInt32();
+        int members = ReadCount(r, "members");
+        var tasks = new TaskSpec[members];
+        var argStart = new int[members];
+        var sources = new ArgumentSource[8];
+        int argCount = 0;
+        (int Member, Exception Error)? failure = null;
         for (int m = 0; m < members; m++)
         {
-            if (r.ReadByte() == Protocol.MemberLiteral) { program[m] = new Member(null, [], [], ReadLengthPrefixed(r), true); continue; }
-            int fid = r.ReadInt32();
-            int argc = r.ReadInt32();
-            var args = argc == 0 ? [] : new object?[argc];
-            var kinds = new byte[argc];
+            argStart[m] = argCount;
+            if (r.ReadByte() == Protocol.MemberLiteral)
+            {
+                var value = ReadLengthPrefixed(r);
+                if (value is Undecodable u) failure ??= (m, u.Error);
+                tasks[m] = TaskSpec.Received(default, null, [], value);
+                continue;
+            }
+            var f = _functions.GetValueOrDefault(Protocol.StoreKey(compute, r.ReadInt32()));
+            int argc = ReadCount(r, "arguments");
+            var args = argc == 0 ? [] : new TaskArg[argc];
+            if (argCount + argc > sources.Length) Array.Resize(ref sources, Math.Max(2 * sources.Length, argCount + argc));
             for (int a = 0; a < argc; a++)
             {
-                kinds[a] = r.ReadByte();
-                if (kinds[a] == Protocol.ArgLiteral) args[a] = ReadLengthPrefixed(r);
-                else if (kinds[a] == Protocol.ArgStored) args[a] = r.ReadInt32();
+                var source = sources[argCount++] = ArgumentSource.FromCode(r.ReadInt32());
+                if (!source.IsLiteral) continue;
+                var value = ReadLengthPrefixed(r);
+                if (value is Undecodable u) failure ??= (m, u.Error);
+                args[a] = TaskArg.Value(value);
             }
-            program[m] = new Member(_functions.GetValueOrDefault(Protocol.StoreKey(compute, fid)), args, kinds, null, false);
+            if (f is null) failure ??= (m, new InvalidOperationException("The task's function was not sent to this worker."));
+            else if (f.Error is { } e) failure ??= (m, new WireException("The task's function could not be decoded in the worker: " + e.Message, "", e));
+            tasks[m] = TaskSpec.Received(default, f?.Value, args, null);
         }
-        return new PendingRun(node, returnValue, program);
+        var program = new NodeProgram(tasks, null, 0, members, argStart, sources[..argCount], inputs.Length);
+        if (failure is null && program.Defect(inputs.Length) is { } defect)
+            failure = (0, new WireException($"The parent sent a malformed program for node {node}: {defect}."));
+        return new PendingRun(node, returnValue, program, inputs, failure);
+    }
+
+    private static int ReadCount(WireReader r, string what)
+    {
+        int n = r.ReadInt32();
+        if (n < 0 || n > WireLimits.Default.MaxCollectionCount) throw new InvalidDataException($"A run with {n} {what}.");
+        return n;
     }
 
     private void Run(PendingRun run, int compute)
     {
-        var (node, returnValue, program) = run;
-        int members = program.Length;
+        var (node, returnValue, program, inputs, failure) = run;
         var mark = _out.BeginLength();
         _out.WriteInt32(node);
         if (_dropped.ContainsKey(compute))
@@ -231,46 +261,20 @@ internal sealed class WorkerTaskRunner
             return;
         }
         long t0 = Stopwatch.GetTimestamp();
-        object? previous = null;
-        int member = 0;
+        object? previous;
         try
         {
-            for (member = 0; member < members; member++)
-            {
-                var (f, args, kinds, literal, isLiteral) = program[member];
-                if (isLiteral)
-                {
-                    previous = literal is Undecodable u ? throw u.Error : literal;
-                    continue;
-                }
-                if (f is null) throw new InvalidOperationException("The task's function was not sent to this worker.");
-                if (f.Error is not null) throw new WireException("The task's function could not be decoded in the worker: " + f.Error.Message, "", f.Error);
-                for (int a = 0; a < args.Length; a++)
-                {
-                    switch (kinds[a])
-                    {
-                        case Protocol.ArgStored:
-                            if (!_store.TryGetValue(Protocol.StoreKey(compute, (int)args[a]!), out var v))
-                                throw new InvalidOperationException($"Input {(int)args[a]!} of the task is not in this worker.");
-                            args[a] = v is Undecodable uv ? throw uv.Error : v;
-                            break;
-                        case Protocol.ArgPrevious:
-                            args[a] = previous;
-                            break;
-                        default:
-                            if (args[a] is Undecodable ul) throw ul.Error;
-                            break;
-                    }
-                }
-                previous = f.Invoker!(f.Target!, args);
-            }
+            if (failure is var (member, error)) throw new TaskFailedException("", "", error) { Member = member };
+            previous = program.Run(new StoreInputs(_store, compute, inputs));
         }
         catch (Exception e)
         {
+            // The parent names the failed task from its own plan: the member's index and the original exception travel.
+            var (member, cause) = e is TaskFailedException { Member: >= 0, InnerException: { } inner } tf ? (tf.Member, inner) : (program.MemberCount - 1, e);
             _out.WriteByte(Protocol.StatusFailed);
             _out.WriteInt64(Stopwatch.GetTimestamp() - t0);
-            _out.WriteInt32(Math.Min(member, members - 1));
-            RemoteErrors.Write(_out, e);
+            _out.WriteInt32(Math.Max(0, member));
+            RemoteErrors.Write(_out, cause);
             _out.PatchLength(mark);
             return;
         }
@@ -298,13 +302,25 @@ internal sealed class WorkerTaskRunner
             _out.Truncate(before);
             _out.WriteByte(Protocol.StatusFailed);
             _out.WriteInt64(elapsed);
-            _out.WriteInt32(members - 1);
+            _out.WriteInt32(program.MemberCount - 1);
             RemoteErrors.Write(_out, new WireException("The task's result cannot be sent back to the parent process: " + e.Message, "", e));
         }
         _out.PatchLength(mark);
     }
 
-    private sealed record PendingRun(int Node, bool ReturnValue, Member[] Program);
+    /// <summary>A run's inputs in this worker: results in the store, by the node numbers the parent listed.</summary>
+    private readonly struct StoreInputs(ConcurrentDictionary<long, object?> store, int compute, int[] nodes) : NodeProgram.IInputs
+    {
+        public object? this[int input]
+        {
+            get
+            {
+                if (!store.TryGetValue(Protocol.StoreKey(compute, nodes[input]), out var v))
+                    throw new InvalidOperationException($"Input {nodes[input]} of the task is not in this worker.");
+                return v is Undecodable u ? throw u.Error : v;
+            }
+        }
+    }
 
-    private sealed record Member(Function? F, object?[] Args, byte[] Kinds, object? Literal, bool IsLiteral);
+    private sealed record PendingRun(int Node, bool ReturnValue, NodeProgram Program, int[] Inputs, (int Member, Exception Error)? Failure);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 
 namespace TaskGraph.Wire;
 
@@ -287,13 +288,22 @@ internal static class Identities
     {
         // Checked before any lookup: a name like "../../x/Evil" would otherwise reach a resolver mapping names to files.
         if (!IsSimpleAssemblyName(name)) throw new WireException($"Malformed type identity: '{name}' is not a simple assembly name.");
-        Assembly? sameName = null;
+        // An assembly of the default load context comes first: a copy of the same code loaded elsewhere (a cell
+        // context) would give its types a second identity, and the values decoded with it would not cast to the
+        // application's types.
+        Assembly? sameName = null, trusted = null;
         foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
         {
             if (a.IsDynamic || !HasName(a, name)) continue;
-            if (a.ManifestModule.ModuleVersionId == mvid && IsTrusted(a)) return a;
-            sameName = a;
+            bool inDefault = AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default;
+            if (a.ManifestModule.ModuleVersionId == mvid && IsTrusted(a))
+            {
+                if (inDefault) return a;
+                trusted ??= a;
+            }
+            if (sameName is null || inDefault) sameName = a;
         }
+        if (trusted is not null) return trusted;
         // Then code compiled in memory that this worker received from its parent, or that this parent shipped
         // (after the application's files: an in-memory copy of an application assembly is the same code).
         if (InMemoryAssemblies.Find(name, mvid) is { } cell) return cell;

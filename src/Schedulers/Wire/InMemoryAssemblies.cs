@@ -127,6 +127,18 @@ public static class InMemoryAssemblies
                 if (Received.ContainsKey(mvid)) return;
                 if (ReceivedByName.TryGetValue(name, out var other))
                     throw new WireException($"Assembly '{name}' was already received with module version {other.ManifestModule.ModuleVersionId}; module version {mvid} of the same name is refused (a changed cell compiles to a new assembly).");
+                if (AlreadyLoaded(name, mvid) is { } here)
+                {
+                    // The same code is loaded here already (the parent and the "worker" are one process, or the bytes are
+                    // of an application file): a copy would give every type in it a second identity, and values made
+                    // with one would not cast to the other. A file needs nothing more; a cell is marked received.
+                    if (IsInMemory(here))
+                    {
+                        Received[mvid] = here;
+                        ReceivedByName[name] = here;
+                    }
+                    return;
+                }
                 var context = new CellLoadContext(mvid);
                 var a = context.LoadFromStream(new MemoryStream(image, writable: false));
                 Received[mvid] = a;
@@ -140,12 +152,30 @@ public static class InMemoryAssemblies
     }
 
     /// <summary>
+    /// The assembly of that name and module version this process already has, not as a received copy: one of the
+    /// default load context (the application), or the original of a cell compiled here (Roslyn may load it elsewhere).
+    /// </summary>
+    internal static Assembly? AlreadyLoaded(string name, Guid mvid)
+    {
+        Assembly? found = null;
+        foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (a.IsDynamic || a.ManifestModule.ModuleVersionId != mvid || a.GetName().Name != name) continue;
+            var context = AssemblyLoadContext.GetLoadContext(a);
+            if (context == AssemblyLoadContext.Default) return a;
+            if (context is not CellLoadContext) found ??= a;
+        }
+        return found;
+    }
+
+    /// <summary>
     /// The in-memory assembly <paramref name="name"/> with module version <paramref name="mvid"/>: received from the
     /// parent (worker) or shipped to workers (parent); null when neither.
     /// </summary>
     internal static Assembly? Find(string name, Guid mvid)
     {
-        if (Received.TryGetValue(mvid, out var a) || Shipped.TryGetValue(mvid, out a))
+        // Shipped first: in a process that is parent and worker at once, the original, never a copy.
+        if (Shipped.TryGetValue(mvid, out var a) || Received.TryGetValue(mvid, out a))
             return a.GetName().Name == name ? a : throw new WireException($"Module version {mvid} belongs to assembly '{a.GetName().Name}', not '{name}'.");
         if (Failed.TryGetValue(mvid, out var error)) throw new WireException(error);
         return null;

@@ -32,12 +32,8 @@ public class ClusterHardeningTests
         return x * x;
     }
 
-    private static RemoteTask TouchTask(string compute, string path) => new()
-    {
-        Compute = compute, Node = 0, Key = $"touch-{compute}", Keys = [$"touch-{compute}"], FunctionNames = ["Touch"],
-        Functions = [new Func<string, int>(Touch)], Invokers = [TaskInvokers.Call1<string, int>], Values = [null],
-        ArgStart = [0, 1], Sources = [RemoteTask.FromLiteral], Literals = [path],
-    };
+    private static RemoteTask TouchTask(string compute, string path)
+        => RemoteTasks.Call(compute, 0, $"touch-{compute}", new Func<string, int>(Touch), TaskInvokers.Call1<string, int>, path);
 
     /// <summary>A connection of the test's own, with a reply queue collecting every reply.</summary>
     private sealed class Publisher : IAsyncDisposable

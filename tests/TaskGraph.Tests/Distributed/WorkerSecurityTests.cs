@@ -39,11 +39,7 @@ public class WorkerSecurityTests
         };
         await channel.BasicConsumeAsync(replyQueue, autoAck: true, consumer);
 
-        var task = new RemoteTask
-        {
-            Compute = "attack", Node = 0, Key = "evil", Keys = ["evil"], FunctionNames = ["Evil.Run"],
-            Functions = [evil], Invokers = [TaskInvokers.Call0<int>], Values = [null], ArgStart = [0, 0],
-        };
+        var task = RemoteTasks.Call("attack", 0, "evil", evil, TaskInvokers.Call0<int>);
         // Signed with the cluster's own secret: this is about what a worker will run from a client it trusts.
         var props = new BasicProperties { MessageId = "attack:0", CorrelationId = "attack", ReplyTo = replyQueue };
         var body = WireCodec.ToBytes(task);

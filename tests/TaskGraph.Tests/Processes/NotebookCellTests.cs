@@ -129,7 +129,7 @@ public class NotebookCellTests
         return copy;
     }
 
-    /// <summary>Sends one batch by hand (an assembly, a function, a run on argument 0) and returns the answer's status and value or error text.</summary>
+    /// <summary>Sends one batch by hand (an assembly, a function, a run on literal 20) and returns the answer's status and value or error text.</summary>
     private static (byte Status, string Text) Run(PoolWorker worker, int compute, (string Name, Guid Mvid, byte[] Image)? assembly, byte[] define)
     {
         var w = new WireWriter(4096);
@@ -151,11 +151,12 @@ public class NotebookCellTests
         w.WriteByte(Protocol.ItemRun);
         w.WriteInt32(0);
         w.WriteByte(1);
+        w.WriteInt32(0); // no inputs
         w.WriteInt32(1);
         w.WriteByte(Protocol.MemberCall);
         w.WriteInt32(0);
         w.WriteInt32(1);
-        w.WriteByte(Protocol.ArgLiteral);
+        w.WriteInt32(ArgumentSource.Literal.Code);
         var mark = w.BeginLength();
         WireCodec.Write(w, 20);
         w.PatchLength(mark);

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.Loader;
+using TaskGraph.Tests.Distributed;
 using TaskGraph.Tests.Frames;
 using TaskGraph.Wire;
 using Tag = TaskGraph.Wire.WireCodec.Tag;
@@ -62,14 +63,9 @@ public class WireHostileInputTests : TempFileTests
         Assert.That(File.Exists(marker), Is.False, "the command never ran");
 
         // Inside the product's own task message the same.
-        var task = new RemoteTask
-        {
-            Compute = "attack", Key = "evil", Keys = ["evil"], FunctionNames = ["evil"], Functions = [standIn],
-            Invokers = [TaskInvokers.Call1<string, Process?>], Values = [null], ArgStart = [0, 1],
-            Sources = [RemoteTask.FromLiteral], Literals = [$"-c 'touch {marker}'"],
-        };
+        var task = RemoteTasks.Call("attack", 0, "evil", standIn, TaskInvokers.Call1<string, Process?>, $"-c 'touch {marker}'");
         var message = Swap(task, Method(StartStandIn), start);
-        Assert.Throws<WireException>(() => WireCodec.FromBytes<RemoteTask>(message).Run());
+        Assert.Throws<WireException>(() => RemoteTask.Decode(message).Run());
         Assert.That(File.Exists(marker), Is.False);
     }
 
@@ -310,12 +306,8 @@ public class WireHostileInputTests : TempFileTests
         var plain = new WireCodecTests.Plain(5);
         plain.Points.Add(new WireCodecTests.Point(1, 2, "p"));
         plain.Next = plain;
-        var task = new RemoteTask
-        {
-            Compute = "c", Node = 3, Key = "k", Keys = ["k"], FunctionNames = ["f"], Functions = [closure],
-            Invokers = [TaskInvokers.Call1<int, int>], Values = [null], ArgStart = [0, 1], Sources = [RemoteTask.FromLiteral],
-            Literals = [41], Inputs = [new double[] { 1, 2, 3 }],
-        };
+        var task = RemoteTasks.Call("c", 3, "k", closure, TaskInvokers.Call1<int, int>, 41);
+        task.Inputs = [new double[] { 1, 2, 3 }];
         object?[] values =
         [
             null, 1, -2L, 3.5, "text", 'c', 1.25m, DateTime.UnixEpoch, TimeSpan.FromSeconds(3), Guid.Empty, DayOfWeek.Monday,

@@ -35,13 +35,8 @@ public class WorkerRefusesHostileMessagesTests
             // The task message a client would send, with the stand-in's identity swapped for Process.Start's.
             Func<string, string, Process?> standIn = StartStandIn;
             var start = typeof(Process).GetMethod(nameof(Process.Start), [typeof(string), typeof(string)])!;
-            var task = new RemoteTask
-            {
-                Compute = "attack", Key = "evil", Keys = ["evil"], FunctionNames = ["evil"],
-                Functions = [Delegate.CreateDelegate(typeof(Func<string, Process?>), "/bin/sh", standIn.Method)],
-                Invokers = [TaskInvokers.Call1<string, Process?>], Values = [null], ArgStart = [0, 1],
-                Sources = [RemoteTask.FromLiteral], Literals = [$"-c 'touch {marker}'"],
-            };
+            var task = RemoteTasks.Call("attack", 0, "evil", Delegate.CreateDelegate(typeof(Func<string, Process?>), "/bin/sh", standIn.Method),
+                TaskInvokers.Call1<string, Process?>, $"-c 'touch {marker}'");
             var body = WireCodec.ToBytes(task);
             byte[] from = Identity(standIn.Method), to = Identity(start);
             int at = body.AsSpan().IndexOf(from);
