@@ -219,8 +219,12 @@ internal sealed class ProcessCompute
     internal long HeldBytes(int slot)
     {
         long bytes = 0;
-        foreach (var h in _held)
-            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot)) bytes += h.Size;
+        for (int node = 0; node < _held.Length; node++)
+        {
+            var h = _held[node];
+            // Persisted outputs are counted as the worker's pinned bytes.
+            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot) && !_kept.ContainsKey(node)) bytes += h.Size;
+        }
         return bytes;
     }
 
@@ -479,7 +483,7 @@ internal sealed class ProcessCompute
             try
             {
                 // Kept by this pool: aliased in the worker that holds it. Kept by another pool: fetched from there.
-                held = kept.Pool == c._pool ? kept.Recall(c._id, node) : new Held { Value = kept.Fetch(), InParent = true };
+                held = kept.Pool == c._pool ? kept.Recall(c._id, node, c._plan.IsOutput(node) && !c.Persists) : new Held { Value = kept.Fetch(), InParent = true };
             }
             catch (Exception e)
             {

@@ -61,14 +61,20 @@ internal sealed class WorkerResident : IResidentResult, ITokenizable
     /// What computation <paramref name="compute"/> of <see cref="Pool"/> records for node <paramref name="node"/>:
     /// the value kept in the parent, or the worker that now holds the result under that node (aliased, not copied).
     /// </summary>
-    public Held Recall(int compute, int node)
+    /// <param name="compute">The computation's id.</param>
+    /// <param name="node">The node that stands for this result in the computation.</param>
+    /// <param name="value">True when the computation returns the node (an output): the value comes to the parent.</param>
+    public Held Recall(int compute, int node, bool value)
     {
         lock (_gate)
         {
             if (_released) throw Released();
             if (_inParent) return new Held { Value = _value, InParent = true };
-            if (_worker is { } w && Pool.IsCurrent(w) && w.Recall(compute, node, _pin))
-                return new Held { Holders = Held.Bit(w.Slot), Size = Size };
+            if (_worker is { } w && Pool.IsCurrent(w))
+            {
+                if (!value && w.Recall(compute, node, _pin)) return new Held { Holders = Held.Bit(w.Slot), Size = Size };
+                if (value && w.TryGetPinned(_pin) is { } bytes) return new Held { Value = WireCodec.Read(new WireReader(new MemoryStream(bytes))), InParent = true };
+            }
         }
         throw new WorkerCrashedException(
             $"The persisted result {Lineage.Key} was lost with its worker process during this computation. Compute again: it is computed from its lineage first.");
