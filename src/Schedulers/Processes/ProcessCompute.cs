@@ -314,7 +314,9 @@ internal sealed class ProcessCompute
         while (_state.TryTakeNow(out node))
         {
             int preferred = PreferredSlot(node);
-            if (preferred < 0 || preferred == slot || Volatile.Read(ref _dispatching[preferred]) != 2) return true;
+            // A preferred worker whose dispatcher is still starting (stage 1) gets the node too: at the start of a
+            // computation over persisted data, the first dispatcher up would otherwise pull every partition to itself.
+            if (preferred < 0 || preferred == slot || Volatile.Read(ref _dispatching[preferred]) is not (1 or 2)) return true;
             _handoff[preferred].Enqueue(node);
             Signal();
         }
@@ -535,6 +537,8 @@ internal sealed class ProcessCompute
         private void Recompute(int node, int depth)
         {
             if (depth > 10_000) throw new InvalidOperationException("Too many lost results to recompute after a worker crash.");
+            if (IsParentNode(node))
+                throw new WorkerCrashedException($"The persisted result {c._plan.KeyOf(node)} was lost with its worker process during this computation.");
             var puts = new List<(int, object)>();
             var seen = new HashSet<int>();
             foreach (var dep in c._plan.Dependencies[node]) Gather(dep, puts, seen, depth);

@@ -111,6 +111,36 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
         ObjectDisposedException.ThrowIf(_disposed, this);
         var lost = LostResidents(plan);
         if (lost.Count > 0) return RenewThen(lost, context, () => ExecuteAsync(plan, context));
+        var task = Run(plan, context);
+        return HasResidents(plan) ? RetryIfResidentsLost(task, plan, context) : task;
+    }
+
+    /// <summary>
+    /// A computation that read persisted results and failed while one of them was lost (its worker died during
+    /// the computation) runs once more, after computing them again from their lineage.
+    /// </summary>
+    private async Task<object?[]> RetryIfResidentsLost(Task<object?[]> first, ExecutionPlan plan, ComputeContext context)
+    {
+        try
+        {
+            return await first.ConfigureAwait(false);
+        }
+        catch (Exception) when (!context.CancellationToken.IsCancellationRequested && LostResidents(plan) is { Count: > 0 } lost)
+        {
+            foreach (var r in lost) await r.Renew(context).ConfigureAwait(false);
+            return await Run(plan, context).ConfigureAwait(false);
+        }
+    }
+
+    private bool HasResidents(ExecutionPlan plan)
+    {
+        foreach (var t in plan.Tasks)
+            if (t.Function?.Target is WorkerResident r && r.Pool == this) return true;
+        return false;
+    }
+
+    private Task<object?[]> Run(ExecutionPlan plan, ComputeContext context)
+    {
         ProcessCompute compute;
         try
         {

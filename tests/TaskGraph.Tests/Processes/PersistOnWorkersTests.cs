@@ -92,6 +92,35 @@ public class PersistOnWorkersTests
         Assert.That(Runs, Is.EqualTo(runs), "the recomputed partitions are kept again");
     }
 
+    /// <summary>The first run (across processes: a flag file) kills the worker process it runs in.</summary>
+    private static Func<Table, Table> KillsItsWorkerOnce(string flag) => t =>
+    {
+        if (!File.Exists(flag))
+        {
+            File.WriteAllText(flag, "");
+            Environment.FailFast("killed by the test");
+        }
+        return t;
+    };
+
+    [Test]
+    public void AWorkerDyingDuringAComputationIsMadeGoodToo()
+    {
+        using var kept = FourBlocks().Persist(_pool);
+        var flag = _log + ".flag";
+        try
+        {
+            var sum = kept.Value.MapPartitions(KillsItsWorkerOnce(flag)).Agg(Agg.Sum("v").As("s")).Compute(_pool);
+            Assert.That(File.Exists(flag), Is.True, "a worker was killed");
+            Assert.That((double)sum[0, "s"]!, Is.EqualTo(Expected));
+            Assert.That(Runs, Is.InRange(4, 8));
+        }
+        finally
+        {
+            File.Delete(flag);
+        }
+    }
+
     [Test]
     public void APersistedValueIsReadByAnotherScheduler()
     {
