@@ -16,6 +16,10 @@ namespace TaskGraph.Processes;
 /// <para>Inputs reach a worker in the cheapest way: already there (it made them or got them before), from the
 /// parent (small results came back with their completion), fetched from the worker that holds them, or — when
 /// that worker died — recomputed from their own inputs.</para>
+///
+/// <para>Persisted results (<see cref="WorkerResident"/>) are nodes with nothing to run: the worker that keeps one
+/// aliases it under the node (<see cref="Protocol.Recall"/>), or its value is used when the parent keeps it. A
+/// persisting computation (<see cref="Persists"/>) leaves its outputs in the workers and pins the large ones there.</para>
 /// </summary>
 internal sealed class ProcessCompute
 {
