@@ -51,4 +51,10 @@ public sealed class ComputeContext
 
     /// <summary>See <see cref="ComputeOptions.StallTimeout"/>; null: the scheduler's default.</summary>
     public TimeSpan? StallTimeout { get; init; }
+
+    /// <summary>
+    /// Told each output's key and value as soon as it is known, before the computation ends (futures resolve one
+    /// by one from one graph). Called under the execution state's lock: it must only hand the value on.
+    /// </summary>
+    internal Action<TaskKey, object?>? OutputCompleted { get; init; }
 }

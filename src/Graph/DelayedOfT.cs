@@ -3,7 +3,7 @@ namespace TaskGraph;
 /// <summary>
 /// A lazily computed value of type <typeparamref name="T"/>. Composing delayed values builds a graph of tasks;
 /// nothing runs until <see cref="Compute(IScheduler?)"/>, <see cref="ComputeAsync(CancellationToken)"/> or
-/// <see cref="Persist"/>. A plain value converts implicitly into a delayed one that is carried inline as a
+/// <see cref="Persist(IScheduler?)"/>. A plain value converts implicitly into a delayed one that is carried inline as a
 /// literal argument (like a plain argument of a Dask <c>delayed</c> call), not as a task of its own.
 /// </summary>
 [TypeFormatterSource(typeof(DelayedFormatterSource), PreferredMimeTypes = ["text/html"])]
@@ -51,10 +51,25 @@ public sealed class Delayed<T> : IDelayed
     public async Task<T> ComputeAsync(ComputeOptions options) => (T)(await Computation.RunAsync([Spec], options).ConfigureAwait(false))[0]!;
 
     /// <summary>
-    /// Computes the value now and returns a delayed value that holds the result under the same key, so later
-    /// graphs built on it do not recompute it.
+    /// Computes the value now and keeps it (Dask's <c>persist</c>): the handle's <see cref="Persisted{T}.Value"/>
+    /// is a delayed value under the same key that later graphs read instead of recomputing. On the process pool
+    /// a large result stays in the worker that made it; dispose the handle to release it.
     /// </summary>
-    public Delayed<T> Persist(IScheduler? scheduler = null) => new(TaskSpec.Literal(Key, Compute(scheduler)));
+    public Persisted<Delayed<T>> Persist(IScheduler? scheduler = null) => Persist(new ComputeOptions { Scheduler = scheduler });
+
+    /// <inheritdoc cref="Persist(IScheduler?)"/>
+    public Persisted<Delayed<T>> Persist(ComputeOptions options)
+    {
+        var kept = Persistence.Run([Spec], options);
+        return new(new Delayed<T>(kept.Specs[0]), kept);
+    }
+
+    /// <inheritdoc cref="Persist(IScheduler?)"/>
+    public async Task<Persisted<Delayed<T>>> PersistAsync(ComputeOptions? options = null)
+    {
+        var kept = await Persistence.RunAsync([Spec], options).ConfigureAwait(false);
+        return new(new Delayed<T>(kept.Specs[0]), kept);
+    }
 
     /// <summary>The task graph behind this value in Graphviz DOT format.</summary>
     public string ToDot(bool fuse = false) => GraphPicture.ToDot(ExecutionPlan.Compile([Spec], fuse));

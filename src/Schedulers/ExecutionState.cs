@@ -88,6 +88,12 @@ public sealed class ExecutionState
             _cancellation = context.CancellationToken.Register(static s => ((ExecutionState)s!).Cancel(), this);
     }
 
+    /// <summary>
+    /// Turns a node's recorded result into the value its caller sees, for <see cref="ComputeContext.OutputCompleted"/>
+    /// (the process pool records where a result is, not the result itself). Null: the recorded result is the value.
+    /// </summary>
+    internal Func<object?, object?>? OutputValue { get; init; }
+
     /// <summary>The plan being run.</summary>
     public ExecutionPlan Plan => _plan;
 
@@ -279,6 +285,7 @@ public sealed class ExecutionState
     private void CompleteLocked(int node, object? result, bool takesNext)
     {
         _results[node] = result;
+        if (_context.OutputCompleted is { } told && _plan.IsOutput(node)) told(_plan.KeyOf(node), OutputValue is { } f ? f(result) : result);
         if (_stage is not null)
         {
             _stage[node] = 2;

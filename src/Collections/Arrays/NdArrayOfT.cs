@@ -33,6 +33,24 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
         return Delayed.All(ToDelayedBlocks(), Name + "-assemble").Then(blocks => Assemble(shape, chunks, blocks), Name + "-assemble");
     }
 
+    /// <summary>
+    /// Computes the blocks now and keeps them (Dask's <c>persist</c>): the handle's <see cref="Persisted{T}.Value"/>
+    /// is this array backed by the computed blocks (same keys), so later computations on it do not recompute them.
+    /// On the process pool blocks over 64 KB stay in the worker processes that made them and are used there;
+    /// elsewhere they are kept in this process. Dispose the handle to release them.
+    /// </summary>
+    public Persisted<NdArray<E>> Persist(IScheduler? scheduler = null) => Persist(new ComputeOptions { Scheduler = scheduler });
+
+    /// <inheritdoc cref="Persist(IScheduler?)"/>
+    public Persisted<NdArray<E>> Persist(ComputeOptions options) => Backed(Grid, Persistence.Run(Grid.Specs, options));
+
+    /// <inheritdoc cref="Persist(IScheduler?)"/>
+    public async Task<Persisted<NdArray<E>>> PersistAsync(ComputeOptions? options = null)
+        => Backed(Grid, await Persistence.RunAsync(Grid.Specs, options).ConfigureAwait(false));
+
+    private Persisted<NdArray<E>> Backed(BlockGrid grid, PersistedResults kept)
+        => new(FromGrid(new BlockGrid(grid.Shape, grid.Chunks, grid.Type, [.. kept.Specs], grid.Token), Name), kept);
+
     /// <summary>Computes the array on the default scheduler (or <paramref name="scheduler"/>) into one dense array.</summary>
     public DenseArray<E> Compute(IScheduler? scheduler = null) => Compute(new ComputeOptions { Scheduler = scheduler });
 

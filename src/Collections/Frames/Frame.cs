@@ -242,6 +242,28 @@ public sealed partial class Frame : ITokenizable
         return Delayed.FromSpec<Table>(LayerStep.Many<Schema, Table, Table>("concat", ConcatParts, Schema).Call(parts));
     }
 
+    /// <summary>
+    /// Computes the partitions now and keeps them (Dask's <c>persist</c>): the handle's <see cref="Persisted{T}.Value"/>
+    /// is this frame backed by the computed partitions (same keys), so later computations on it neither read nor
+    /// recompute anything before it. On the process pool partitions over 64 KB stay in the worker processes that
+    /// made them and are used there; elsewhere they are kept in this process. Dispose the handle to release them.
+    /// </summary>
+    public Persisted<Frame> Persist(IScheduler? scheduler = null) => Persist(new ComputeOptions { Scheduler = scheduler });
+
+    /// <inheritdoc cref="Persist(IScheduler?)"/>
+    public Persisted<Frame> Persist(ComputeOptions options)
+    {
+        var kept = Persistence.Run(LowerPartitions(), options);
+        return new(new Frame(new DelayedTablesNode([.. kept.Specs], Schema)), kept);
+    }
+
+    /// <inheritdoc cref="Persist(IScheduler?)"/>
+    public async Task<Persisted<Frame>> PersistAsync(ComputeOptions? options = null)
+    {
+        var kept = await Persistence.RunAsync(LowerPartitions(), options).ConfigureAwait(false);
+        return new(new Frame(new DelayedTablesNode([.. kept.Specs], Schema)), kept);
+    }
+
     // static task bodies (no closure): the parameter is typed, the inputs are the partitions
     private static Table ConcatParts(Schema schema, Table[] parts) => Table.Concat(parts, schema);
 

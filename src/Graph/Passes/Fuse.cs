@@ -6,8 +6,8 @@ public sealed record FusedGroups(Adjacency Members, int[] GroupOf);
 /// <summary>
 /// Fuse: linear chains become one task (Dask's <c>fuse_linear</c>). Task <c>u</c> fuses into <c>v</c> when
 /// <c>v</c> is <c>u</c>'s only dependent, <c>u</c> is <c>v</c>'s only dependency, and <c>u</c> is not an output
-/// (its result must be kept). Fewer, larger tasks cost less scheduling; the chain's intermediate results never
-/// leave the worker that runs it.
+/// (its result must be kept) nor a result a scheduler keeps (a persisted partition, see <see cref="IResidentResult"/>).
+/// Fewer, larger tasks cost less scheduling; the chain's intermediate results never leave the worker that runs it.
 /// <code>
 ///   a -> b -> c      (b needs only a, c needs only b, a and b have one dependent)
 ///   becomes one task [a, b, c]
@@ -30,7 +30,8 @@ public static class Fuse
         for (int u = 0; u < n; u++)
         {
             next[u] = -1;
-            if (isOutput[u] || dependents.Degree(u) != 1) continue;
+            // A task standing for a result kept by a scheduler stays a node of its own (see IResidentResult).
+            if (isOutput[u] || dependents.Degree(u) != 1 || graph.Specs[u].Function?.Target is IResidentResult) continue;
             int v = dependents[u][0];
             if (deps.Degree(v) != 1) continue;
             next[u] = v;

@@ -198,6 +198,90 @@ internal sealed class PoolWorker : IDisposable
         }
     }
 
+    /// <summary>Bytes of persisted results pinned in this process (<see cref="Pin"/>).</summary>
+    public long PinnedBytes => Interlocked.Read(ref _pinnedBytes);
+
+    private long _pinnedBytes;
+
+    /// <summary>
+    /// Keeps node <paramref name="node"/>'s result of computation <paramref name="compute"/> beyond the computation,
+    /// under <paramref name="pin"/> (no answer: the data pipe is ordered, so it is done before the computation's drop).
+    /// </summary>
+    public void Pin(int compute, int node, long pin, long size)
+    {
+        Interlocked.Add(ref _pinnedBytes, size);
+        SendData(w =>
+        {
+            w.WriteByte(Protocol.Pin);
+            w.WriteInt32(compute);
+            w.WriteInt32(node);
+            w.WriteInt64(pin);
+        });
+    }
+
+    /// <summary>Drops a pinned result.</summary>
+    public void Unpin(long pin, long size)
+    {
+        Interlocked.Add(ref _pinnedBytes, -size);
+        SendData(w =>
+        {
+            w.WriteByte(Protocol.Unpin);
+            w.WriteInt32(0);
+            w.WriteInt64(pin);
+        });
+    }
+
+    /// <summary>Makes the pinned result <paramref name="pin"/> node <paramref name="node"/>'s result in computation <paramref name="compute"/>; false when the worker does not have it.</summary>
+    public bool Recall(int compute, int node, long pin)
+    {
+        try
+        {
+            lock (_dataLock)
+            {
+                _dataWriter.BeginFrame();
+                _dataWriter.WriteByte(Protocol.Recall);
+                _dataWriter.WriteInt32(compute);
+                _dataWriter.WriteInt32(node);
+                _dataWriter.WriteInt64(pin);
+                _countBytes(_dataWriter.WriteFrame(_data));
+                long len = _dataReader.ReadInt64();
+                if (len != 1) throw new InvalidDataException($"A recall answer of {len} bytes.");
+                _countBytes(len + 8);
+                return _dataReader.ReadByte() == 1;
+            }
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The encoded pinned result <paramref name="pin"/>; null when the worker does not have it (or died).</summary>
+    public byte[]? TryGetPinned(long pin)
+    {
+        try
+        {
+            lock (_dataLock)
+            {
+                _dataWriter.BeginFrame();
+                _dataWriter.WriteByte(Protocol.GetPinned);
+                _dataWriter.WriteInt32(0);
+                _dataWriter.WriteInt64(pin);
+                _countBytes(_dataWriter.WriteFrame(_data));
+                long len = _dataReader.ReadInt64();
+                byte found = _dataReader.ReadByte();
+                if (found == 0) return null;
+                var bytes = _dataReader.ReadByteArray(len - 1);
+                _countBytes(len + 8);
+                return bytes;
+            }
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Asks the worker to drop results (no answer expected; a dead worker has dropped them anyway).</summary>
     public void Release(int compute, IReadOnlyList<int> nodes)
     {

@@ -16,6 +16,10 @@ namespace TaskGraph.Processes;
 /// <para>Inputs reach a worker in the cheapest way: already there (it made them or got them before), from the
 /// parent (small results came back with their completion), fetched from the worker that holds them, or — when
 /// that worker died — recomputed from their own inputs.</para>
+///
+/// <para>Persisted results (<see cref="WorkerResident"/>) are nodes with nothing to run: the worker that keeps one
+/// aliases it under the node (<see cref="Protocol.Recall"/>), or its value is used when the parent keeps it. A
+/// persisting computation (<see cref="Persists"/>) leaves its outputs in the workers and pins the large ones there.</para>
 /// </summary>
 internal sealed class ProcessCompute
 {
@@ -40,6 +44,15 @@ internal sealed class ProcessCompute
     private System.Collections.Concurrent.ConcurrentQueue<int>[] _handoff = [];
     private readonly object _signal = new();
     private long _signalVersion;
+
+    /// <summary>
+    /// True for a persist: outputs stay in their workers (pinned beyond the computation when large) and
+    /// <see cref="Start"/> answers one <see cref="WorkerResident"/> per output instead of the values.
+    /// </summary>
+    public bool Persists { get; init; }
+
+    // Persist: the pinned output nodes (written by the dispatcher that completes them, read when the computation ends).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, WorkerResident> _kept = new();
 
     /// <summary>Inputs at least this large (held in one worker) pull their task to that worker.</summary>
     private const long LocalityBytes = 256 * 1024;
@@ -67,6 +80,12 @@ internal sealed class ProcessCompute
                 {
                     CheckValue(scratch, spec, spec.Value, "value");
                     AddCells(spec);
+                    continue;
+                }
+                if (f.Target is WorkerResident)
+                {
+                    // A persisted result: used where it is kept (see CompleteInParent), never sent as a function.
+                    _argSources[members[i]] = [];
                     continue;
                 }
                 if (!_fids.ContainsKey(f)) _fids[f] = EncodeFunction(spec, f);
@@ -130,13 +149,17 @@ internal sealed class ProcessCompute
     /// <summary>Starts the dispatchers; the task completes with the outputs' values.</summary>
     public Task<object?[]> Start()
     {
-        _state = new ExecutionState(_plan, _context, new StallWatch(_pool.StallTimeout, DescribeWorkers, _pool.WorkerCpuTicks));
+        _state = new ExecutionState(_plan, _context, new StallWatch(_pool.StallTimeout, DescribeWorkers, _pool.WorkerCpuTicks))
+        {
+            OutputValue = static v => v is Held h ? h.Value : v,
+        };
         int dispatchers = Math.Min(_pool.Workers, _plan.Count);
-        _dispatching = new int[dispatchers];
-        _handoff = Enumerable.Range(0, dispatchers).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<int>()).ToArray();
+        // Indexed by slot; only the slots picked below get a dispatcher (idle ones first).
+        _dispatching = new int[_pool.Workers];
+        _handoff = Enumerable.Range(0, _pool.Workers).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<int>()).ToArray();
         _pool.Track(_id, this);
         _state.Completion.ContinueWith(t => Ended(t.Status != TaskStatus.RanToCompletion), TaskScheduler.Default);
-        for (int slot = 0; slot < dispatchers; slot++)
+        foreach (int slot in _pool.PickSlots(dispatchers))
         {
             int s = slot;
             new Thread(() => Dispatch(s)) { IsBackground = true, Name = $"taskgraph-process-{s}" }.Start();
@@ -148,7 +171,16 @@ internal sealed class ProcessCompute
     {
         var values = await _state.Completion.ConfigureAwait(false);
         var result = new object?[values.Length];
-        for (int i = 0; i < values.Length; i++) result[i] = values[i] is Held h ? h.Value : values[i];
+        for (int i = 0; i < values.Length; i++)
+        {
+            var value = values[i] is Held h ? h.Value : values[i];
+            if (!Persists) result[i] = value;
+            else
+            {
+                int node = _plan.Outputs[i];
+                result[i] = _kept.TryGetValue(node, out var pinned) ? pinned : WorkerResident.InParent(_pool, _plan.ResultTask(node), value);
+            }
+        }
         return result;
     }
 
@@ -163,6 +195,7 @@ internal sealed class ProcessCompute
         {
             Signal();
             _pool.Untrack(_id);
+            if (abandoned) foreach (var r in _kept.Values) r.Release(); // a failed persist keeps nothing
             foreach (var s in _pool.Slots) Volatile.Read(ref s.Current)?.Drop(_id);
             if (!abandoned) return;
             await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -176,8 +209,12 @@ internal sealed class ProcessCompute
     internal long HeldBytes(int slot)
     {
         long bytes = 0;
-        foreach (var h in _held)
-            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot)) bytes += h.Size;
+        for (int node = 0; node < _held.Length; node++)
+        {
+            var h = _held[node];
+            // Persisted outputs are counted as the worker's pinned bytes.
+            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot) && !_kept.ContainsKey(node)) bytes += h.Size;
+        }
         return bytes;
     }
 
@@ -267,7 +304,9 @@ internal sealed class ProcessCompute
         while (_state.TryTakeNow(out node))
         {
             int preferred = PreferredSlot(node);
-            if (preferred < 0 || preferred == slot || Volatile.Read(ref _dispatching[preferred]) != 2) return true;
+            // A preferred worker whose dispatcher is still starting (stage 1) gets the node too: at the start of a
+            // computation over persisted data, the first dispatcher up would otherwise pull every partition to itself.
+            if (preferred < 0 || preferred == slot || Volatile.Read(ref _dispatching[preferred]) is not (1 or 2)) return true;
             _handoff[preferred].Enqueue(node);
             Signal();
         }
@@ -370,14 +409,14 @@ internal sealed class ProcessCompute
                 // Phase 1: find every input; a lost one is recomputed on this worker now, before the batch is built.
                 foreach (var node in batch)
                 {
-                    if (IsLiteralNode(node)) { CompleteLiteral(node); continue; }
+                    if (IsParentNode(node)) { CompleteInParent(node); continue; }
                     foreach (var dep in plan.Dependencies[node]) Gather(dep, puts, putSeen, 0);
                     sends.Add(node);
                 }
             }
             catch (WorkerLostException e)
             {
-                throw new WorkerLostException(e.Running, batch.Where(n => !c._state.IsEnded && !IsLiteralNode(n)).ToList(), e);
+                throw new WorkerLostException(e.Running, batch.Where(n => !c._state.IsEnded && !IsParentNode(n)).ToList(), e);
             }
             if (sends.Count == 0) { c.Signal(); FlushReleases(); return; }
 
@@ -388,7 +427,7 @@ internal sealed class ProcessCompute
             w.WriteInt32(c._id);
             WriteCells(w);
             foreach (var (dep, source) in puts) WritePut(w, dep, source);
-            foreach (var node in sends) WriteRun(w, node, plan.IsOutput(node) || Slot >= 64);
+            foreach (var node in sends) WriteRun(w, node, (plan.IsOutput(node) && !c.Persists) || Slot >= 64);
             w.WriteByte(Protocol.ItemEnd);
             foreach (var node in sends) c._state.ReportStarted(node, Name);
             // The last batch's runs may be laid out a little past now (answers arrive in bursts): never before them.
@@ -416,17 +455,46 @@ internal sealed class ProcessCompute
             FlushReleases();
         }
 
-        private bool IsLiteralNode(int node)
+        /// <summary>A literal, or a persisted result: nothing to run (Fuse leaves a persisted result a node of its own).</summary>
+        private bool IsParentNode(int node)
         {
             var m = c._plan.Members(node);
-            return m.Length == 1 && c._plan.Tasks[m[0]].IsLiteral;
+            return m.Length == 1 && (c._plan.Tasks[m[0]].IsLiteral || c._plan.Tasks[m[0]].Function!.Target is WorkerResident);
         }
 
-        private void CompleteLiteral(int node)
+        private void CompleteInParent(int node)
         {
             c._state.ReportStarted(node, "parent");
-            var value = c._plan.Tasks[c._plan.Members(node)[0]].Value;
-            Complete(node, new Held { Value = value, InParent = true }, "parent");
+            var spec = c._plan.Tasks[c._plan.Members(node)[0]];
+            if (spec.Function?.Target is not WorkerResident kept)
+            {
+                Complete(node, new Held { Value = spec.Value, InParent = true }, "parent");
+                return;
+            }
+            Held held;
+            try
+            {
+                // Kept by this pool: aliased in the worker that holds it. Kept by another pool: fetched from there.
+                held = kept.Pool == c._pool ? kept.Recall(c._id, node, c._plan.IsOutput(node) && !c.Persists) : new Held { Value = kept.Fetch(), InParent = true };
+            }
+            catch (Exception e)
+            {
+                c._state.ReportFinished(node, "parent", true);
+                c._state.Fail(node, new TaskFailedException(spec.Key.ToString(), "persisted", e));
+                return;
+            }
+            Complete(node, held, "parent");
+        }
+
+        /// <summary>Persist: pins an output left in a worker, so the worker keeps it after this computation.</summary>
+        private void Pin(int node, Held held)
+        {
+            long holders = Volatile.Read(ref held.Holders);
+            int slot = System.Numerics.BitOperations.TrailingZeroCount(holders);
+            if (holders == 0 || Volatile.Read(ref c._pool.Slots[slot].Current) is not { } worker) return;
+            long pin = c._pool.NextPin();
+            worker.Pin(c._id, node, pin, held.Size);
+            c._kept[node] = WorkerResident.InWorker(c._pool, c._plan.ResultTask(node), worker, pin, held.Size);
         }
 
         private void Gather(int dep, List<(int, object)> puts, HashSet<int> putSeen, int depth)
@@ -459,6 +527,8 @@ internal sealed class ProcessCompute
         private void Recompute(int node, int depth)
         {
             if (depth > 10_000) throw new InvalidOperationException("Too many lost results to recompute after a worker crash.");
+            if (IsParentNode(node))
+                throw new WorkerCrashedException($"The persisted result {c._plan.KeyOf(node)} was lost with its worker process during this computation.");
             var puts = new List<(int, object)>();
             var seen = new HashSet<int>();
             foreach (var dep in c._plan.Dependencies[node]) Gather(dep, puts, seen, depth);
@@ -636,6 +706,7 @@ internal sealed class ProcessCompute
 
         private void Complete(int node, Held held, string worker, long ran = 0, long ended = 0)
         {
+            if (c.Persists && !held.InParent && c._plan.IsOutput(node) && !c._kept.ContainsKey(node)) Pin(node, held);
             c._held[node] = held;
             if (ended != 0) c._state.ReportFinished(node, worker, false, ran, ended);
             else c._state.ReportFinished(node, worker, false);

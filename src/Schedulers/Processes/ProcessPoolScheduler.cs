@@ -12,8 +12,10 @@ namespace TaskGraph.Processes;
 /// parent process however it ends. Results stay in the worker that made them unless the parent or another
 /// worker needs them (small results travel back with their completion). A worker that dies mid-task is
 /// replaced and the task retried; a task that kills its worker three times fails.</para>
+/// <para>Persisted results (<see cref="PersistAsync"/>) over 64 KB stay pinned in their worker across
+/// computations until their handle is disposed; a later computation uses them where they are.</para>
 /// </summary>
-public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
+public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessSource
 {
     private readonly Slot[] _slots;
     private readonly object _startLock = new();
@@ -67,7 +69,8 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
     /// <summary>
     /// The worker processes alive now, for diagnostics (the resource profiler samples them); starts none. Each
     /// tells the bytes of large results (over 64 KB, kept in the worker until needed elsewhere) it holds for the
-    /// running computations: they are released when no task needs them any more, and dropped when the computation ends.
+    /// running computations — released when no task needs them any more, dropped when the computation ends — and
+    /// for persisted results, until their handle is disposed.
     /// </summary>
     public IReadOnlyList<WorkerProcess> WorkerProcesses
     {
@@ -78,7 +81,7 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
             for (int slot = 0; slot < _slots.Length; slot++)
             {
                 if (Volatile.Read(ref _slots[slot].Current) is not { IsBroken: false } w) continue;
-                long held = 0;
+                long held = w.PinnedBytes;
                 foreach (var c in computes) held += c.HeldBytes(slot);
                 list.Add(new WorkerProcess(w.Name, w.ProcessId) { HeldBytes = held });
             }
@@ -106,6 +109,38 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
     public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var lost = LostResidents(plan);
+        if (lost.Count > 0) return RenewThen(lost, context, () => ExecuteAsync(plan, context));
+        var task = Run(plan, context);
+        return HasResidents(plan) ? RetryIfResidentsLost(task, plan, context) : task;
+    }
+
+    /// <summary>
+    /// A computation that read persisted results and failed while one of them was lost (its worker died during
+    /// the computation) runs once more, after computing them again from their lineage.
+    /// </summary>
+    private async Task<object?[]> RetryIfResidentsLost(Task<object?[]> first, ExecutionPlan plan, ComputeContext context)
+    {
+        try
+        {
+            return await first.ConfigureAwait(false);
+        }
+        catch (Exception) when (!context.CancellationToken.IsCancellationRequested && LostResidents(plan) is { Count: > 0 } lost)
+        {
+            foreach (var r in lost) await r.Renew(context).ConfigureAwait(false);
+            return await Run(plan, context).ConfigureAwait(false);
+        }
+    }
+
+    private bool HasResidents(ExecutionPlan plan)
+    {
+        foreach (var t in plan.Tasks)
+            if (t.Function?.Target is WorkerResident r && r.Pool == this) return true;
+        return false;
+    }
+
+    private Task<object?[]> Run(ExecutionPlan plan, ComputeContext context)
+    {
         ProcessCompute compute;
         try
         {
@@ -119,6 +154,57 @@ public sealed class ProcessPoolScheduler : IScheduler, IWorkerProcessSource
         }
         return compute.Start();
     }
+
+    /// <summary>
+    /// Runs <paramref name="plan"/> and keeps its outputs: results over 64 KB stay pinned in the worker that made
+    /// them (until the answer is disposed), smaller ones in this process. Later computations on this pool use
+    /// them where they are; other schedulers fetch them.
+    /// </summary>
+    public async Task<PersistedResults> PersistAsync(ExecutionPlan plan, ComputeContext context)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var lost = LostResidents(plan);
+        foreach (var r in lost) await r.Renew(context).ConfigureAwait(false);
+        var compute = new ProcessCompute(this, plan, context, Interlocked.Increment(ref _nextCompute)) { Persists = true };
+        if (plan.Count > 0) EnsureStarted();
+        var kept = await compute.Start().ConfigureAwait(false);
+        var residents = kept.Select(k => (WorkerResident)k!).ToArray();
+        return new PersistedResults(residents.Select(r => r.Spec).ToArray(), () =>
+        {
+            foreach (var r in residents) r.Release();
+        });
+    }
+
+    /// <summary>Persisted results of this pool that <paramref name="plan"/> reads and whose worker died.</summary>
+    private List<WorkerResident> LostResidents(ExecutionPlan plan)
+    {
+        List<WorkerResident>? lost = null;
+        foreach (var t in plan.Tasks)
+            if (t.Function?.Target is WorkerResident r && r.Pool == this && r.IsLost) (lost ??= []).Add(r);
+        return lost ?? [];
+    }
+
+    /// <summary>Computes lost persisted results again from their lineage, then runs <paramref name="next"/>.</summary>
+    private static async Task<object?[]> RenewThen(List<WorkerResident> lost, ComputeContext context, Func<Task<object?[]>> next)
+    {
+        foreach (var r in lost) await r.Renew(context).ConfigureAwait(false);
+        return await next().ConfigureAwait(false);
+    }
+
+    /// <summary>True while <paramref name="worker"/> is the live process of its slot.</summary>
+    internal bool IsCurrent(PoolWorker worker) => !worker.IsBroken && Volatile.Read(ref _slots[worker.Slot].Current) == worker;
+
+    private long _nextPin;
+
+    /// <summary>A fresh pin for a persisted result (unique in this pool).</summary>
+    internal long NextPin() => Interlocked.Increment(ref _nextPin);
+
+    /// <summary>
+    /// The <paramref name="count"/> slots a new computation's dispatchers take: idle ones first, so a small
+    /// computation started while another runs (a future submitted beside a long one) does not queue behind it.
+    /// </summary>
+    internal int[] PickSlots(int count)
+        => Enumerable.Range(0, _slots.Length).OrderBy(i => _slots[i].TaskPipe.CurrentCount > 0 ? 0 : 1).ThenBy(i => i).Take(count).ToArray();
 
     /// <summary>Starts the workers that are not running (in parallel: each takes ~0.1 s to start).</summary>
     private void EnsureStarted()

@@ -10,7 +10,9 @@ namespace TaskGraph.Processes;
 /// a whole batch before reading answers, the worker reads a whole batch before answering (otherwise both could
 /// block writing into full pipe buffers).</item>
 /// <item><b>data pipe</b>: requests served while tasks run — <see cref="Get"/> a stored result (for another
-/// worker), <see cref="Release"/> results nobody needs, <see cref="Drop"/> everything of an ended computation.</item>
+/// worker), <see cref="Release"/> results nobody needs, <see cref="Drop"/> everything of an ended computation; and for
+/// persisted results, which outlive their computation: <see cref="Pin"/>, <see cref="Recall"/>, <see cref="GetPinned"/>,
+/// <see cref="Unpin"/>.</item>
 /// </list>
 /// Values inside items are length-prefixed, so a value that fails to decode is skipped and reported by the run
 /// that needs it instead of breaking the connection.
@@ -75,6 +77,18 @@ internal static class Protocol
 
     /// <summary>Data pipe: <c>[int compute]</c>; no answer.</summary>
     public const byte Drop = 3;
+
+    /// <summary>Data pipe: <c>[int compute][int node][long pin]</c>; keeps the node's result beyond its computation (persist); no answer.</summary>
+    public const byte Pin = 4;
+
+    /// <summary>Data pipe: <c>[int 0][long pin]</c>; drops a pinned result; no answer.</summary>
+    public const byte Unpin = 5;
+
+    /// <summary>Data pipe: <c>[int compute][int node][long pin]</c>; stores the pinned result as the node's (no copy); answer <c>[byte found]</c>.</summary>
+    public const byte Recall = 6;
+
+    /// <summary>Data pipe: <c>[int 0][long pin]</c>; answer <c>[byte found][value]</c> like <see cref="Get"/>.</summary>
+    public const byte GetPinned = 7;
 
     /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
     public const long InlineResultBytes = 64 * 1024;

@@ -16,6 +16,8 @@ internal sealed class WorkerTaskRunner
     private readonly ConcurrentDictionary<long, object?> _store = new();
     private readonly Dictionary<long, Function> _functions = new();
     private readonly ConcurrentDictionary<int, bool> _dropped = new();
+    // Persisted results, by pin: they outlive their computation until unpinned (Protocol.Pin).
+    private readonly ConcurrentDictionary<long, object?> _pinned = new();
     private readonly WireWriter _out = new(4096);
     private readonly WireWriter _data = new(4096);
 
@@ -85,6 +87,39 @@ internal sealed class WorkerTaskRunner
                     _dropped[compute] = true;
                     foreach (var k in _store.Keys)
                         if ((int)(k >> 32) == compute) _store.TryRemove(k, out _);
+                    break;
+                }
+                case Protocol.Pin:
+                {
+                    int node = r.ReadInt32();
+                    long pin = r.ReadInt64();
+                    if (_store.TryGetValue(Protocol.StoreKey(compute, node), out var v)) _pinned[pin] = v;
+                    break;
+                }
+                case Protocol.Unpin:
+                    _pinned.TryRemove(r.ReadInt64(), out _);
+                    break;
+                case Protocol.Recall:
+                {
+                    int node = r.ReadInt32();
+                    bool found = _pinned.TryGetValue(r.ReadInt64(), out var v);
+                    if (found && !_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = v;
+                    _data.BeginFrame();
+                    _data.WriteByte(found ? (byte)1 : (byte)0);
+                    _data.WriteFrame(stream);
+                    break;
+                }
+                case Protocol.GetPinned:
+                {
+                    _data.BeginFrame();
+                    if (_pinned.TryGetValue(r.ReadInt64(), out var v) && v is not Undecodable)
+                    {
+                        _data.WriteByte(1);
+                        try { WireCodec.Write(_data, v); }
+                        catch (WireException) { _data.BeginFrame(); _data.WriteByte(0); }
+                    }
+                    else _data.WriteByte(0);
+                    _data.WriteFrame(stream);
                     break;
                 }
                 default: throw new InvalidDataException($"Unknown data operation {op}.");

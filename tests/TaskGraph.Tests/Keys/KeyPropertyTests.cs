@@ -125,7 +125,7 @@ public class DelayedKeyTests
     public void APersistedNamedValueJoinsItsOriginal()
     {
         var x = Delayed.Value(1, name: "P");
-        var p = x.Persist(Scheduler.Synchronous);
+        var p = x.Persist(Scheduler.Synchronous).Value;
         Assert.That(p.Key.ToString(), Is.EqualTo("P"));
         Assert.That(Delayed.Compute(p.Then(v => v + 1), x.Then(v => v + 2), new ComputeOptions { Scheduler = Scheduler.Synchronous }), Is.EqualTo((2, 3)));
         Assert.That(Delayed.Compute(x.Then(v => v + 1), p.Then(v => v + 2), new ComputeOptions { Scheduler = Scheduler.Synchronous }), Is.EqualTo((2, 3)));
