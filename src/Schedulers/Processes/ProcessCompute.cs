@@ -85,7 +85,6 @@ internal sealed class ProcessCompute
                 if (f.Target is WorkerResident)
                 {
                     // A persisted result: used where it is kept (see CompleteInParent), never sent as a function.
-                    _argSources[members[i]] = [];
                     continue;
                 }
                 if (!_fids.ContainsKey(f)) _fids[f] = EncodeFunction(spec, f);
