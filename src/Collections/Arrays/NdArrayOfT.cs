@@ -233,7 +233,8 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
 
     /// <summary>
     /// Elementwise clip into [<paramref name="min"/>, <paramref name="max"/>] (NumPy's <c>clip</c>: <c>min(max(x, lo), hi)</c>,
-    /// NaN stays NaN); either bound may be null for no bound.
+    /// NaN stays NaN); either bound may be null for no bound. Bounds are converted to the element type (an integer
+    /// array clipped at 1.5 is clipped at 1; cast to double first for NumPy's upcast).
     /// </summary>
     public NdArray<E> Clip(double? min, double? max)
     {
