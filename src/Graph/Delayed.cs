@@ -16,8 +16,11 @@ public static partial class Delayed
     /// <summary>A delayed value standing for an existing task (used by collections and low-level graph code).</summary>
     public static Delayed<T> FromSpec<T>(TaskSpec spec) => new(spec ?? throw new ArgumentNullException(nameof(spec)));
 
-    /// <summary>A lazy call of <paramref name="f"/>.</summary>
-    public static Delayed<R> Run<R>(Func<R> f, string? name = null) => Call<R>(f, Invokers0<R>.Call, name);
+    /// <summary>
+    /// A lazy call of <paramref name="f"/>. Pure by default (the key fingerprints the function and what it
+    /// captures); <paramref name="pure"/>: false gives the call a key of its own, for functions with side effects.
+    /// </summary>
+    public static Delayed<R> Run<R>(Func<R> f, string? name = null, bool pure = true) => Impure(Call<R>(f, Invokers0<R>.Call, name), pure);
 
     /// <summary>A delayed call of <paramref name="f"/> on 2 delayed (or plain) inputs.</summary>
     public static Delayed<R> Combine<T1, T2, R>(Delayed<T1> a1, Delayed<T2> a2, Func<T1, T2, R> f, string? name = null)
@@ -58,45 +61,137 @@ public static partial class Delayed
     /// <summary>
     /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
     /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
     /// </summary>
-    public static Func<Delayed<T1>, Delayed<R>> Wrap<T1, R>(Func<T1, R> f, string? name = null)
+    public static Func<Delayed<T1>, Delayed<R>> Wrap<T1, R>(Func<T1, R> f, string? name = null, bool pure = true)
     {
         ArgumentNullException.ThrowIfNull(f);
         TaskInvoker invoker = TaskInvokers.Call1<T1, R>;
-        return (a1) => Call<R>(f, invoker, name, Arg(a1));
+        return (a1) => Impure(Call<R>(f, invoker, name, Arg(a1)), pure);
     }
 
     /// <summary>
     /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
     /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
     /// </summary>
-    public static Func<Delayed<T1>, Delayed<T2>, Delayed<R>> Wrap<T1, T2, R>(Func<T1, T2, R> f, string? name = null)
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<R>> Wrap<T1, T2, R>(Func<T1, T2, R> f, string? name = null, bool pure = true)
     {
         ArgumentNullException.ThrowIfNull(f);
         TaskInvoker invoker = TaskInvokers.Call2<T1, T2, R>;
-        return (a1, a2) => Call<R>(f, invoker, name, Arg(a1), Arg(a2));
+        return (a1, a2) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2)), pure);
     }
 
     /// <summary>
     /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
     /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
     /// </summary>
-    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<R>> Wrap<T1, T2, T3, R>(Func<T1, T2, T3, R> f, string? name = null)
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<R>> Wrap<T1, T2, T3, R>(Func<T1, T2, T3, R> f, string? name = null, bool pure = true)
     {
         ArgumentNullException.ThrowIfNull(f);
         TaskInvoker invoker = TaskInvokers.Call3<T1, T2, T3, R>;
-        return (a1, a2, a3) => Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3));
+        return (a1, a2, a3) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3)), pure);
     }
 
     /// <summary>
     /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
     /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
     /// </summary>
-    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<T4>, Delayed<R>> Wrap<T1, T2, T3, T4, R>(Func<T1, T2, T3, T4, R> f, string? name = null)
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<T4>, Delayed<R>> Wrap<T1, T2, T3, T4, R>(Func<T1, T2, T3, T4, R> f, string? name = null, bool pure = true)
     {
         ArgumentNullException.ThrowIfNull(f);
         TaskInvoker invoker = TaskInvokers.Call4<T1, T2, T3, T4, R>;
-        return (a1, a2, a3, a4) => Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3), Arg(a4));
+        return (a1, a2, a3, a4) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3), Arg(a4)), pure);
+    }
+
+    /// <summary>
+    /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
+    /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
+    /// </summary>
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<T4>, Delayed<T5>, Delayed<R>> Wrap<T1, T2, T3, T4, T5, R>(Func<T1, T2, T3, T4, T5, R> f, string? name = null, bool pure = true)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        TaskInvoker invoker = TaskInvokers.Call5<T1, T2, T3, T4, T5, R>;
+        return (a1, a2, a3, a4, a5) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3), Arg(a4), Arg(a5)), pure);
+    }
+
+    /// <summary>
+    /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
+    /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
+    /// </summary>
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<T4>, Delayed<T5>, Delayed<T6>, Delayed<R>> Wrap<T1, T2, T3, T4, T5, T6, R>(Func<T1, T2, T3, T4, T5, T6, R> f, string? name = null, bool pure = true)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        TaskInvoker invoker = TaskInvokers.Call6<T1, T2, T3, T4, T5, T6, R>;
+        return (a1, a2, a3, a4, a5, a6) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3), Arg(a4), Arg(a5), Arg(a6)), pure);
+    }
+
+    /// <summary>
+    /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
+    /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
+    /// </summary>
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<T4>, Delayed<T5>, Delayed<T6>, Delayed<T7>, Delayed<R>> Wrap<T1, T2, T3, T4, T5, T6, T7, R>(Func<T1, T2, T3, T4, T5, T6, T7, R> f, string? name = null, bool pure = true)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        TaskInvoker invoker = TaskInvokers.Call7<T1, T2, T3, T4, T5, T6, T7, R>;
+        return (a1, a2, a3, a4, a5, a6, a7) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3), Arg(a4), Arg(a5), Arg(a6), Arg(a7)), pure);
+    }
+
+    /// <summary>
+    /// Wraps a method so that calling it with delayed (or plain) arguments gives a delayed result, like Dask's
+    /// <c>@delayed</c> decorator: <c>var inc = Delayed.Wrap&lt;int, int&gt;(Inc); var x = inc(inc(1));</c>
+    /// Pure by default: a call's key fingerprints the method (with what it captures) and every argument, so the
+    /// same call made twice is one task. Pass <paramref name="pure"/>: false for a method with side effects or
+    /// fresh results each time (random numbers, clocks, writes): each call then gets a key of its own (Dask's
+    /// <c>pure=False</c>, which is Dask's default; here determinism is the default because keys fingerprint closures).
+    /// Optional or named arguments of the wrapped method are bound in a lambda,
+    /// <c>Delayed.Wrap((string s) =&gt; Parse(s, culture: c))</c>: what the lambda captures is part of the key.
+    /// </summary>
+    public static Func<Delayed<T1>, Delayed<T2>, Delayed<T3>, Delayed<T4>, Delayed<T5>, Delayed<T6>, Delayed<T7>, Delayed<T8>, Delayed<R>> Wrap<T1, T2, T3, T4, T5, T6, T7, T8, R>(Func<T1, T2, T3, T4, T5, T6, T7, T8, R> f, string? name = null, bool pure = true)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        TaskInvoker invoker = TaskInvokers.Call8<T1, T2, T3, T4, T5, T6, T7, T8, R>;
+        return (a1, a2, a3, a4, a5, a6, a7, a8) => Impure(Call<R>(f, invoker, name, Arg(a1), Arg(a2), Arg(a3), Arg(a4), Arg(a5), Arg(a6), Arg(a7), Arg(a8)), pure);
     }
 
     /// <summary>Computes 2 values in one graph: tasks they share run once.</summary>
@@ -131,6 +226,8 @@ public static partial class Delayed
     /// <summary>A delayed call of an arbitrary delegate through an invoker (the building block of every builder).</summary>
     public static Delayed<R> Call<R>(Delegate f, TaskInvoker invoker, string? name, params TaskArg[] args)
         => new(TaskSpec.Call(TaskFunction.Create(f, invoker, name), args));
+
+    private static Delayed<R> Impure<R>(Delayed<R> d, bool pure) => pure ? d : d.Impure();
 
     private static TaskArg Arg<T>(Delayed<T> d) => (d ?? throw new ArgumentNullException(nameof(d), "A delayed argument is null.")).AsArg();
 

@@ -40,4 +40,26 @@ public class ArrayKernels
         var x = NdArray.Random([1000, 1000], [1000, 1000], seed: 1);
         return (x + x.T).Mean(0).Sum().Compute(Scheduler.Synchronous).Scalar;
     }
+
+    /// <summary>A 1000×1000 block with ~10% NaN: the plain sum (NaN propagates), for comparison with <see cref="NanSumBlock"/>.</summary>
+    [Benchmark]
+    public double SumBlockWithNaN() => WithNaN().Sum().Compute(Scheduler.Synchronous).Scalar;
+
+    /// <summary>The same block through the NaN-skipping sum (folds each run of non-NaN values).</summary>
+    [Benchmark]
+    public double NanSumBlock() => WithNaN().NanSum().Compute(Scheduler.Synchronous).Scalar;
+
+    /// <summary>CumSum along axis 0 of 2000×2000 in 4×4 blocks (local scans, a chain of carries, one add per block).</summary>
+    [Benchmark]
+    public double CumSumBlocks() => NdArray.Random([2000, 2000], [500, 500], seed: 1).CumSum(0).Sum().Compute(Scheduler.Synchronous).Scalar;
+
+    /// <summary>TSQR of a 20,000×20 matrix in 10 row blocks.</summary>
+    [Benchmark]
+    public double TsqrTall() => LinearAlgebra.Qr(NdArray.Random([20_000, 20], [2_000, 20], seed: 1)).R.Sum().Compute(Scheduler.Synchronous).Scalar;
+
+    private static NdArray<double> WithNaN()
+    {
+        var x = NdArray.Random([1000, 1000], [1000, 1000], seed: 1);
+        return NdArray.Where(x < 0.1, double.NaN, x);
+    }
 }

@@ -289,6 +289,10 @@ internal static class Kernels
             case UnaryOp.Log: TensorPrimitives.Log(x, d); break;
             case UnaryOp.Sin: TensorPrimitives.Sin(x, d); break;
             case UnaryOp.Cos: TensorPrimitives.Cos(x, d); break;
+            case UnaryOp.Tan: TensorPrimitives.Tan(x, d); break;
+            case UnaryOp.Floor: TensorPrimitives.Floor(x, d); break;
+            case UnaryOp.Ceil: TensorPrimitives.Ceiling(x, d); break;
+            case UnaryOp.Round: TensorPrimitives.Round(x, MidpointRounding.ToEven, d); break;
             default: throw new InvalidOperationException($"{op} is not defined on floating-point arrays.");
         }
     }
@@ -299,6 +303,7 @@ internal static class Kernels
         {
             case UnaryOp.Negate: TensorPrimitives.Negate(x, d); break;
             case UnaryOp.Abs: for (int i = 0; i < d.Length; i++) d[i] = x[i] < T.Zero ? -x[i] : x[i]; break;
+            case UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round: x.CopyTo(d); break;
             default: throw new InvalidOperationException($"{op} is not defined on integer arrays (it promotes to float64).");
         }
     }

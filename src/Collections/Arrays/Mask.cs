@@ -18,13 +18,16 @@ public sealed partial class NdArray<E>
     }
 
     /// <summary>
-    /// The elements of a 1-d array where the lazy <paramref name="mask"/> is true. The result's length depends on
+    /// The elements of a 1-d array where the lazy <paramref name="mask"/> is true (a mask of this array's shape, of
+    /// any rank, selects from the flattened array in C order). The result's length depends on
     /// the mask, so the mask's per-block counts are computed first (on <paramref name="scheduler"/>, like Dask's
     /// <c>compute_chunk_sizes</c>); the selection itself stays lazy.
     /// </summary>
     public NdArray<E> Mask(NdArray<bool> mask, IScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(mask);
+        // A mask of any rank over the whole array: flatten both (C order), as Dask does.
+        if (Rank > 1 && mask.ShapeRef.SequenceEqual(ShapeRef)) return Reshape(checked((int)Size)).Mask(mask.Reshape(checked((int)Size)), scheduler);
         if (Rank != 1 || mask.Rank != 1 || mask.ShapeRef[0] != ShapeRef[0])
             throw new ArgumentException($"Boolean mask selection needs a 1-d array and a mask of the same length, got shapes {ShapeMath.Format(ShapeRef)} and {ShapeMath.Format(mask.ShapeRef)}.");
         var m = mask.Rechunk([ChunksRef[0]]);

@@ -153,6 +153,16 @@ public abstract partial class NdArray
     public static NdArray<E> Sin<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Sin, x);
     /// <summary>Elementwise cosine.</summary>
     public static NdArray<E> Cos<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Cos, x);
+    /// <summary>Elementwise tangent.</summary>
+    public static NdArray<E> Tan<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Tan, x);
+    /// <summary>Elementwise floor.</summary>
+    public static NdArray<E> Floor<E>(NdArray<E> x) where E : unmanaged => x.Floor();
+    /// <summary>Elementwise ceiling.</summary>
+    public static NdArray<E> Ceil<E>(NdArray<E> x) where E : unmanaged => x.Ceil();
+    /// <summary>Elementwise rounding to <paramref name="decimals"/> decimals, halves to even (NumPy's <c>round</c>).</summary>
+    public static NdArray<E> Round<E>(NdArray<E> x, int decimals = 0) where E : unmanaged => x.Round(decimals);
+    /// <summary>Elementwise clip into [<paramref name="min"/>, <paramref name="max"/>] (NumPy's <c>clip</c>).</summary>
+    public static NdArray<E> Clip<E>(NdArray<E> x, double? min, double? max) where E : unmanaged => x.Clip(min, max);
     /// <summary>Elementwise absolute value.</summary>
     public static NdArray<E> Abs<E>(NdArray<E> x) where E : unmanaged => NdArray<E>.Unary(UnaryOp.Abs, x);
     /// <summary>Elementwise power.</summary>

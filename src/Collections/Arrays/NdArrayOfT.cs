@@ -212,7 +212,7 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
     internal static NdArray<E> Unary(UnaryOp op, NdArray<E> a)
     {
         var t = DTypes.Of<E>();
-        if (op is UnaryOp.Sqrt or UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sin or UnaryOp.Cos && !DTypes.IsFloat(t))
+        if (op is UnaryOp.Sqrt or UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sin or UnaryOp.Cos or UnaryOp.Tan && !DTypes.IsFloat(t))
             throw new InvalidOperationException($"{op} needs a float array, not {DTypes.Name(t)}; use AsType<double>() first.");
         if (t == DType.Bool && op != UnaryOp.Not) throw new InvalidOperationException($"{op} is not defined on bool arrays.");
         return Build<E>(op.ToString().ToLowerInvariant(), e => new UnaryNode { Type = t, Op = op, X = e[0] }, a);
@@ -226,6 +226,42 @@ public sealed partial class NdArray<E> : NdArray where E : unmanaged
 
     /// <summary>Elementwise absolute value.</summary>
     public NdArray<E> Abs() => Unary(UnaryOp.Abs, this);
+
+    /// <summary>Elementwise floor (integer arrays are returned unchanged).</summary>
+    public NdArray<E> Floor() => Unary(UnaryOp.Floor, this);
+
+    /// <summary>Elementwise ceiling (integer arrays are returned unchanged).</summary>
+    public NdArray<E> Ceil() => Unary(UnaryOp.Ceil, this);
+
+    /// <summary>
+    /// Elementwise rounding to <paramref name="decimals"/> decimals, halves to even, computed as NumPy's
+    /// <c>round</c> does (scale by 10^decimals, round to the nearest integer, scale back), so results match it
+    /// bit for bit, including its <c>round(2.675, 2) == 2.67</c>.
+    /// </summary>
+    public NdArray<E> Round(int decimals = 0)
+    {
+        if (!DTypes.IsFloat(DTypes.Of<E>()) && decimals < 0)
+            throw new NotSupportedException($"Round with negative decimals ({decimals}) needs a float array; use AsType<double>() first.");
+        if (decimals == 0 || !DTypes.IsFloat(DTypes.Of<E>())) return Unary(UnaryOp.Round, this);
+        double scale = Math.Pow(10, Math.Abs(decimals));
+        return decimals > 0
+            ? Arith(BinaryOp.Divide, Unary(UnaryOp.Round, Arith(BinaryOp.Multiply, this, scale, false)), scale, false)
+            : Arith(BinaryOp.Multiply, Unary(UnaryOp.Round, Arith(BinaryOp.Divide, this, scale, false)), scale, false);
+    }
+
+    /// <summary>
+    /// Elementwise clip into [<paramref name="min"/>, <paramref name="max"/>] (NumPy's <c>clip</c>: <c>min(max(x, lo), hi)</c>,
+    /// NaN stays NaN); either bound may be null for no bound. Bounds are converted to the element type (an integer
+    /// array clipped at 1.5 is clipped at 1; cast to double first for NumPy's upcast).
+    /// </summary>
+    public NdArray<E> Clip(double? min, double? max)
+    {
+        if (min is null && max is null) throw new ArgumentException("Clip needs a lower or an upper bound (both are null).");
+        var r = this;
+        if (min is { } lo) r = Arith(BinaryOp.Maximum, r, lo, false);
+        if (max is { } hi) r = Arith(BinaryOp.Minimum, r, hi, false);
+        return r;
+    }
 
     /// <summary>The array converted to element type <typeparamref name="R"/> (floats truncate toward zero into integers).</summary>
     public NdArray<R> AsType<R>() where R : unmanaged

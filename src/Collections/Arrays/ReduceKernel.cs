@@ -33,7 +33,7 @@ internal sealed class ReduceKernel
         var gStride = ShapeMath.Strides(Program.Shape);
         bool allReduced = Reduced.All(r => r);
         bool lastReduced = n == 0 || Reduced[n - 1];
-        bool arg = Op is ReduceOp.ArgMin or ReduceOp.ArgMax;
+        bool arg = ReduceOps.IsArg(Op);
         var tmp = new double[BlockEvaluator.Tile];
         var coords = new int[n];
         for (int f0 = 0; f0 < ev.Count; f0 += BlockEvaluator.Tile)
@@ -48,7 +48,7 @@ internal sealed class ReduceKernel
                 if (scalar) tmp.AsSpan(1, len - 1).Fill(tmp[0]);
                 x = tmp.AsSpan(0, len);
             }
-            if (allReduced && !arg) { Scalar(part, 0, x, 0, 0); continue; }
+            if (allReduced && !arg) { FoldScalar(part, 0, x, 0, 0); continue; }
             // Walk the tile row piece by row piece (a piece lies within one last-axis row).
             int rem = f0;
             for (int a = n - 1; a >= 0; a--) { coords[a] = rem % shape[a]; rem /= shape[a]; }
@@ -73,8 +73,8 @@ internal sealed class ReduceKernel
                     }
                 }
                 var p = x.Slice(pos, piece);
-                if (lastReduced) Scalar(part, (int)o, p, idx0, idxStep);
-                else Vector(part, (int)o, p, idx0);
+                if (lastReduced) FoldScalar(part, (int)o, p, idx0, idxStep);
+                else FoldVector(part, (int)o, p, idx0);
                 pos += piece;
                 if (n == 0) break;
                 coords[n - 1] += piece;
@@ -84,12 +84,46 @@ internal sealed class ReduceKernel
         return part;
     }
 
+    /// <summary>
+    /// Folds all of <paramref name="x"/> into output position <paramref name="o"/>; a NaN-skipping reduction folds
+    /// each run of non-NaN elements (so data without NaN still folds in one vectorized call) and counts them.
+    /// </summary>
+    private void FoldScalar(ReducePartial p, int o, ReadOnlySpan<double> x, long idx0, long idxStep)
+    {
+        if (!ReduceOps.SkipsNaN(Op)) { Scalar(p, o, x, idx0, idxStep); return; }
+        bool isVar = ReduceOps.IsVar(Op);
+        int i = 0;
+        while (i < x.Length)
+        {
+            while (i < x.Length && double.IsNaN(x[i])) i++;
+            int s = i;
+            while (i < x.Length && !double.IsNaN(x[i])) i++;
+            if (i == s) continue;
+            Scalar(p, o, x[s..i], idx0 + s * idxStep, idxStep);
+            if (!isVar) p.N![o] += i - s;
+        }
+    }
+
+    /// <summary>Folds <paramref name="x"/>[i] into output position <paramref name="o"/> + i, skipping NaN for the NaN-skipping reductions.</summary>
+    private void FoldVector(ReducePartial p, int o, ReadOnlySpan<double> x, long idx)
+    {
+        if (!ReduceOps.SkipsNaN(Op)) { Vector(p, o, x, idx); return; }
+        bool isVar = ReduceOps.IsVar(Op);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (double.IsNaN(x[i])) continue;
+            Scalar(p, o + i, x.Slice(i, 1), idx, 0);
+            if (!isVar) p.N![o + i]++;
+        }
+    }
+
     /// <summary>Folds all of <paramref name="x"/> into output position <paramref name="o"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Scalar(ReducePartial p, int o, ReadOnlySpan<double> x, long idx0, long idxStep)
     {
-        switch (Op)
+        switch (ReduceOps.Base(Op))
         {
+            case ReduceOp.Prod: p.V[o] *= TensorPrimitives.Product(x); break;
             case ReduceOp.Sum: case ReduceOp.Mean: p.V[o] += TensorPrimitives.Sum(x); break;
             case ReduceOp.Min: case ReduceOp.All: p.V[o] = Math.Min(p.V[o], TensorPrimitives.Min(x)); break;
             case ReduceOp.Max: case ReduceOp.Any: p.V[o] = Math.Max(p.V[o], TensorPrimitives.Max(x)); break;
@@ -123,8 +157,9 @@ internal sealed class ReduceKernel
     private void Vector(ReducePartial p, int o, ReadOnlySpan<double> x, long idx)
     {
         var a = p.V.AsSpan(o, x.Length);
-        switch (Op)
+        switch (ReduceOps.Base(Op))
         {
+            case ReduceOp.Prod: TensorPrimitives.Multiply(a, x, a); break;
             case ReduceOp.Sum: case ReduceOp.Mean: TensorPrimitives.Add(a, x, a); break;
             case ReduceOp.Min: case ReduceOp.All: TensorPrimitives.Min(a, x, a); break;
             case ReduceOp.Max: case ReduceOp.Any: TensorPrimitives.Max(a, x, a); break;

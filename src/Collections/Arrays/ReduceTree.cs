@@ -20,19 +20,23 @@ internal static class ReduceTree
             N = (double[]?)first.N?.Clone(),
             Idx = (long[]?)first.Idx?.Clone(),
         };
+        bool addCounts = ReduceOps.SkipsNaN(op) && !ReduceOps.IsVar(op);
+        var baseOp = ReduceOps.Base(op);
         for (int s = 1; s < args.Length; s++)
         {
             var b = args[s];
             for (int i = 0; i < r.V.Length; i++)
             {
-                switch (op)
+                if (addCounts) r.N![i] += b.N![i];
+                switch (baseOp)
                 {
+                    case ReduceOp.Prod: r.V[i] *= b.V[i]; break;
                     case ReduceOp.Sum: case ReduceOp.Mean: r.V[i] += b.V[i]; break;
                     case ReduceOp.Min: case ReduceOp.All: r.V[i] = Math.Min(r.V[i], b.V[i]); break;
                     case ReduceOp.Max: case ReduceOp.Any: r.V[i] = Math.Max(r.V[i], b.V[i]); break;
                     case ReduceOp.Var: case ReduceOp.Std: ReduceKernel.Merge(r, i, b.N![i], b.V[i], b.M2![i]); break;
                     case ReduceOp.ArgMin: case ReduceOp.ArgMax:
-                        if (ArgBetter(b.V[i], b.Idx![i], r.V[i], r.Idx![i], op == ReduceOp.ArgMax)) { r.V[i] = b.V[i]; r.Idx![i] = b.Idx[i]; }
+                        if (ArgBetter(b.V[i], b.Idx![i], r.V[i], r.Idx![i], baseOp == ReduceOp.ArgMax)) { r.V[i] = b.V[i]; r.Idx![i] = b.Idx[i]; }
                         break;
                 }
             }
@@ -64,20 +68,27 @@ internal static class ReduceTree
         var shape = f.BlockShape;
         var p = CombineAll(op, parts);
         var v = new double[p.V.Length];
+        bool nan = ReduceOps.SkipsNaN(op);
         for (int i = 0; i < v.Length; i++)
         {
-            v[i] = op switch
+            if (nan && ReduceOps.IsArg(op) && p.Idx![i] < 0)
+                throw new InvalidOperationException($"All-NaN slice encountered in {op.ToString().ToLowerInvariant()} (output position {i}).");
+            // As NumPy's nan-reductions: no non-NaN element gives NaN (nansum: 0), and a variance with N - ddof <= 0 is NaN.
+            v[i] = ReduceOps.Base(op) switch
             {
-                ReduceOp.Mean => p.V[i] / count,
+                ReduceOp.Mean => p.V[i] / (nan ? p.N![i] : count),
+                ReduceOp.Var when nan && p.N![i] - ddof <= 0 => double.NaN,
+                ReduceOp.Std when nan && p.N![i] - ddof <= 0 => double.NaN,
                 ReduceOp.Var => p.M2![i] / (p.N![i] - ddof),
                 ReduceOp.Std => Math.Sqrt(p.M2![i] / (p.N![i] - ddof)),
                 ReduceOp.ArgMin or ReduceOp.ArgMax => p.Idx![i],
+                ReduceOp.Min or ReduceOp.Max when nan && p.N![i] == 0 => double.NaN,
                 _ => p.V[i],
             };
         }
         var t = DTypes.Of<R>();
         var data = new R[v.Length];
-        if (t == DType.Int64 && op is ReduceOp.ArgMin or ReduceOp.ArgMax) p.Idx!.CopyTo((long[])(object)data, 0);
+        if (t == DType.Int64 && ReduceOps.IsArg(op)) p.Idx!.CopyTo((long[])(object)data, 0);
         else Kernels.Convert(DType.Float64, v, 0, t, data, v.Length);
         return new DenseArray<R>(data, shape);
     }

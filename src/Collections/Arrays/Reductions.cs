@@ -19,7 +19,7 @@ public sealed partial class NdArray<E>
         if (axes is null || axes.Length == 0) Array.Fill(reduced, true);
         else foreach (var a in axes) reduced[ShapeMath.CheckAxis(a, n)] = true;
         int argAxis = -1;
-        if (op is ReduceOp.ArgMin or ReduceOp.ArgMax && axes is { Length: > 0 })
+        if (ReduceOps.IsArg(op) && axes is { Length: > 0 })
         {
             if (axes.Length != 1) throw new ArgumentException("ArgMin/ArgMax take one axis or none.", nameof(axes));
             argAxis = ShapeMath.CheckAxis(axes[0], n);
@@ -42,9 +42,10 @@ public sealed partial class NdArray<E>
         var outGrid = ShapeMath.GridShape(outChunks);
         long count = 1;
         for (int a = 0; a < n; a++) if (reduced[a]) count *= ShapeRef[a];
-        if (count == 0 && op is ReduceOp.Min or ReduceOp.Max or ReduceOp.ArgMin or ReduceOp.ArgMax)
-            throw new InvalidOperationException(op is ReduceOp.Min or ReduceOp.Max
-                ? $"zero-size array to reduction operation {(op == ReduceOp.Min ? "minimum" : "maximum")} which has no identity (shape {ShapeMath.Format(ShapeRef)})."
+        var baseOp = ReduceOps.Base(op);
+        if (count == 0 && baseOp is ReduceOp.Min or ReduceOp.Max or ReduceOp.ArgMin or ReduceOp.ArgMax)
+            throw new InvalidOperationException(baseOp is ReduceOp.Min or ReduceOp.Max
+                ? $"zero-size array to reduction operation {(baseOp == ReduceOp.Min ? "minimum" : "maximum")} which has no identity (shape {ShapeMath.Format(ShapeRef)})."
                 : $"attempt to get {op.ToString().ToLowerInvariant()} of an empty sequence (shape {ShapeMath.Format(ShapeRef)}).");
         var groups = new List<TaskSpec>[ShapeMath.Size(outGrid)];
         for (int i = 0; i < groups.Length; i++) groups[i] = new List<TaskSpec>();
@@ -125,4 +126,41 @@ public sealed partial class NdArray<E>
     public NdArray<bool> All() => Reduce<bool>(ReduceOp.All, null, DefaultSplitEvery);
     /// <summary>True where every element along <paramref name="axes"/> is non-zero.</summary>
     public NdArray<bool> All(int[]? axes, int splitEvery = DefaultSplitEvery) => Reduce<bool>(ReduceOp.All, axes, splitEvery);
+
+    /// <summary>
+    /// Product over <paramref name="axes"/> (all when null). Partials multiply in double and the result keeps the
+    /// element type, so integer products beyond 2^53 lose digits: cast to double first when they may.
+    /// </summary>
+    public NdArray<E> Prod(int[]? axes = null, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.Prod, axes, splitEvery);
+    /// <summary>Product over <paramref name="axis"/>.</summary>
+    public NdArray<E> Prod(int axis) => Reduce<E>(ReduceOp.Prod, [axis], DefaultSplitEvery);
+
+    /// <summary>Sum over <paramref name="axes"/> (all when null) treating NaN as zero (NumPy's <c>nansum</c>; all-NaN gives 0).</summary>
+    public NdArray<E> NanSum(int[]? axes = null, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.NanSum, axes, splitEvery);
+    /// <summary>Sum over <paramref name="axis"/> skipping NaN.</summary>
+    public NdArray<E> NanSum(int axis) => Reduce<E>(ReduceOp.NanSum, [axis], DefaultSplitEvery);
+    /// <summary>Mean of the non-NaN elements over <paramref name="axes"/> (NumPy's <c>nanmean</c>; all-NaN gives NaN).</summary>
+    public NdArray<double> NanMean(int[]? axes = null, int splitEvery = DefaultSplitEvery) => Reduce<double>(ReduceOp.NanMean, axes, splitEvery);
+    /// <summary>Mean of the non-NaN elements over <paramref name="axis"/>.</summary>
+    public NdArray<double> NanMean(int axis) => Reduce<double>(ReduceOp.NanMean, [axis], DefaultSplitEvery);
+    /// <summary>Minimum ignoring NaN over <paramref name="axes"/> (NumPy's <c>nanmin</c>; all-NaN gives NaN).</summary>
+    public NdArray<E> NanMin(int[]? axes = null, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.NanMin, axes, splitEvery);
+    /// <summary>Minimum ignoring NaN over <paramref name="axis"/>.</summary>
+    public NdArray<E> NanMin(int axis) => Reduce<E>(ReduceOp.NanMin, [axis], DefaultSplitEvery);
+    /// <summary>Maximum ignoring NaN over <paramref name="axes"/> (NumPy's <c>nanmax</c>; all-NaN gives NaN).</summary>
+    public NdArray<E> NanMax(int[]? axes = null, int splitEvery = DefaultSplitEvery) => Reduce<E>(ReduceOp.NanMax, axes, splitEvery);
+    /// <summary>Maximum ignoring NaN over <paramref name="axis"/>.</summary>
+    public NdArray<E> NanMax(int axis) => Reduce<E>(ReduceOp.NanMax, [axis], DefaultSplitEvery);
+    /// <summary>Variance of the non-NaN elements (divisor count − <paramref name="ddof"/>; NaN when that is not positive), NumPy's <c>nanvar</c>.</summary>
+    public NdArray<double> NanVar(int[]? axes = null, int ddof = 0, int splitEvery = DefaultSplitEvery) => Reduce<double>(ReduceOp.NanVar, axes, splitEvery, ddof);
+    /// <summary>Standard deviation of the non-NaN elements, NumPy's <c>nanstd</c>.</summary>
+    public NdArray<double> NanStd(int[]? axes = null, int ddof = 0, int splitEvery = DefaultSplitEvery) => Reduce<double>(ReduceOp.NanStd, axes, splitEvery, ddof);
+    /// <summary>Flat index of the minimum ignoring NaN (NumPy's <c>nanargmin</c>); an all-NaN array fails with "All-NaN slice encountered".</summary>
+    public NdArray<long> NanArgMin() => Reduce<long>(ReduceOp.NanArgMin, null, DefaultSplitEvery);
+    /// <summary>Index along <paramref name="axis"/> of the minimum ignoring NaN; an all-NaN slice fails.</summary>
+    public NdArray<long> NanArgMin(int axis, int splitEvery = DefaultSplitEvery) => Reduce<long>(ReduceOp.NanArgMin, [axis], splitEvery);
+    /// <summary>Flat index of the maximum ignoring NaN (NumPy's <c>nanargmax</c>); an all-NaN array fails with "All-NaN slice encountered".</summary>
+    public NdArray<long> NanArgMax() => Reduce<long>(ReduceOp.NanArgMax, null, DefaultSplitEvery);
+    /// <summary>Index along <paramref name="axis"/> of the maximum ignoring NaN; an all-NaN slice fails.</summary>
+    public NdArray<long> NanArgMax(int axis, int splitEvery = DefaultSplitEvery) => Reduce<long>(ReduceOp.NanArgMax, [axis], splitEvery);
 }

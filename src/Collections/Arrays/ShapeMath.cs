@@ -29,6 +29,18 @@ internal static class ShapeMath
         return o;
     }
 
+    /// <summary>The block holding position <paramref name="position"/> of an axis with chunk <paramref name="offsets"/> (empty blocks hold nothing).</summary>
+    public static int BlockOf(long[] offsets, long position)
+    {
+        int lo = 0, hi = offsets.Length - 2;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (offsets[mid] <= position) lo = mid; else hi = mid - 1;
+        }
+        return lo;
+    }
+
     /// <summary>Regular chunks of <paramref name="size"/> along an axis of length <paramref name="length"/> (smaller last chunk).</summary>
     public static int[] Regular(int length, int size)
     {

@@ -12,6 +12,8 @@ public sealed partial class NdArray<E>
     /// <summary>Same as the indexer.</summary>
     public NdArray<E> Slice(params Sel[] selection)
     {
+        ArgumentNullException.ThrowIfNull(selection);
+        if (selection.Any(s => s.IsNewAxis || s.Indices is not null)) return SliceExtended(selection);
         int n = Rank;
         if (selection.Length > n) throw new ArgumentException($"Too many indices ({selection.Length}) for an array with {n} axes, shape {ShapeMath.Format(ShapeRef)}.");
         var start = new int[n]; var step = new int[n]; var count = new int[n]; var drop = new bool[n];
@@ -24,6 +26,15 @@ public sealed partial class NdArray<E>
                 int i = s.Index < 0 ? s.Index + size : s.Index;
                 if (i < 0 || i >= size) throw new ArgumentOutOfRangeException(nameof(selection), $"Index {s.Index} is out of bounds for axis {a} with size {size}.");
                 start[a] = i; step[a] = 1; count[a] = 1; drop[a] = true;
+            }
+            else if (s.Step < 0)
+            {
+                // Python's rules for a negative step: defaults are the last element and "past the first" (-1).
+                int st = s.From is int f0 ? (f0 < 0 ? f0 + size : f0) : size - 1;
+                int sp = s.To is int t0 ? (t0 < 0 ? t0 + size : t0) : -1;
+                st = Math.Clamp(st, -1, size - 1);
+                sp = Math.Clamp(sp, -1, size - 1);
+                start[a] = st; step[a] = s.Step; count[a] = st > sp ? (st - sp - 1) / -s.Step + 1 : 0;
             }
             else
             {
@@ -38,6 +49,20 @@ public sealed partial class NdArray<E>
         {
             perAxis[a] = new();
             var off = ShapeMath.Offsets(ChunksRef[a]);
+            if (step[a] < 0)
+            {
+                // Walking backwards: blocks from the last, each giving its selected elements from the highest down.
+                long s0 = start[a], st = -step[a];
+                for (int b = ChunksRef[a].Length - 1; b >= 0 && count[a] > 0; b--)
+                {
+                    long lo = off[b], hi = off[b + 1];
+                    long kmin = s0 >= hi ? (s0 - hi) / st + 1 : 0;
+                    long kmax = Math.Min(count[a] - 1, s0 >= lo ? (s0 - lo) / st : -1);
+                    if (kmin > kmax) continue;
+                    perAxis[a].Add((b, (int)(s0 - kmin * st - lo), (int)(kmax - kmin + 1)));
+                }
+                continue;
+            }
             for (int b = 0; b < ChunksRef[a].Length && count[a] > 0; b++)
             {
                 long lo = off[b], hi = off[b + 1];

@@ -86,6 +86,14 @@ internal enum UnaryOp
     Sin,
     /// <summary>Cosine (arrays of floats).</summary>
     Cos,
+    /// <summary>Tangent (arrays of floats).</summary>
+    Tan,
+    /// <summary>Largest integer not above a (arrays; integers unchanged).</summary>
+    Floor,
+    /// <summary>Smallest integer not below a (arrays; integers unchanged).</summary>
+    Ceil,
+    /// <summary>Nearest integer, halves to even like NumPy's <c>rint</c>/<c>round</c> (arrays; integers unchanged).</summary>
+    Round,
 }
 
 /// <summary>Questions about the shared operators, asked in one place.</summary>
