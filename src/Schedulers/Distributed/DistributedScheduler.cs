@@ -7,7 +7,9 @@ namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Runs graphs on workers anywhere, through a RabbitMQ broker: ready tasks go to the durable work queue with their
-/// functions and inputs (the wire codec), workers run them and publish results to this client's reply queue, and
+/// functions and inputs (the wire codec: small inputs by value, large ones by where a worker holds them — the data
+/// stays on the workers, which fetch it from each other directly), workers run them and publish results (or, for
+/// large ones, where they keep them) to this client's reply queue, and
 /// acknowledge a task only after its result is published — so a worker that dies mid-task has its task
 /// redelivered to another. Duplicate results (a redelivered task that ran twice) are ignored: the first wins.
 /// Tasks and replies are signed with the cluster's <see cref="ClusterSecret"/>; a reply without a valid signature
@@ -31,6 +33,8 @@ public sealed class DistributedScheduler : IScheduler
     private IChannel? _monitor;
     private string _replyQueue = "";
     private long _rejectedReplies;
+    private long _bytesReceived;
+    private DataPeers? _peers;
     private volatile bool _disposed;
 
     /// <summary>
@@ -73,6 +77,23 @@ public sealed class DistributedScheduler : IScheduler
 
     /// <summary>Replies dropped because they were not signed with the cluster's secret (forged or corrupt).</summary>
     public long RejectedReplies => Interlocked.Read(ref _rejectedReplies);
+
+    /// <summary>
+    /// Bytes this client received from the cluster: replies from the broker and anything fetched over the data
+    /// plane. With results staying on the workers it grows with the outputs, not with the data a graph moves.
+    /// </summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived) + (_peers?.BytesReceived ?? 0);
+
+    /// <summary>This client's connections to the workers' data plane (to release and drop results).</summary>
+    internal DataPeers Peers
+    {
+        get
+        {
+            if (_peers is { } p) return p;
+            var made = new DataPeers(_secret.DataPlaneKey);
+            return Interlocked.CompareExchange(ref _peers, made, null) ?? made;
+        }
+    }
 
     /// <summary>The work queue tasks are published to (workers consume the same one).</summary>
     public string Queue { get; }
@@ -135,6 +156,7 @@ public sealed class DistributedScheduler : IScheduler
 
     private void OnReply(BasicDeliverEventArgs ea)
     {
+        Interlocked.Add(ref _bytesReceived, ea.Body.Length);
         var props = ea.BasicProperties;
         if (!_secret.Verify(props, _replyQueue, ea.Body.Span))
         {
@@ -270,6 +292,7 @@ public sealed class DistributedScheduler : IScheduler
         _disposed = true;
         foreach (var c in _computes.Values) c.Abort(new ObjectDisposedException(nameof(DistributedScheduler)));
         _connection?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+        _peers?.Dispose();
     }
 
     /// <inheritdoc />

@@ -81,6 +81,6 @@ internal static class Protocol
     /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
     public const long InlineResultBytes = 64 * 1024;
 
-    /// <summary>The worker's store key of a node's result in a computation.</summary>
-    public static long StoreKey(int compute, int node) => ((long)compute << 32) | (uint)node;
+    /// <summary>The worker's key of a function (<paramref name="id"/>) defined for a computation.</summary>
+    public static long StoreKey(int compute, int id) => ((long)compute << 32) | (uint)id;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using TaskGraph.DataPlane;
 using TaskGraph.Wire;
 
 namespace TaskGraph.Processes;
@@ -13,9 +14,8 @@ namespace TaskGraph.Processes;
 /// </summary>
 internal sealed class WorkerTaskRunner
 {
-    private readonly ConcurrentDictionary<long, object?> _store = new();
+    private readonly ResultStore _store = new();
     private readonly Dictionary<long, Function> _functions = new();
-    private readonly ConcurrentDictionary<int, bool> _dropped = new();
     private readonly WireWriter _out = new(4096);
     private readonly WireWriter _data = new(4096);
 
@@ -27,6 +27,13 @@ internal sealed class WorkerTaskRunner
     /// <see cref="InMemoryAssemblies.Load"/>); never for a runner fed from the network.
     /// </param>
     public WorkerTaskRunner(bool acceptsCompiledCode = false) => _acceptsCompiledCode = acceptsCompiledCode;
+
+    // The pool's computations are numbered; the store (shared with the cluster's worker) names them by text.
+    private static readonly ConcurrentDictionary<int, string> StoreIds = new();
+
+    private static string StoreId(int compute) => StoreIds.Count > 10_000 && !StoreIds.ContainsKey(compute)
+        ? compute.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : StoreIds.GetOrAdd(compute, static c => c.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private sealed record Function(Delegate? Target, TaskInvoker? Invoker, Exception? Error);
 
@@ -64,7 +71,7 @@ internal sealed class WorkerTaskRunner
                 {
                     int node = r.ReadInt32();
                     _data.BeginFrame();
-                    if (_store.TryGetValue(Protocol.StoreKey(compute, node), out var v) && v is not Undecodable)
+                    if (_store.TryGet(StoreId(compute), node, out var v) && v is not Undecodable)
                     {
                         _data.WriteByte(1);
                         try { WireCodec.Write(_data, v); }
@@ -77,14 +84,12 @@ internal sealed class WorkerTaskRunner
                 case Protocol.Release:
                 {
                     int n = r.ReadInt32();
-                    for (int i = 0; i < n; i++) _store.TryRemove(Protocol.StoreKey(compute, r.ReadInt32()), out _);
+                    for (int i = 0; i < n; i++) _store.Release(StoreId(compute), r.ReadInt32());
                     break;
                 }
                 case Protocol.Drop:
                 {
-                    _dropped[compute] = true;
-                    foreach (var k in _store.Keys)
-                        if ((int)(k >> 32) == compute) _store.TryRemove(k, out _);
+                    _store.Drop(StoreId(compute));
                     break;
                 }
                 default: throw new InvalidDataException($"Unknown data operation {op}.");
@@ -138,7 +143,7 @@ internal sealed class WorkerTaskRunner
                 {
                     int node = r.ReadInt32();
                     var v = ReadLengthPrefixed(r);
-                    if (!_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = v;
+                    _store.Put(StoreId(compute), node, v);
                     break;
                 }
                 case Protocol.ItemRun:
@@ -223,7 +228,7 @@ internal sealed class WorkerTaskRunner
         int members = program.Length;
         var mark = _out.BeginLength();
         _out.WriteInt32(node);
-        if (_dropped.ContainsKey(compute))
+        if (_store.IsDropped(StoreId(compute)))
         {
             _out.WriteByte(Protocol.StatusSkipped);
             _out.WriteInt64(0);
@@ -250,7 +255,7 @@ internal sealed class WorkerTaskRunner
                     switch (kinds[a])
                     {
                         case Protocol.ArgStored:
-                            if (!_store.TryGetValue(Protocol.StoreKey(compute, (int)args[a]!), out var v))
+                            if (!_store.TryGet(StoreId(compute), (int)args[a]!, out var v))
                                 throw new InvalidOperationException($"Input {(int)args[a]!} of the task is not in this worker.");
                             args[a] = v is Undecodable uv ? throw uv.Error : v;
                             break;
@@ -275,7 +280,7 @@ internal sealed class WorkerTaskRunner
             return;
         }
         long elapsed = Stopwatch.GetTimestamp() - t0;
-        if (!_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = previous;
+        _store.Put(StoreId(compute), node, previous);
         var before = _out.GetMark();
         _out.WriteByte(Protocol.StatusValue);
         _out.WriteInt64(elapsed);
