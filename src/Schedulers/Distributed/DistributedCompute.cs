@@ -184,6 +184,7 @@ internal sealed class DistributedCompute
         if (_recomputing[input]) return;
         _recomputing[input] = true;
         Interlocked.Increment(ref _recomputed);
+        _scheduler.CountRecomputed();
         PublishWhenReady(input);
     }
 

@@ -34,6 +34,7 @@ public sealed class DistributedScheduler : IScheduler
     private string _replyQueue = "";
     private long _rejectedReplies;
     private long _bytesReceived;
+    private long _recomputed;
     private DataPeers? _peers;
     private volatile bool _disposed;
 
@@ -83,6 +84,11 @@ public sealed class DistributedScheduler : IScheduler
     /// plane. With results staying on the workers it grows with the outputs, not with the data a graph moves.
     /// </summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived) + (_peers?.BytesReceived ?? 0);
+
+    /// <summary>Results recomputed because the worker holding them died before every task needing them had it (lineage recovery).</summary>
+    public long RecomputedResults => Interlocked.Read(ref _recomputed);
+
+    internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
 
     /// <summary>This client's connections to the workers' data plane (to release and drop results).</summary>
     internal DataPeers Peers
