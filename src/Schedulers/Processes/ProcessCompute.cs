@@ -460,6 +460,7 @@ internal sealed class ProcessCompute
                 var bytes = Volatile.Read(ref c._pool.Slots[y].Current)?.TryGet(c._id, dep);
                 if (bytes is not null)
                 {
+                    c._pool.CountReceived(bytes.Length + 9);
                     puts.Add((dep, bytes));
                     putSeen.Add(dep);
                     return;
@@ -502,6 +503,7 @@ internal sealed class ProcessCompute
                 }
                 r.Skip(start + len - r.Position);
                 c._pool.CountBytes(len + 8);
+                c._pool.CountReceived(len + 8);
                 if (status is Protocol.StatusHeld or Protocol.StatusValue) c._held[node]!.AddHolder(Slot);
             }
             catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
@@ -608,6 +610,7 @@ internal sealed class ProcessCompute
             byte status = r.ReadByte();
             long ticks = r.ReadInt64();
             c._pool.CountBytes(len + 8);
+            c._pool.CountReceived(len + 8);
             // The worker runs a batch's tasks one after another and measures each; answers arrive in bursts, so
             // each run is laid out after the previous one, ending no earlier than its answer allows.
             ticks = Math.Clamp(ticks, 0, Stopwatch.Frequency * 86_400L);
