@@ -206,6 +206,8 @@ internal sealed class DataPeers : IDisposable
             try
             {
                 // The value may not claim more bytes than its frame announced.
+                // An authenticated peer's blocks are read straight into their arrays (no copy through pieces).
+                _reader.DirectBytes = Math.Max(WireReader.IncrementalBytes, length);
                 value = WireCodec.Read(_reader, WireLimits.Default with { MaxMessageBytes = length });
             }
             catch (WireException e)
