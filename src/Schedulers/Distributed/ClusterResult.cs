@@ -13,6 +13,9 @@ internal sealed class ClusterResult
     /// <summary>The holding worker's data plane address; empty when the value is here.</summary>
     public string Holder = "";
 
+    /// <summary>The holding worker's name (its own queue is <see cref="Topology.WorkerQueue"/>).</summary>
+    public string Worker = "";
+
     /// <summary>The encoded size of a held result.</summary>
     public long Size;
 

@@ -205,11 +205,30 @@ internal sealed class DistributedCompute
             return;
         }
         Interlocked.Increment(ref _sent);
+        var worker = PreferredWorker(node);
         // Not awaited one by one (that caps publishing near 1k messages/s): the window bounds what is in
         // flight, and a failed publish (no confirm) ends the computation.
-        _scheduler.PublishAsync(task, body, _stop.Token).ContinueWith(
+        _scheduler.PublishAsync(task, body, worker, _stop.Token).ContinueWith(
             t => Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(t.Exception!).Message))),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The worker holding most bytes of <paramref name="node"/>'s inputs, when they are worth moving the task for
+    /// (<see cref="Processes.Protocol.LocalityBytes"/>, the pool's rule); else null (the shared queue). Called under <c>_gate</c>.
+    /// </summary>
+    private string? PreferredWorker(int node)
+    {
+        Dictionary<string, long>? bytes = null;
+        foreach (var dep in _plan.Dependencies[node])
+            if (_where[dep] is { Holder.Length: > 0, Worker.Length: > 0 } r && !_dead.Contains(r.Holder))
+            {
+                bytes ??= new(StringComparer.Ordinal);
+                bytes[r.Worker] = bytes.GetValueOrDefault(r.Worker) + r.Size;
+            }
+        if (bytes is null) return null;
+        var best = bytes.MaxBy(kv => kv.Value);
+        return best.Value >= Processes.Protocol.LocalityBytes ? best.Key : null;
     }
 
     private static Exception Inner(Exception e) => e is AggregateException { InnerException: { } i } ? Inner(i) : e;
@@ -223,7 +242,7 @@ internal sealed class DistributedCompute
             OnMissing(r);
             return;
         }
-        var where = r.Error is not null ? null : new ClusterResult { Value = r.Value, Holder = r.Holder, Size = r.Size };
+        var where = r.Error is not null ? null : new ClusterResult { Value = r.Value, Holder = r.Holder, Size = r.Size, Worker = r.Worker };
         lock (_gate)
         {
             if (where is { Holder.Length: > 0 }) _holders.Add(where.Holder);

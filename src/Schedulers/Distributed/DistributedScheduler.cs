@@ -35,6 +35,7 @@ public sealed class DistributedScheduler : IScheduler
     private long _rejectedReplies;
     private long _bytesReceived;
     private long _recomputed;
+    private long _placed;
     private DataPeers? _peers;
     private volatile bool _disposed;
 
@@ -89,6 +90,9 @@ public sealed class DistributedScheduler : IScheduler
     public long RecomputedResults => Interlocked.Read(ref _recomputed);
 
     internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
+
+    /// <summary>Tasks sent to the queue of the worker that holds most of their input bytes (data locality) rather than to the shared queue.</summary>
+    public long PlacedTasks => Interlocked.Read(ref _placed);
 
     /// <summary>This client's connections to the workers' data plane (to release and drop results).</summary>
     internal DataPeers Peers
@@ -207,7 +211,12 @@ public sealed class DistributedScheduler : IScheduler
         if (_computes.TryGetValue(result.Compute, out var compute)) compute.OnResult(result);
     }
 
-    internal async Task PublishAsync(RemoteTask task, byte[] body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a signed task to the shared work queue, or to the queue of <paramref name="worker"/> (the one
+    /// holding most of its inputs; the signature names the shared queue either way, where the task may move). A task
+    /// for a worker whose queue is gone (the broker returns it) goes to the shared queue.
+    /// </summary>
+    internal async Task PublishAsync(RemoteTask task, byte[] body, string? worker, CancellationToken cancellationToken)
     {
         var publish = _publish ?? throw new InvalidOperationException("Not connected.");
         var props = new BasicProperties
@@ -222,7 +231,23 @@ public sealed class DistributedScheduler : IScheduler
             Expiration = ((long)(TaskLifetime + TimeSpan.FromMinutes(10)).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
             Headers = new Dictionary<string, object?> { [ClusterSecret.DeadlineHeader] = DateTimeOffset.UtcNow.Add(TaskLifetime).ToUnixTimeMilliseconds() },
         };
+        // A worker's queue expires its tasks into the shared queue, and dead-lettering removes a message's expiration
+        // property (which the signature covers): such tasks carry none (the signed deadline still holds).
+        if (worker is not null) props.Expiration = null;
         _secret.Sign(props, Queue, body);
+        if (worker is not null)
+        {
+            try
+            {
+                await publish.BasicPublishAsync("", Topology.WorkerQueue(Queue, worker), mandatory: true, props, body, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _placed);
+                return;
+            }
+            catch (RabbitMQ.Client.Exceptions.PublishException e) when (e.IsReturn)
+            {
+                // That worker's queue is gone (the worker with it): any worker will do.
+            }
+        }
         await publish.BasicPublishAsync("", Queue, mandatory: false, props, body, cancellationToken).ConfigureAwait(false);
     }
 

@@ -131,6 +131,13 @@ public sealed class DistributedWorker
         var clients = new ClientProbe(connection);
         consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        // Its own queue: tasks whose large inputs are here. One at a time beyond the shared prefetch, so that tasks
+        // waiting for this worker stay in the broker, where they move to the shared queue when this worker is slow.
+        await Topology.DeclareWorkerQueueAsync(channel, _queue, _name, cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, 1, false, cancellationToken).ConfigureAwait(false);
+        var local = new AsyncEventingBasicConsumer(channel);
+        local.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
+        var ownTag = await channel.BasicConsumeAsync(Topology.WorkerQueue(_queue, _name), autoAck: false, local, cancellationToken).ConfigureAwait(false);
         onConnected();
         Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}, data plane {_server!.Address}");
         using var sweeping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -143,6 +150,7 @@ public sealed class DistributedWorker
         try
         {
             await channel.BasicCancelAsync(tag).ConfigureAwait(false);
+            await channel.BasicCancelAsync(ownTag).ConfigureAwait(false);
             for (int i = 0; i < 200 && Volatile.Read(ref _running) > 0 && !lost.Task.IsCompleted; i++) await Task.Delay(50).ConfigureAwait(false);
         }
         catch (Exception)

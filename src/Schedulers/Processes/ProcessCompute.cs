@@ -44,8 +44,6 @@ internal sealed class ProcessCompute
     private readonly object _signal = new();
     private long _signalVersion;
 
-    /// <summary>Inputs at least this large (held in one worker) pull their task to that worker.</summary>
-    private const long LocalityBytes = 256 * 1024;
 
     public ProcessCompute(ProcessPoolScheduler pool, ExecutionPlan plan, ComputeContext context, int id)
     {
@@ -320,7 +318,7 @@ internal sealed class ProcessCompute
         foreach (var dep in _plan.Dependencies[node])
         {
             var h = _held[dep];
-            if (h is null || Volatile.Read(ref h.InParent) || h.Size < LocalityBytes) continue;
+            if (h is null || Volatile.Read(ref h.InParent) || h.Size < Protocol.LocalityBytes) continue;
             long holders = Volatile.Read(ref h.Holders);
             for (int y = 0; y < bytes.Length; y++)
                 if ((holders & (1L << y)) != 0) { bytes[y] += h.Size; any = true; }
@@ -328,7 +326,7 @@ internal sealed class ProcessCompute
         if (!any) return -1;
         int best = -1;
         for (int y = 0; y < bytes.Length; y++)
-            if (bytes[y] >= LocalityBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
+            if (bytes[y] >= Protocol.LocalityBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
         return best;
     }
 

@@ -68,7 +68,7 @@ public class DataStaysOnWorkersTests
     public void NoPartitionCrossesTheClient()
     {
         var cluster = TestCluster.Shared;
-        long before = cluster.Scheduler.BytesReceived;
+        long before = cluster.Scheduler.BytesReceived, placedBefore = cluster.Scheduler.PlacedTasks;
         var g = ShuffledGroupBy().Compute(cluster);
         long received = cluster.Scheduler.BytesReceived - before;
         TestContext.Progress.WriteLine($"client received {received:N0} bytes");
@@ -77,6 +77,9 @@ public class DataStaysOnWorkersTests
         // the client received only completions and the 1,500-row output.
         long oneSplitPiece = RowsPerPartition * 16L / 4;
         Assert.That(received, Is.LessThan(oneSplitPiece), $"the client received {received:N0} bytes");
+        // Each merge task reads eight pieces from two workers, so one of them holds at least four (~1 MB): the task
+        // goes to that worker's own queue.
+        Assert.That(cluster.Scheduler.PlacedTasks - placedBefore, Is.GreaterThan(0), "tasks sent to the worker holding their inputs");
     }
 
     [Test]
