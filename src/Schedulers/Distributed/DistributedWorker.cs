@@ -237,7 +237,11 @@ public sealed class DistributedWorker
         }
         if (Debug) Log($"start {task.Key}");
         var sw = Stopwatch.StartNew();
-        if (!string.IsNullOrEmpty(props.ReplyTo)) _replyQueueOf[task.Compute] = props.ReplyTo;
+        if (!string.IsNullOrEmpty(props.ReplyTo))
+        {
+            if (_replyQueueOf.Count > 10_000) _replyQueueOf.Clear(); // bounded; a compute forgotten here is dropped by its client
+            _replyQueueOf[task.Compute] = props.ReplyTo;
+        }
         RemoteResult result;
         try
         {
