@@ -94,7 +94,16 @@ public static class CompareRunner
         {
             scheduler = CreateScheduler(sched); // created outside the timed region, like dask_bench.py's pools
             workload.Prepare(ctx, sched);
-            var (times, warm, cold, result) = Measure(() => workload.Run(ctx, scheduler, sched), runs);
+            var clientBytes = ClientBytes(scheduler);
+            var (times, warm, cold, result) = Measure(() =>
+            {
+                long before = clientBytes?.Invoke() ?? 0;
+                var r = workload.Run(ctx, scheduler, sched);
+                // Bytes the client (or the pool's parent) received during this run: with data staying on the
+                // workers, the outputs and completions only.
+                if (clientBytes is not null) r.Phases["client_bytes"] = clientBytes() - before;
+                return r;
+            }, runs);
             double median = Median(times);
             rec["seconds"] = Math.Round(median, 4);
             rec["runs_s"] = times.Select(t => Math.Round(t, 4)).ToArray();
@@ -129,6 +138,15 @@ public static class CompareRunner
         rec["env"] = env;
         return JsonSerializer.Serialize(rec);
     }
+
+    /// <summary>The counter of bytes received by the client for the out-of-process schedulers; null for in-process ones.</summary>
+    private static Func<long>? ClientBytes(IScheduler scheduler) => scheduler switch
+    {
+        TaskGraph.Processes.ProcessPoolScheduler p => () => p.BytesReceived,
+        LocalCluster c => () => c.Scheduler.BytesReceived,
+        DistributedScheduler d => () => d.BytesReceived,
+        _ => null,
+    };
 
     private static (List<double> Times, double Warm, bool Cold, WorkloadResult Result) Measure(Func<WorkloadResult> run, int runs)
     {

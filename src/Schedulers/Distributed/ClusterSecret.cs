@@ -94,6 +94,12 @@ public sealed class ClusterSecret
             "Without it anyone who can publish on the broker could run code on the workers. Generate one with `openssl rand -base64 32`.");
     }
 
+    /// <summary>
+    /// The key of the data plane (direct connections between workers), derived from the secret so that a proof
+    /// made there can never pass for a message signature here, or the reverse.
+    /// </summary>
+    internal TaskGraph.DataPlane.DataPlaneKey DataPlaneKey => new(HMACSHA256.HashData(_key, "taskgraph-data-plane-v1"u8));
+
     /// <summary>A short, non-reversible fingerprint for logs (the first 8 hex digits of a hash of the key).</summary>
     public string Fingerprint => Convert.ToHexStringLower(SHA256.HashData([.. "taskgraph-fingerprint"u8, .. _key]))[..8];
 

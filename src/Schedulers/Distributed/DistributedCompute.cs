@@ -8,6 +8,14 @@ namespace TaskGraph.Distributed;
 /// <see cref="ExecutionState"/> (at most <see cref="DistributedScheduler.Window"/> in flight) and publishes them;
 /// results arriving on the reply queue complete them. A result for a node already done (a redelivered task that
 /// ran twice) is ignored.
+/// <para>Data stays on the workers: a result over <see cref="Processes.Protocol.InlineResultBytes"/> that is not
+/// an output stays in the worker that made it, and this compute records only where (<see cref="ClusterResult"/>,
+/// the node's result in the execution state). A task's message carries its small inputs and the holders of the
+/// large ones, which its worker fetches directly. Results the state releases are released on their holders; at the
+/// end every holder drops the computation's results.</para>
+/// <para>Recovery by lineage: a worker that cannot fetch an input (its holder died) answers with the inputs it
+/// misses; the holder is taken as dead, the lost results are recomputed from their own inputs (recursively, as far
+/// back as needed) and the task is sent again once they are back.</para>
 /// <para>Liveness: while it runs, the compute asks the broker how many workers consume the work queue; when none
 /// has for <see cref="DistributedScheduler.WorkerTimeout"/>, it fails with <see cref="NoWorkersException"/>
 /// instead of waiting for ever. A compute that ends without success takes its unstarted tasks back out of the queue.</para>
@@ -23,6 +31,24 @@ internal sealed class DistributedCompute
     private int _finished;
     private int _sent;
 
+    /// <summary>Recoveries of one task's inputs before the compute gives up.</summary>
+    private const int MaxRecoveries = 5;
+
+    // Where each finished node's result is (also its entry in the execution state, until the state releases it).
+    private readonly ClusterResult?[] _where;
+    // Lineage recovery, guarded by _gate: workers found dead; tasks waiting for recomputed inputs (and the reverse);
+    // nodes being recomputed; how often each task's inputs were lost; releases held back during a recovery.
+    private readonly object _gate = new();
+    private readonly HashSet<string> _dead = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _holders = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, HashSet<int>> _awaiting = new();
+    private readonly Dictionary<int, List<int>> _waiters = new();
+    private readonly bool[] _recomputing;
+    private readonly int[] _recoveries;
+    private readonly List<int> _deferred = [];
+    private readonly System.Threading.Channels.Channel<(string Holder, int Node)> _releases = System.Threading.Channels.Channel.CreateUnbounded<(string, int)>(new() { SingleReader = true });
+    private int _recomputed;
+
     public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id)
     {
         _scheduler = scheduler;
@@ -31,22 +57,34 @@ internal sealed class DistributedCompute
         _state = new ExecutionState(plan, context);
         _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
         _done = new bool[plan.Count];
+        _where = new ClusterResult?[plan.Count];
+        _recomputing = new bool[plan.Count];
+        _recoveries = new int[plan.Count];
     }
 
     public string Id { get; }
+
+    /// <summary>Lost results recomputed so far (lineage recovery).</summary>
+    public int Recomputed => Volatile.Read(ref _recomputed);
 
     public async Task<object?[]> RunAsync()
     {
         var dispatcher = new Thread(Dispatch) { IsBackground = true, Name = $"taskgraph-dispatch-{Id[..8]}" };
         dispatcher.Start();
         _ = MonitorAsync(); // ends by itself when _stop is cancelled
+        var releasing = PumpReleasesAsync();
         try
         {
-            return await _state.Completion.ConfigureAwait(false);
+            var values = await _state.Completion.ConfigureAwait(false);
+            var outputs = new object?[values.Length];
+            for (int i = 0; i < values.Length; i++) outputs[i] = values[i] is ClusterResult r ? r.Value : values[i];
+            return outputs;
         }
         finally
         {
             _stop.Cancel();
+            await DropEverywhereAsync().ConfigureAwait(false);
+            await releasing.ConfigureAwait(false);
             // Failed or cancelled with tasks still queued: take them back, so that no worker runs them for nobody.
             // Not when the broker itself is gone (what it kept expires), and never for long: the caller waits.
             if (!_state.Completion.IsCompletedSuccessfully && Volatile.Read(ref _sent) > Volatile.Read(ref _finished)
@@ -108,25 +146,8 @@ internal sealed class DistributedCompute
             {
                 _window.Wait(_stop.Token);
                 if (!_state.TryTake(out int node)) return;
-                RemoteTask task;
-                byte[] body;
-                try
-                {
-                    task = RemoteTask.Pack(Id, _plan, node, _state.Results);
-                    body = WireCodec.ToBytes(task);
-                }
-                catch (Exception e)
-                {
-                    _state.Fail(node, e);
-                    return;
-                }
                 _state.ReportStarted(node, "cluster");
-                Interlocked.Increment(ref _sent);
-                // Not awaited one by one (that caps publishing near 1k messages/s): the window bounds what is in
-                // flight, and a failed publish (no confirm) ends the computation.
-                _scheduler.PublishAsync(task, body, _stop.Token).ContinueWith(
-                    t => Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(t.Exception!).Message))),
-                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                lock (_gate) PublishWhenReady(node);
             }
         }
         catch (OperationCanceledException)
@@ -139,28 +160,217 @@ internal sealed class DistributedCompute
         }
     }
 
+    /// <summary>
+    /// Publishes <paramref name="node"/> when every input is available (inline here, or held by a live worker);
+    /// otherwise first recomputes the missing ones (<see cref="Await"/>) and publishes it once they are back.
+    /// Called under <c>_gate</c>.
+    /// </summary>
+    private void PublishWhenReady(int node)
+    {
+        bool waiting = false;
+        foreach (var dep in _plan.Dependencies[node])
+            if (!IsAvailable(dep)) { Await(node, dep); waiting = true; }
+        if (!waiting) Publish(node);
+    }
+
+    /// <summary>True when <paramref name="node"/>'s result can be given to a task: here (inline), or held by a worker believed alive.</summary>
+    private bool IsAvailable(int node)
+        => _where[node] is { Released: false } r && (r.Holder.Length == 0 || !_dead.Contains(r.Holder));
+
+    /// <summary>Lineage: <paramref name="task"/> waits for <paramref name="input"/>, which is recomputed (from its own inputs, recursively) unless that is under way.</summary>
+    private void Await(int task, int input)
+    {
+        if (!(_awaiting.TryGetValue(task, out var set) ? set : _awaiting[task] = []).Add(input)) return;
+        (_waiters.TryGetValue(input, out var list) ? list : _waiters[input] = []).Add(task);
+        if (_recomputing[input]) return;
+        _recomputing[input] = true;
+        Interlocked.Increment(ref _recomputed);
+        _scheduler.CountRecomputed();
+        PublishWhenReady(input);
+    }
+
+    private void Publish(int node)
+    {
+        RemoteTask task;
+        byte[] body;
+        try
+        {
+            task = RemoteTask.Pack(Id, _plan, node, dep => _where[dep] is { Holder.Length: > 0 } r
+                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size })
+                : (_where[dep]!.Value, null));
+            body = WireCodec.ToBytes(task);
+        }
+        catch (Exception e)
+        {
+            _state.Fail(node, e);
+            return;
+        }
+        Interlocked.Increment(ref _sent);
+        var worker = PreferredWorker(node);
+        // Not awaited one by one (that caps publishing near 1k messages/s): the window bounds what is in
+        // flight, and a failed publish (no confirm) ends the computation.
+        _scheduler.PublishAsync(task, body, worker, _stop.Token).ContinueWith(
+            t => Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(t.Exception!).Message))),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The worker holding most bytes of <paramref name="node"/>'s inputs, when they are worth moving the task for
+    /// (<see cref="Processes.Protocol.LocalityBytes"/>, the pool's rule); else null (the shared queue). Called under <c>_gate</c>.
+    /// </summary>
+    private string? PreferredWorker(int node)
+    {
+        Dictionary<string, long>? bytes = null;
+        foreach (var dep in _plan.Dependencies[node])
+            if (_where[dep] is { Holder.Length: > 0, Worker.Length: > 0 } r && !_dead.Contains(r.Holder))
+            {
+                bytes ??= new(StringComparer.Ordinal);
+                bytes[r.Worker] = bytes.GetValueOrDefault(r.Worker) + r.Size;
+            }
+        if (bytes is null) return null;
+        var best = bytes.MaxBy(kv => kv.Value);
+        return best.Value >= Processes.Protocol.LocalityBytes ? best.Key : null;
+    }
+
     private static Exception Inner(Exception e) => e is AggregateException { InnerException: { } i } ? Inner(i) : e;
 
     public void OnResult(RemoteResult r)
     {
         if ((uint)r.Node >= (uint)_done.Length) return;
+        Interlocked.Increment(ref _finished);
+        if (r.ProcessId > 0) _state.ReportWorker(new WorkerReport(r.Worker, r.ProcessId, TimeSpan.FromMilliseconds(r.CpuMillis), r.WorkingSet));
+        if (r.Missing is not null)
+        {
+            OnMissing(r);
+            return;
+        }
+        var where = r.Error is not null ? null : new ClusterResult { Value = r.Value, Holder = r.Holder, Size = r.Size, Worker = r.Worker };
+        lock (_gate)
+        {
+            if (where is { Holder.Length: > 0 }) _holders.Add(where.Holder);
+            if (_recomputing[r.Node])
+            {
+                // A lost result made again (lineage): the tasks waiting for it go out now.
+                if (where is null)
+                {
+                    _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
+                    return;
+                }
+                _where[r.Node] = where;
+                _recomputing[r.Node] = false;
+                if (_waiters.Remove(r.Node, out var waiting))
+                    foreach (var w in waiting)
+                        if (_awaiting.TryGetValue(w, out var set) && set.Remove(r.Node) && set.Count == 0)
+                        {
+                            _awaiting.Remove(w);
+                            PublishWhenReady(w);
+                        }
+                if (_awaiting.Count == 0) FlushDeferredReleases();
+                return;
+            }
+        }
         lock (_done)
         {
             if (_done[r.Node]) return;
             _done[r.Node] = true;
         }
-        Interlocked.Increment(ref _finished);
-        bool failed = r.Error is not null;
-        if (r.ProcessId > 0) _state.ReportWorker(new WorkerReport(r.Worker, r.ProcessId, TimeSpan.FromMilliseconds(r.CpuMillis), r.WorkingSet));
         // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
         long ended = Stopwatch.GetTimestamp();
         long started = ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6));
-        _state.ReportFinished(r.Node, r.Worker, failed, started, ended);
-        if (failed)
+        _state.ReportFinished(r.Node, r.Worker, where is null, started, ended);
+        if (where is null)
             _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
         else
-            _state.Complete(r.Node, r.Value);
+        {
+            _where[r.Node] = where;
+            _state.Complete(r.Node, where);
+            lock (_gate)
+            {
+                foreach (var dep in _plan.Dependencies[r.Node]) CheckRelease(dep);
+                CheckRelease(r.Node);
+            }
+        }
         _window.Release();
+    }
+
+    /// <summary>A worker could not fetch some inputs of a task (their holders died, or released them): recompute them, then send the task again.</summary>
+    private void OnMissing(RemoteResult r)
+    {
+        lock (_gate)
+        {
+            if (_state.IsEnded || Volatile.Read(ref _done[r.Node])) return;
+            foreach (var holder in r.Unreachable ?? []) _dead.Add(holder);
+            foreach (var node in r.Missing!)
+                if ((uint)node < (uint)_where.Length && _where[node] is { Holder.Length: > 0 } lost && !_recomputing[node]) lost.Released = true;
+            if (++_recoveries[r.Node] > MaxRecoveries)
+            {
+                _state.Fail(r.Node, new WorkerCrashedException(
+                    $"The inputs of task {_plan.KeyOf(r.Node)} were lost {MaxRecoveries} times (their workers died or dropped them) and recomputed each time; giving up."));
+                return;
+            }
+            PublishWhenReady(r.Node);
+        }
+    }
+
+    /// <summary>
+    /// When the execution state has released <paramref name="node"/> (no task needs it any more), the worker
+    /// holding it is told to drop it; an inline value is forgotten here. While lost results are being
+    /// recomputed, releases wait (a recomputation may need them). Called under <c>_gate</c>.
+    /// </summary>
+    private void CheckRelease(int node)
+    {
+        if (!Volatile.Read(ref _done[node]) || _state.Results[node] is not null || _where[node] is not { Released: false } r) return;
+        if (_awaiting.Count > 0) { _deferred.Add(node); return; }
+        r.Released = true;
+        r.Value = null;
+        if (r.Holder.Length > 0 && !_dead.Contains(r.Holder)) _releases.Writer.TryWrite((r.Holder, node));
+    }
+
+    private void FlushDeferredReleases()
+    {
+        var deferred = _deferred.ToArray();
+        _deferred.Clear();
+        foreach (var node in deferred) CheckRelease(node);
+    }
+
+    /// <summary>Sends releases to the workers, batched per holder, off the reply thread.</summary>
+    private async Task PumpReleasesAsync()
+    {
+        var reader = _releases.Reader;
+        var byHolder = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+                (byHolder.TryGetValue(item.Holder, out var l) ? l : byHolder[item.Holder] = []).Add(item.Node);
+            foreach (var (holder, nodes) in byHolder)
+            {
+                if (nodes.Count == 0) continue;
+                try
+                {
+                    await Task.Run(() => _scheduler.Peers.Release(holder, Id, nodes)).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Best effort: a holder that is gone took its results with it; the end of the compute drops the rest.
+                }
+                nodes.Clear();
+            }
+        }
+    }
+
+    /// <summary>The computation ended: every worker that held a result of it drops them all (best effort, bounded).</summary>
+    private async Task DropEverywhereAsync()
+    {
+        _releases.Writer.TryComplete();
+        string[] holders;
+        lock (_gate) holders = _holders.Where(h => !_dead.Contains(h)).ToArray();
+        if (holders.Length == 0) return;
+        var drops = holders.Select(h => Task.Run(() =>
+        {
+            try { _scheduler.Peers.Drop(h, Id); }
+            catch (DataPlaneException) { /* gone with its results */ }
+        }));
+        await Task.WhenAny(Task.WhenAll(drops), Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
     }
 
     public void Abort(Exception error) => _state.Abort(error);

@@ -7,7 +7,9 @@ namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Runs graphs on workers anywhere, through a RabbitMQ broker: ready tasks go to the durable work queue with their
-/// functions and inputs (the wire codec), workers run them and publish results to this client's reply queue, and
+/// functions and inputs (the wire codec: small inputs by value, large ones by where a worker holds them — the data
+/// stays on the workers, which fetch it from each other directly), workers run them and publish results (or, for
+/// large ones, where they keep them) to this client's reply queue, and
 /// acknowledge a task only after its result is published — so a worker that dies mid-task has its task
 /// redelivered to another. Duplicate results (a redelivered task that ran twice) are ignored: the first wins.
 /// Tasks and replies are signed with the cluster's <see cref="ClusterSecret"/>; a reply without a valid signature
@@ -31,6 +33,10 @@ public sealed class DistributedScheduler : IScheduler
     private IChannel? _monitor;
     private string _replyQueue = "";
     private long _rejectedReplies;
+    private long _bytesReceived;
+    private long _recomputed;
+    private long _placed;
+    private DataPeers? _peers;
     private volatile bool _disposed;
 
     /// <summary>
@@ -73,6 +79,31 @@ public sealed class DistributedScheduler : IScheduler
 
     /// <summary>Replies dropped because they were not signed with the cluster's secret (forged or corrupt).</summary>
     public long RejectedReplies => Interlocked.Read(ref _rejectedReplies);
+
+    /// <summary>
+    /// Bytes this client received from the cluster: replies from the broker and anything fetched over the data
+    /// plane. With results staying on the workers it grows with the outputs, not with the data a graph moves.
+    /// </summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived) + (_peers?.BytesReceived ?? 0);
+
+    /// <summary>Results recomputed because the worker holding them died before every task needing them had it (lineage recovery).</summary>
+    public long RecomputedResults => Interlocked.Read(ref _recomputed);
+
+    internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
+
+    /// <summary>Tasks sent to the queue of the worker that holds most of their input bytes (data locality) rather than to the shared queue.</summary>
+    public long PlacedTasks => Interlocked.Read(ref _placed);
+
+    /// <summary>This client's connections to the workers' data plane (to release and drop results).</summary>
+    internal DataPeers Peers
+    {
+        get
+        {
+            if (_peers is { } p) return p;
+            var made = new DataPeers(_secret.DataPlaneKey);
+            return Interlocked.CompareExchange(ref _peers, made, null) ?? made;
+        }
+    }
 
     /// <summary>The work queue tasks are published to (workers consume the same one).</summary>
     public string Queue { get; }
@@ -135,6 +166,7 @@ public sealed class DistributedScheduler : IScheduler
 
     private void OnReply(BasicDeliverEventArgs ea)
     {
+        Interlocked.Add(ref _bytesReceived, ea.Body.Length);
         var props = ea.BasicProperties;
         if (!_secret.Verify(props, _replyQueue, ea.Body.Span))
         {
@@ -179,7 +211,12 @@ public sealed class DistributedScheduler : IScheduler
         if (_computes.TryGetValue(result.Compute, out var compute)) compute.OnResult(result);
     }
 
-    internal async Task PublishAsync(RemoteTask task, byte[] body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a signed task to the shared work queue, or to the queue of <paramref name="worker"/> (the one
+    /// holding most of its inputs; the signature names the shared queue either way, where the task may move). A task
+    /// for a worker whose queue is gone (the broker returns it) goes to the shared queue.
+    /// </summary>
+    internal async Task PublishAsync(RemoteTask task, byte[] body, string? worker, CancellationToken cancellationToken)
     {
         var publish = _publish ?? throw new InvalidOperationException("Not connected.");
         var props = new BasicProperties
@@ -194,7 +231,23 @@ public sealed class DistributedScheduler : IScheduler
             Expiration = ((long)(TaskLifetime + TimeSpan.FromMinutes(10)).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
             Headers = new Dictionary<string, object?> { [ClusterSecret.DeadlineHeader] = DateTimeOffset.UtcNow.Add(TaskLifetime).ToUnixTimeMilliseconds() },
         };
+        // A worker's queue expires its tasks into the shared queue, and dead-lettering removes a message's expiration
+        // property (which the signature covers): such tasks carry none (the signed deadline still holds).
+        if (worker is not null) props.Expiration = null;
         _secret.Sign(props, Queue, body);
+        if (worker is not null)
+        {
+            try
+            {
+                await publish.BasicPublishAsync("", Topology.WorkerQueue(Queue, worker), mandatory: true, props, body, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _placed);
+                return;
+            }
+            catch (RabbitMQ.Client.Exceptions.PublishException e) when (e.IsReturn)
+            {
+                // That worker's queue is gone (the worker with it): any worker will do.
+            }
+        }
         await publish.BasicPublishAsync("", Queue, mandatory: false, props, body, cancellationToken).ConfigureAwait(false);
     }
 
@@ -270,6 +323,7 @@ public sealed class DistributedScheduler : IScheduler
         _disposed = true;
         foreach (var c in _computes.Values) c.Abort(new ObjectDisposedException(nameof(DistributedScheduler)));
         _connection?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+        _peers?.Dispose();
     }
 
     /// <inheritdoc />

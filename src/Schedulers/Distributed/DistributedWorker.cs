@@ -15,6 +15,12 @@ namespace TaskGraph.Distributed;
 /// fails a check, or cannot be decoded, is republished to the dead-letter exchange with the reason in the
 /// <c>tg-dead-reason</c> header, then acknowledged — never requeued — and the client is told (signed) which task
 /// was refused, unless the message was not signed by the cluster at all (then nobody is answered).</para>
+/// <para>Results stay here (<see cref="ResultStore"/>): the client is told only "done: node, size, holder", except
+/// for small results and the outputs it asked for, which travel back in the reply. Peers fetch held results over
+/// the data plane (<see cref="DataServer"/>, listening on loopback unless told otherwise, authenticated with the
+/// cluster secret); a task's held inputs are fetched from their holders before it runs, and when a holder is gone
+/// the task is answered with the inputs it misses, for the client to recompute. The client releases results no
+/// longer needed; those of a client that went away are dropped.</para>
 /// <para>The connection is re-established with backoff when the broker goes away; <see cref="RunAsync"/> returns 0
 /// once the token is cancelled (SIGTERM), after the tasks in hand finish (up to 10 s).</para>
 /// </summary>
@@ -27,15 +33,28 @@ public sealed class DistributedWorker
     private readonly TextWriter _log;
     private readonly string _name;
     private readonly string _queue;
+    private readonly ResultStore _store = new();
+    private readonly DataPeers _peers;
+    private readonly System.Net.IPAddress _dataBind;
+    private readonly int _dataPort;
+    private readonly string? _dataAdvertise;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _replyQueueOf = new(StringComparer.Ordinal);
+    private DataServer? _server;
     private int _running;
 
     /// <summary>
     /// Creates a worker for the broker at <paramref name="address"/> running <paramref name="threads"/> tasks at once;
     /// it runs only tasks signed with <paramref name="secret"/>, and refuses a task whose earlier
-    /// <paramref name="allowedFailures"/> deliveries each ended with the death of their worker.
+    /// <paramref name="allowedFailures"/> deliveries each ended with the death of their worker. Its data plane
+    /// listens on <paramref name="dataAddress"/> (default: loopback) and <paramref name="dataPort"/> (0: any free
+    /// port), announced to peers as <paramref name="dataAdvertise"/> (default: the address listened on).
     /// </summary>
-    public DistributedWorker(BrokerAddress address, ClusterSecret secret, int threads, TextWriter? log = null, bool debug = false, string queue = Topology.Tasks, int allowedFailures = 3)
+    public DistributedWorker(BrokerAddress address, ClusterSecret secret, int threads, TextWriter? log = null, bool debug = false, string queue = Topology.Tasks, int allowedFailures = 3,
+        System.Net.IPAddress? dataAddress = null, int dataPort = 0, string? dataAdvertise = null)
     {
+        _dataBind = dataAddress ?? System.Net.IPAddress.Loopback;
+        _dataPort = dataPort;
+        _dataAdvertise = dataAdvertise;
         _queue = queue;
         _address = address ?? throw new ArgumentNullException(nameof(address));
         _secret = secret ?? throw new ArgumentNullException(nameof(secret));
@@ -46,7 +65,11 @@ public sealed class DistributedWorker
         _log = TextWriter.Synchronized(log ?? Console.Error);
         Debug = debug;
         _name = $"{Environment.MachineName}:{Environment.ProcessId}";
+        _peers = new DataPeers(_secret.DataPlaneKey);
     }
+
+    /// <summary>The data plane address peers fetch this worker's results from (once <see cref="RunAsync"/> started).</summary>
+    public string? DataAddress => _server?.Address;
 
     /// <summary>Logs every task's start and finish (debug level).</summary>
     public bool Debug { get; }
@@ -60,6 +83,8 @@ public sealed class DistributedWorker
     /// </summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        using var server = _server = new DataServer(_store, _secret.DataPlaneKey, _dataBind, _dataPort, _dataAdvertise, Log);
+        using var peers = _peers;
         bool connected = false;
         var backoff = TimeSpan.FromSeconds(0.5);
         while (!cancellationToken.IsCancellationRequested)
@@ -106,15 +131,26 @@ public sealed class DistributedWorker
         var clients = new ClientProbe(connection);
         consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        // Its own queue: tasks whose large inputs are here. One at a time beyond the shared prefetch, so that tasks
+        // waiting for this worker stay in the broker, where they move to the shared queue when this worker is slow.
+        await Topology.DeclareWorkerQueueAsync(channel, _queue, _name, cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, 1, false, cancellationToken).ConfigureAwait(false);
+        var local = new AsyncEventingBasicConsumer(channel);
+        local.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
+        var ownTag = await channel.BasicConsumeAsync(Topology.WorkerQueue(_queue, _name), autoAck: false, local, cancellationToken).ConfigureAwait(false);
         onConnected();
-        Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}");
+        Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}, data plane {_server!.Address}");
+        using var sweeping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _ = SweepAsync(clients, sweeping.Token);
         await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        sweeping.Cancel();
         if (lost.Task.IsCompleted) return lost.Task.Result;
         // Told to stop: take no new task, let the ones in hand finish and be acknowledged (up to 10 s).
         Log("stopping: no new tasks");
         try
         {
             await channel.BasicCancelAsync(tag).ConfigureAwait(false);
+            await channel.BasicCancelAsync(ownTag).ConfigureAwait(false);
             for (int i = 0; i < 200 && Volatile.Read(ref _running) > 0 && !lost.Task.IsCompleted; i++) await Task.Delay(50).ConfigureAwait(false);
         }
         catch (Exception)
@@ -201,10 +237,15 @@ public sealed class DistributedWorker
         }
         if (Debug) Log($"start {task.Key}");
         var sw = Stopwatch.StartNew();
+        if (!string.IsNullOrEmpty(props.ReplyTo))
+        {
+            if (_replyQueueOf.Count > 10_000) _replyQueueOf.Clear(); // bounded; a compute forgotten here is dropped by its client
+            _replyQueueOf[task.Compute] = props.ReplyTo;
+        }
         RemoteResult result;
         try
         {
-            result = new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Value = await Task.Run(task.Run).ConfigureAwait(false) };
+            result = await Task.Run(() => FetchInputs(task) ?? Keep(task, task.Run())).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -225,6 +266,97 @@ public sealed class DistributedWorker
         await ReplyAsync(channel, props, body).ConfigureAwait(false);
         // Acknowledged only now: had this worker died before the result was published, the task would be redelivered.
         await channel.BasicAckAsync(ea.DeliveryTag, multiple: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fills in the task's held inputs: from this worker's store, or fetched from their holders (a few at a time).
+    /// Returns null when every input is there, else the answer naming the inputs that could not be had.
+    /// </summary>
+    private RemoteResult? FetchInputs(RemoteTask task)
+    {
+        if (task.Held.Length != task.Inputs.Length) throw new InvalidDataException("The task's inputs and their holders do not match.");
+        var missing = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var unreachable = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var local = _server!.Address;
+        var fetch = new List<int>();
+        for (int i = 0; i < task.Held.Length; i++)
+        {
+            if (task.Held[i] is not { } h) continue;
+            if (h.Holder == local && _store.TryGet(task.Compute, h.Node, out var here)) task.Inputs[i] = here;
+            else if (h.Holder == local) missing.Add(h.Node);
+            else fetch.Add(i);
+        }
+        Parallel.ForEach(fetch, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var h = task.Held[i]!;
+            if (unreachable.ContainsKey(h.Holder)) { missing.Add(h.Node); return; }
+            try
+            {
+                if (_peers.TryGet(h.Holder, task.Compute, h.Node, out var value)) task.Inputs[i] = value;
+                else missing.Add(h.Node);
+            }
+            catch (DataPlaneException e) when (e.Unreachable)
+            {
+                unreachable[h.Holder] = true;
+                missing.Add(h.Node);
+            }
+        });
+        if (missing.IsEmpty) return null;
+        Log($"{task.Key}: {missing.Count} input(s) not found{(unreachable.IsEmpty ? "" : $" (unreachable: {string.Join(", ", unreachable.Keys)})")}; the client recomputes them");
+        return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Missing = missing.Distinct().ToArray(), Unreachable = unreachable.Keys.ToArray() };
+    }
+
+    [ThreadStatic] private static WireWriter? _sizing;
+
+    /// <summary>
+    /// The answer for a finished task: small results and the outputs the client asked for travel back; larger
+    /// ones stay in the store here and the answer says where and how big.
+    /// </summary>
+    private RemoteResult Keep(RemoteTask task, object? value)
+    {
+        var w = _sizing ??= new WireWriter(64 * 1024);
+        w.Reset();
+        try
+        {
+            WireCodec.Write(w, value, "result");
+        }
+        catch (WireException e)
+        {
+            throw new WireException("The task's result cannot leave the worker: " + e.Message, e.Path, e);
+        }
+        long size = w.Length;
+        w.Reset();
+        if (task.ReturnValue || size <= Protocol.InlineResultBytes)
+            return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Value = value };
+        _store.Put(task.Compute, task.Node, value);
+        return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Holder = _server!.Address, Size = size };
+    }
+
+    // Every 30 s: the results of computations whose client is gone (its reply queue went with its connection) are dropped.
+    private async Task SweepAsync(ClientProbe clients, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+                foreach (var compute in _store.Computes())
+                {
+                    if (!_replyQueueOf.TryGetValue(compute, out var replyTo) || await clients.IsAliveAsync(replyTo).ConfigureAwait(false)) continue;
+                    _store.Drop(compute);
+                    _replyQueueOf.TryRemove(compute, out _);
+                    Log($"dropped the results of computation {compute}: its client is gone");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping or reconnecting.
+        }
+        catch (Exception e)
+        {
+            Log($"stopped sweeping results of departed clients: {e.GetType().Name}: {_address.Scrub(e.Message)}");
+        }
     }
 
     // A signed task refused without running: dead-lettered, and its client gets the error naming the task.

@@ -4,12 +4,16 @@ namespace TaskGraph.Distributed;
 
 /// <summary>
 /// Command line of a cluster worker:
-/// <c>dotnet TaskGraph.Worker.dll --app path/to/app/bin [--threads N] [--queue NAME] [--allowed-failures N] [--debug]</c>
+/// <c>dotnet TaskGraph.Worker.dll --app path/to/app/bin [--threads N] [--queue NAME] [--allowed-failures N] [--debug]
+/// [--listen IP] [--data-port N] [--advertise HOST]</c>
 /// with the broker in <c>TASKGRAPH_BROKER</c> (or <c>--broker-file PATH</c>, a file holding the URI) and the cluster
 /// secret in <c>TASKGRAPH_CLUSTER_SECRET</c> (or <c>TASKGRAPH_CLUSTER_SECRET_FILE</c> / <c>--secret-file PATH</c>).
 /// Secrets never go on the command line, which any local user can read (<c>/proc/&lt;pid&gt;/cmdline</c>):
 /// <c>--broker</c> is accepted only without a password. Threads default to the core count. The worker program
 /// resolves assemblies only from <c>--app</c> before calling <see cref="Run"/>.
+/// The data plane (results fetched by peers) listens on <c>--listen</c> (default 127.0.0.1: one machine only; give
+/// the machine's address, or 0.0.0.0, for workers on several machines) and <c>--data-port</c> (default: any free
+/// port), and is announced to peers as <c>--advertise</c> (default: the address listened on, or the host name).
 /// </summary>
 public static class DistributedWorkerHost
 {
@@ -21,6 +25,9 @@ public static class DistributedWorkerHost
         int threads = Environment.ProcessorCount, allowedFailures = 3;
         bool debug = false;
         string queue = Topology.Tasks;
+        System.Net.IPAddress listen = System.Net.IPAddress.Loopback;
+        int dataPort = 0;
+        string? advertise = null;
         try
         {
             string? broker = null, brokerFile = null, secretFile = null;
@@ -36,6 +43,9 @@ public static class DistributedWorkerHost
                     case "--allowed-failures": allowedFailures = int.Parse(Value()); break;
                     case "--debug": debug = true; break;
                     case "--queue": queue = Value(); break;
+                    case "--listen": listen = System.Net.IPAddress.Parse(Value()); break;
+                    case "--data-port": dataPort = int.Parse(Value()); break;
+                    case "--advertise": advertise = Value(); break;
                     case "--app": Value(); break; // handled by the worker program (assembly resolution)
                     case "--secret": throw new ArgumentException($"The cluster secret is never taken from the command line (any local user can read it): set {ClusterSecret.Variable}, {ClusterSecret.FileVariable} or --secret-file.");
                 }
@@ -68,7 +78,7 @@ public static class DistributedWorkerHost
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         try
         {
-            return new DistributedWorker(address, secret, threads, Console.Error, debug, queue, allowedFailures).RunAsync(stop.Token).GetAwaiter().GetResult();
+            return new DistributedWorker(address, secret, threads, Console.Error, debug, queue, allowedFailures, listen, dataPort, advertise).RunAsync(stop.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {

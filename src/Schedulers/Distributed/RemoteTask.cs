@@ -2,10 +2,11 @@ namespace TaskGraph.Distributed;
 
 /// <summary>
 /// One plan node packed for a remote worker: the node's <see cref="NodeProgram"/> (its tasks, a fused chain in
-/// order, and where each argument comes from), detached from the plan, and its inputs. Everything a worker needs
-/// travels in the message — the inputs' values included — so any worker can run it and a redelivered copy runs
-/// the same way. Plain data: the wire codec writes it field by field; a worker decodes it with <see cref="Decode"/>,
-/// which refuses a malformed program before anything runs.
+/// order, and where each argument comes from), detached from the plan, and its inputs. Small inputs travel in the
+/// message; large ones stay on the worker that made them and the message says where (<see cref="Held"/>): the worker
+/// running the task fetches them from that peer over the data plane, never through the client or the broker. Any
+/// worker can run the message, and a redelivered copy runs the same way. Plain data: the wire codec writes it field
+/// by field; a worker decodes it with <see cref="Decode"/>, which refuses a malformed program before anything runs.
 /// </summary>
 internal sealed class RemoteTask
 {
@@ -21,16 +22,34 @@ internal sealed class RemoteTask
     /// <summary>What the node runs, as the client's plan compiled it.</summary>
     public NodeProgram Program;
 
-    /// <summary>The results of the node's dependencies, in the order of the plan's dependency list (input <c>i</c> of <see cref="Program"/>).</summary>
+    /// <summary>
+    /// The results of the node's dependencies, in the order of the plan's dependency list (input <c>i</c> of
+    /// <see cref="Program"/>). The client fills in the small ones; the worker fills in those of <see cref="Held"/>
+    /// before running.
+    /// </summary>
     public object?[] Inputs = [];
 
-    /// <summary>Packs node <paramref name="node"/> of <paramref name="plan"/> with its inputs read from <paramref name="results"/>.</summary>
-    public static RemoteTask Pack(string compute, ExecutionPlan plan, int node, object?[] results)
+    /// <summary>Per input: where a worker holds it (its value is fetched from there), or null when <see cref="Inputs"/> carries it.</summary>
+    public HeldInput?[] Held = [];
+
+    /// <summary>True when the client wants the value itself back (an output of the computation); else a large result stays on the worker.</summary>
+    public bool ReturnValue;
+
+    /// <summary>
+    /// Packs node <paramref name="node"/> of <paramref name="plan"/>; <paramref name="input"/> gives each
+    /// dependency's value (inline) or where it is held.
+    /// </summary>
+    public static RemoteTask Pack(string compute, ExecutionPlan plan, int node, Func<int, (object? Value, HeldInput? Held)> input)
     {
         var deps = plan.Dependencies[node];
         var inputs = new object?[deps.Length];
-        for (int i = 0; i < deps.Length; i++) inputs[i] = results[deps[i]];
-        return new RemoteTask { Compute = compute, Node = node, Key = plan.KeyOf(node).ToString(), Program = plan.Program(node).Detach(), Inputs = inputs };
+        var held = new HeldInput?[deps.Length];
+        for (int i = 0; i < deps.Length; i++) (inputs[i], held[i]) = input(deps[i]);
+        return new RemoteTask
+        {
+            Compute = compute, Node = node, Key = plan.KeyOf(node).ToString(), Program = plan.Program(node).Detach(),
+            Inputs = inputs, Held = held, ReturnValue = plan.IsOutput(node),
+        };
     }
 
     /// <summary>
@@ -42,6 +61,7 @@ internal sealed class RemoteTask
     {
         var task = WireCodec.FromBytes<RemoteTask>(bytes);
         if (task.Inputs is null) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): no inputs.");
+        if (task.Held is null || task.Held.Length != task.Inputs.Length) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {task.Held?.Length ?? 0} held-input entries for {task.Inputs.Length} inputs.");
         if (task.Program.Defect(task.Inputs.Length) is { } defect) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {defect}.");
         return task;
     }
@@ -53,7 +73,24 @@ internal sealed class RemoteTask
     public object? Run() => Program.Run(new NodeProgram.ArrayInputs(Inputs));
 }
 
-/// <summary>What a worker sends back: the node's result, or the error it raised (encoded by <c>RemoteErrors</c>: type, message, remote stack).</summary>
+/// <summary>An input of a task that a worker holds: the node whose result it is, the worker's data plane address, its encoded size.</summary>
+internal sealed class HeldInput
+{
+    /// <summary>The node (of the same computation) whose result this is.</summary>
+    public int Node;
+
+    /// <summary>The holder's data plane address (<c>host:port</c>).</summary>
+    public string Holder = "";
+
+    /// <summary>The result's size in the wire codec.</summary>
+    public long Size;
+}
+
+/// <summary>
+/// What a worker sends back: the node's result — its value (small results and outputs) or where it is held and
+/// how big — or the error it raised (encoded by <c>RemoteErrors</c>: type, message, remote stack), or the inputs
+/// it could not fetch (their holders died or released them: the client recomputes them and sends the task again).
+/// </summary>
 internal sealed class RemoteResult
 {
     /// <summary>The computation.</summary>
@@ -62,8 +99,20 @@ internal sealed class RemoteResult
     /// <summary>The node number.</summary>
     public int Node;
 
-    /// <summary>The result when <see cref="Error"/> is null.</summary>
+    /// <summary>The result when <see cref="Error"/> is null and <see cref="Holder"/> is empty.</summary>
     public object? Value;
+
+    /// <summary>When the result stayed on the worker: that worker's data plane address; else empty.</summary>
+    public string Holder = "";
+
+    /// <summary>The result's encoded size (held results).</summary>
+    public long Size;
+
+    /// <summary>Inputs the worker could not fetch (nodes); the task did not run. Null otherwise.</summary>
+    public int[]? Missing;
+
+    /// <summary>Holders of <see cref="Missing"/> inputs that could not be reached at all (their results are lost).</summary>
+    public string[]? Unreachable;
 
     /// <summary>The exception the task raised, as written by <c>RemoteErrors.Write</c>; null on success.</summary>
     public byte[]? Error;

@@ -39,6 +39,27 @@ public static class Topology
     /// <summary>Broker-side limit of unacknowledged deliveries, beyond which the broker itself dead-letters a message.</summary>
     public const int DeliveryLimit = 10;
 
+    /// <summary>How long a task sent to one worker's queue (<see cref="WorkerQueue"/>) waits for that worker before it moves to the shared work queue.</summary>
+    public static readonly TimeSpan LocalityWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The queue of one worker (<paramref name="worker"/> as it names itself in its results) of the pool on
+    /// <paramref name="tasks"/>: the client sends there a task whose large inputs that worker holds. A task not
+    /// taken within <see cref="LocalityWait"/> — the worker is busy, or dead — moves to the shared queue (dead-letter
+    /// routing) for any worker to run; the queue itself goes 10 minutes after its worker.
+    /// </summary>
+    public static string WorkerQueue(string tasks, string worker) => $"{tasks}.worker.{worker}";
+
+    /// <summary>Declares a worker's own queue (see <see cref="WorkerQueue"/>).</summary>
+    public static Task DeclareWorkerQueueAsync(IChannel channel, string tasks, string worker, CancellationToken cancellationToken = default)
+        => channel.QueueDeclareAsync(WorkerQueue(tasks, worker), durable: false, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
+        {
+            ["x-message-ttl"] = (int)LocalityWait.TotalMilliseconds,
+            ["x-expires"] = 600_000,
+            ["x-dead-letter-exchange"] = "",
+            ["x-dead-letter-routing-key"] = tasks,
+        }, cancellationToken: cancellationToken);
+
     /// <summary>Declares the work queue <paramref name="tasks"/> and the dead-letter exchange and queue.</summary>
     public static async Task DeclareAsync(IChannel channel, string tasks, CancellationToken cancellationToken = default)
     {

@@ -54,9 +54,6 @@ internal sealed class ProcessCompute
     // Persist: the pinned output nodes (written by the dispatcher that completes them, read when the computation ends).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, WorkerResident> _kept = new();
 
-    /// <summary>Inputs at least this large (held in one worker) pull their task to that worker.</summary>
-    private const long LocalityBytes = 256 * 1024;
-
     public ProcessCompute(ProcessPoolScheduler pool, ExecutionPlan plan, ComputeContext context, int id)
     {
         _pool = pool;
@@ -344,7 +341,7 @@ internal sealed class ProcessCompute
         foreach (var dep in _plan.Dependencies[node])
         {
             var h = _held[dep];
-            if (h is null || Volatile.Read(ref h.InParent) || h.Size < LocalityBytes) continue;
+            if (h is null || Volatile.Read(ref h.InParent) || h.Size < Protocol.LocalityBytes) continue;
             long holders = Volatile.Read(ref h.Holders);
             for (int y = 0; y < bytes.Length; y++)
                 if ((holders & (1L << y)) != 0) { bytes[y] += h.Size; any = true; }
@@ -352,7 +349,7 @@ internal sealed class ProcessCompute
         if (!any) return -1;
         int best = -1;
         for (int y = 0; y < bytes.Length; y++)
-            if (bytes[y] >= LocalityBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
+            if (bytes[y] >= Protocol.LocalityBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
         return best;
     }
 
@@ -513,6 +510,7 @@ internal sealed class ProcessCompute
                 var bytes = Volatile.Read(ref c._pool.Slots[y].Current)?.TryGet(c._id, dep);
                 if (bytes is not null)
                 {
+                    c._pool.CountReceived(bytes.Length + 9);
                     puts.Add((dep, bytes));
                     putSeen.Add(dep);
                     return;
@@ -557,6 +555,7 @@ internal sealed class ProcessCompute
                 }
                 r.Skip(start + len - r.Position);
                 c._pool.CountBytes(len + 8);
+                c._pool.CountReceived(len + 8);
                 if (status is Protocol.StatusHeld or Protocol.StatusValue) c._held[node]!.AddHolder(Slot);
             }
             catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
@@ -657,6 +656,7 @@ internal sealed class ProcessCompute
             byte status = r.ReadByte();
             long ticks = r.ReadInt64();
             c._pool.CountBytes(len + 8);
+            c._pool.CountReceived(len + 8);
             // The worker runs a batch's tasks one after another and measures each; answers arrive in bursts, so
             // each run is laid out after the previous one, ending no earlier than its answer allows.
             ticks = Math.Clamp(ticks, 0, Stopwatch.Frequency * 86_400L);

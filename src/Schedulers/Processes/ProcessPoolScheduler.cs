@@ -20,6 +20,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     private readonly Slot[] _slots;
     private readonly object _startLock = new();
     private long _bytesMoved;
+    private long _bytesReceived;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProcessCompute> _computes = new();
     private int _nextCompute;
     private volatile bool _disposed;
@@ -55,6 +56,12 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
 
     /// <summary>Bytes sent and received over the workers' pipes since the pool was created (tasks, values, results).</summary>
     public long BytesMoved => Interlocked.Read(ref _bytesMoved);
+
+    /// <summary>
+    /// Bytes this process (the parent) received from the workers since the pool was created: answers, small
+    /// results and the large results it fetched to move them to another worker or to return them.
+    /// </summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>The operating-system ids of the worker processes (starts them if needed).</summary>
     public IReadOnlyList<int> WorkerProcessIds
@@ -96,6 +103,8 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     internal Slot[] Slots => _slots;
 
     internal void CountBytes(long n) => Interlocked.Add(ref _bytesMoved, n);
+
+    internal void CountReceived(long n) => Interlocked.Add(ref _bytesReceived, n);
 
     /// <summary>The CPU time all worker processes have used (the stall watchdog's measure of activity).</summary>
     internal long WorkerCpuTicks()

@@ -93,6 +93,9 @@ internal static class Protocol
     /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
     public const long InlineResultBytes = 64 * 1024;
 
-    /// <summary>The worker's store key of a node's result in a computation.</summary>
-    public static long StoreKey(int compute, int node) => ((long)compute << 32) | (uint)node;
+    /// <summary>Inputs at least this large held by one worker pull their task to that worker (moving the task is cheaper than moving the data); the cluster uses the same rule.</summary>
+    public const long LocalityBytes = 256 * 1024;
+
+    /// <summary>The worker's key of a function (<paramref name="id"/>) defined for a computation.</summary>
+    public static long StoreKey(int compute, int id) => ((long)compute << 32) | (uint)id;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using TaskGraph.DataPlane;
 using TaskGraph.Wire;
 
 namespace TaskGraph.Processes;
@@ -13,9 +14,8 @@ namespace TaskGraph.Processes;
 /// </summary>
 internal sealed class WorkerTaskRunner
 {
-    private readonly ConcurrentDictionary<long, object?> _store = new();
+    private readonly ResultStore _store = new();
     private readonly Dictionary<long, Function> _functions = new();
-    private readonly ConcurrentDictionary<int, bool> _dropped = new();
     // Persisted results, by pin: they outlive their computation until unpinned (Protocol.Pin).
     private readonly ConcurrentDictionary<long, object?> _pinned = new();
     private readonly WireWriter _out = new(4096);
@@ -29,6 +29,13 @@ internal sealed class WorkerTaskRunner
     /// <see cref="InMemoryAssemblies.Load"/>); never for a runner fed from the network.
     /// </param>
     public WorkerTaskRunner(bool acceptsCompiledCode = false) => _acceptsCompiledCode = acceptsCompiledCode;
+
+    // The pool's computations are numbered; the store (shared with the cluster's worker) names them by text.
+    private static readonly ConcurrentDictionary<int, string> StoreIds = new();
+
+    private static string StoreId(int compute) => StoreIds.Count > 10_000 && !StoreIds.ContainsKey(compute)
+        ? compute.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : StoreIds.GetOrAdd(compute, static c => c.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private sealed record Function(TaskFunction? Value, Exception? Error);
 
@@ -66,7 +73,7 @@ internal sealed class WorkerTaskRunner
                 {
                     int node = r.ReadInt32();
                     _data.BeginFrame();
-                    if (_store.TryGetValue(Protocol.StoreKey(compute, node), out var v) && v is not Undecodable)
+                    if (_store.TryGet(StoreId(compute), node, out var v) && v is not Undecodable)
                     {
                         _data.WriteByte(1);
                         try { WireCodec.Write(_data, v); }
@@ -79,21 +86,19 @@ internal sealed class WorkerTaskRunner
                 case Protocol.Release:
                 {
                     int n = r.ReadInt32();
-                    for (int i = 0; i < n; i++) _store.TryRemove(Protocol.StoreKey(compute, r.ReadInt32()), out _);
+                    for (int i = 0; i < n; i++) _store.Release(StoreId(compute), r.ReadInt32());
                     break;
                 }
                 case Protocol.Drop:
                 {
-                    _dropped[compute] = true;
-                    foreach (var k in _store.Keys)
-                        if ((int)(k >> 32) == compute) _store.TryRemove(k, out _);
+                    _store.Drop(StoreId(compute));
                     break;
                 }
                 case Protocol.Pin:
                 {
                     int node = r.ReadInt32();
                     long pin = r.ReadInt64();
-                    if (_store.TryGetValue(Protocol.StoreKey(compute, node), out var v)) _pinned[pin] = v;
+                    if (_store.TryGet(StoreId(compute), node, out var v)) _pinned[pin] = v;
                     break;
                 }
                 case Protocol.Unpin:
@@ -103,7 +108,7 @@ internal sealed class WorkerTaskRunner
                 {
                     int node = r.ReadInt32();
                     bool found = _pinned.TryGetValue(r.ReadInt64(), out var v);
-                    if (found && !_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = v;
+                    if (found) _store.Put(StoreId(compute), node, v); // ignored once the computation was dropped
                     _data.BeginFrame();
                     _data.WriteByte(found ? (byte)1 : (byte)0);
                     _data.WriteFrame(stream);
@@ -173,7 +178,7 @@ internal sealed class WorkerTaskRunner
                 {
                     int node = r.ReadInt32();
                     var v = ReadLengthPrefixed(r);
-                    if (!_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = v;
+                    _store.Put(StoreId(compute), node, v);
                     break;
                 }
                 case Protocol.ItemRun:
@@ -288,7 +293,7 @@ internal sealed class WorkerTaskRunner
         var (node, returnValue, program, inputs, failure) = run;
         var mark = _out.BeginLength();
         _out.WriteInt32(node);
-        if (_dropped.ContainsKey(compute))
+        if (_store.IsDropped(StoreId(compute)))
         {
             _out.WriteByte(Protocol.StatusSkipped);
             _out.WriteInt64(0);
@@ -300,7 +305,7 @@ internal sealed class WorkerTaskRunner
         try
         {
             if (failure is var (member, error)) throw new TaskFailedException("", "", error) { Member = member };
-            previous = program.Run(new StoreInputs(_store, compute, inputs));
+            previous = program.Run(new StoreInputs(_store, StoreId(compute), inputs));
         }
         catch (Exception e)
         {
@@ -314,7 +319,7 @@ internal sealed class WorkerTaskRunner
             return;
         }
         long elapsed = Stopwatch.GetTimestamp() - t0;
-        if (!_dropped.ContainsKey(compute)) _store[Protocol.StoreKey(compute, node)] = previous;
+        _store.Put(StoreId(compute), node, previous);
         var before = _out.GetMark();
         _out.WriteByte(Protocol.StatusValue);
         _out.WriteInt64(elapsed);
@@ -344,13 +349,13 @@ internal sealed class WorkerTaskRunner
     }
 
     /// <summary>A run's inputs in this worker: results in the store, by the node numbers the parent listed.</summary>
-    private readonly struct StoreInputs(ConcurrentDictionary<long, object?> store, int compute, int[] nodes) : NodeProgram.IInputs
+    private readonly struct StoreInputs(ResultStore store, string compute, int[] nodes) : NodeProgram.IInputs
     {
         public object? this[int input]
         {
             get
             {
-                if (!store.TryGetValue(Protocol.StoreKey(compute, nodes[input]), out var v))
+                if (!store.TryGet(compute, nodes[input], out var v))
                     throw new InvalidOperationException($"Input {nodes[input]} of the task is not in this worker.");
                 return v is Undecodable u ? throw u.Error : v;
             }

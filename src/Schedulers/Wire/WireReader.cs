@@ -44,6 +44,13 @@ internal sealed class WireReader
     /// <summary>Payloads larger than this are read from a stream in growing pieces rather than allocated at once.</summary>
     public const int IncrementalBytes = 8 << 20;
 
+    /// <summary>
+    /// Over a stream, blocks up to this size are read straight into their final array (larger ones in pieces, see
+    /// <see cref="IncrementalBytes"/>). A reader of an authenticated peer's frame of known length raises it to that
+    /// length: the peer is trusted not to lie about sizes, and the copy through pieces is saved.
+    /// </summary>
+    public long DirectBytes { get; set; } = IncrementalBytes;
+
     /// <summary>True when reading a stream (the bytes remaining are unknown).</summary>
     public bool IsStream => _stream is not null;
 
@@ -221,7 +228,7 @@ internal sealed class WireReader
     {
         if (n > Array.MaxLength) throw new WireException($"Malformed message: a block of {n} bytes at byte {Position} is larger than an array can be.");
         Require(n, "a block");
-        if (_stream is null || n <= IncrementalBytes)
+        if (_stream is null || n <= DirectBytes)
         {
             var a = GC.AllocateUninitializedArray<byte>((int)n);
             ReadBytes(a);
@@ -239,7 +246,7 @@ internal sealed class WireReader
     {
         long bytes = (long)count * elementSize;
         Require(bytes, "an array of elements", count);
-        if (_stream is not null && bytes > IncrementalBytes) return ReadIncrementally(count, elementSize, make);
+        if (_stream is not null && bytes > DirectBytes) return ReadIncrementally(count, elementSize, make);
         var a = make(count);
         ReadArrayMemory(a, bytes);
         return a;

@@ -60,7 +60,7 @@ public class NodeProgramWireTests
     public void ADetachedProgramRoundTripsAndRunsLikeThePlan()
     {
         var (plan, node, results) = Chain();
-        var task = RemoteTask.Pack("c", plan, node, results);
+        var task = RemoteTask.Pack("c", plan, node, n => (results[n], null));
         var bytes = WireCodec.ToBytes(task);
         var back = RemoteTask.Decode(bytes);
         Assert.That(back.Program.MemberCount, Is.EqualTo(3));
@@ -87,7 +87,7 @@ public class NodeProgramWireTests
         Assert.That(plan.Program(node).MemberCount, Is.GreaterThanOrEqualTo(3));
         var results = new object?[plan.Count];
         foreach (var d in plan.Dependencies[node]) results[d] = plan.ResultTask(d).Value;
-        var task = RemoteTask.Decode(WireCodec.ToBytes(RemoteTask.Pack("c", plan, node, results)));
+        var task = RemoteTask.Decode(WireCodec.ToBytes(RemoteTask.Pack("c", plan, node, n => (results[n], null))));
         var e = Assert.Throws<TaskFailedException>(() => task.Run())!;
         var program = plan.Program(node);
         var middle = program.Member(program.MemberCount - 2);
