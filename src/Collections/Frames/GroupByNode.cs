@@ -78,7 +78,7 @@ internal sealed class GroupByNode : PlanNode
         return TreeReduction.ReduceSplit(level, SplitEvery, SplitOut, layer,
             combine: LayerStep.Many<GroupByTask, AggPartial, AggPartial>("agg-combine", Combine, p),
             aggregate: LayerStep.Gather<GroupByTask, AggPartial, Table>("agg-finalize", Finalize, p),
-            split: LayerStep.One<GroupByTask, AggPartial, AggPartial[]>("agg-split", Split, p),
+            split: LayerStep.Split<GroupByTask, AggPartial, AggPartial>("agg-split", Split, p),
             oneOutput: LayerStep.Many<GroupByTask, AggPartial, Table>("agg-finalize", Finalize, p));
     }
 }
