@@ -37,9 +37,6 @@ internal sealed class SpilledBuckets<T> : IBucketSource<T> where T : class
     /// <summary>Number of buckets.</summary>
     public int Count => Offsets.Length - 1;
 
-    /// <summary>Spill files written by this process (tests prove spilling with it).</summary>
-    internal static long FilesWritten => Interlocked.Read(ref SpillCounters.Files);
-
     /// <summary>Writes <paramref name="buckets"/> to a new file in <paramref name="target"/>'s directory.</summary>
     public static SpilledBuckets<T> Write(T[] buckets, SpillTarget target)
     {
@@ -56,7 +53,7 @@ internal sealed class SpilledBuckets<T> : IBucketSource<T> where T : class
                 offsets[b + 1] = offsets[b] + packed.Length;
             }
         }
-        Interlocked.Increment(ref SpillCounters.Files);
+        SpillCounters.FileWritten();
         return new SpilledBuckets<T>(path, offsets);
     }
 
@@ -87,9 +84,14 @@ internal sealed class SpilledBuckets<T> : IBucketSource<T> where T : class
     }
 }
 
-/// <summary>Counters shared by every <see cref="SpilledBuckets{T}"/> instantiation.</summary>
+/// <summary>Counters shared by every <see cref="SpilledBuckets{T}"/> instantiation (the comparison runner reports them).</summary>
 internal static class SpillCounters
 {
+    private static long _files;
+
     /// <summary>Spill files written by this process.</summary>
-    public static long Files;
+    public static long Files => Interlocked.Read(ref _files);
+
+    /// <summary>Counts one more file.</summary>
+    public static void FileWritten() => Interlocked.Increment(ref _files);
 }

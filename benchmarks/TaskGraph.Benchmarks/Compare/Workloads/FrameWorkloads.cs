@@ -22,6 +22,9 @@ public abstract class FrameWorkload : IWorkload
     /// <summary>The options of every compute of a frame workload: the scheduler and <c>--memory-limit</c> (none by default).</summary>
     protected static ComputeOptions Options(WorkloadContext ctx, IScheduler scheduler) => new() { Scheduler = scheduler, MemoryLimit = ctx.MemoryLimit };
 
+    /// <summary>Shuffle spill files written in this process so far (the <c>spill_files</c> phase: threads and sync schedulers).</summary>
+    protected static long SpillFiles => TaskGraph.Collections.SpillCounters.Files;
+
     /// <inheritdoc />
     public abstract WorkloadResult Run(WorkloadContext context, IScheduler scheduler, string schedulerName);
 
@@ -42,8 +45,11 @@ public abstract class FrameWorkload : IWorkload
         var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
         var riders = Frame.ReadCsv(ctx.DataFile("riders.csv"), ridersBlockSize);
         var m = trips.Merge(riders, on: ["id"], how: JoinType.Inner, broadcastMaxPartitions: broadcastMaxPartitions);
+        long spilled = SpillFiles;
         var g = m.GroupBy("vendor").Agg(Mean("rating"), Count("rating")).Compute(Options(ctx, scheduler));
-        return RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
+        var r = RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
+        if (ctx.MemoryLimit is not null) r.Phases["spill_files"] = SpillFiles - spilled;
+        return r;
     }
 
     /// <summary>The rating checksum of the two merge_riders workloads.</summary>

@@ -20,9 +20,11 @@ public sealed class SortTrips : FrameWorkload
     public override WorkloadResult Run(WorkloadContext ctx, IScheduler scheduler, string schedulerName)
     {
         var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
+        long spilled = SpillFiles;
         var sorted = trips.SortBy(["fare", "id"], [true, false]).Select("id").Compute(Options(ctx, scheduler));
         var r = Checksum(sorted["id"].Int64s.AsSpan(0, sorted.RowCount));
         r.Phases["partitions"] = trips.NPartitions;
+        if (ctx.MemoryLimit is not null) r.Phases["spill_files"] = SpillFiles - spilled;
         return r;
     }
 
