@@ -206,11 +206,20 @@ internal static class ParquetFiles
         for (int g = 0; g < chunks.Length; g++)
         {
             int rows = (int)groups[g].Reader.RowCount;
-            try { ParquetColumnDecoder.Decode(ParquetColumnDecoder.ReadChunk(handle, chunks[g]), chunks[g], df.IsNullable, rows, at, n, sink, ref valid); }
+            ArraySegment<byte> bytes = default;
+            try
+            {
+                bytes = ParquetColumnDecoder.ReadChunk(handle, chunks[g]);
+                ParquetColumnDecoder.Decode(bytes, chunks[g], df.IsNullable, rows, at, n, sink, ref valid);
+            }
             catch (NotSupportedException) { return null; } // an encoding this decoder does not know: Parquet.Net reads the column
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 throw new ParquetFileException(file, groups[g].Index, $"column '{df.Name}' cannot be read ({e.Message})", e);
+            }
+            finally
+            {
+                if (bytes.Array is { } rented) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             }
             at += rows;
         }
