@@ -14,7 +14,23 @@ internal static class Computation
         var plan = ExecutionPlan.Compile(outputs, options.Fuse);
         var active = ComputeListeners.Active;
         IReadOnlyList<IComputeListener> listeners = options.Listeners.Count == 0 ? active : [.. active, .. options.Listeners];
-        foreach (var l in listeners) l.OnComputeScheduled(plan, scheduler);
-        return scheduler.ExecuteAsync(plan, new ComputeContext(options.CancellationToken, listeners) { StallTimeout = options.StallTimeout });
+        var context = new ComputeContext(options.CancellationToken, listeners) { StallTimeout = options.StallTimeout };
+        if (options.MemoryLimit is not { } limit)
+        {
+            foreach (var l in listeners) l.OnComputeScheduled(plan, scheduler);
+            return scheduler.ExecuteAsync(plan, context);
+        }
+        var spill = SpillArea.Create(options.SpillDirectory, limit);
+        try
+        {
+            plan = plan.WithSpillTarget(spill.Target);
+            foreach (var l in listeners) l.OnComputeScheduled(plan, scheduler);
+            return spill.DeleteAfter(scheduler.ExecuteAsync(plan, context));
+        }
+        catch
+        {
+            spill.Delete();
+            throw;
+        }
     }
 }

@@ -31,6 +31,28 @@ public sealed record ComputeOptions
     }
 
     private readonly TimeSpan? _stallTimeout;
+
+    /// <summary>
+    /// A memory limit in bytes, or null for none (the default). Under a limit, the hash shuffles of frames (a merge
+    /// by hash join, a group-by with <c>splitOut</c>, a sort, drop-duplicates) write the buckets they exchange to
+    /// local disk, LZ4-compressed, whenever the process's managed heap is past half the limit, and the tasks that
+    /// gather them read them back. The files live in a directory of this computation under
+    /// <see cref="SpillDirectory"/>, removed when the computation ends, fails or is cancelled. Worker processes
+    /// of the process pool and of a one-machine cluster write to the same disk; a cluster spread over several
+    /// machines needs <see cref="SpillDirectory"/> on a disk they all share.
+    /// </summary>
+    public long? MemoryLimit
+    {
+        get => _memoryLimit;
+        init => _memoryLimit = value is { } b && b <= 0
+            ? throw new ArgumentOutOfRangeException(nameof(MemoryLimit), b, "A memory limit must be a positive number of bytes (or null for none).")
+            : value;
+    }
+
+    private readonly long? _memoryLimit;
+
+    /// <summary>Where a computation under <see cref="MemoryLimit"/> makes its spill directory; null: the system's temporary folder.</summary>
+    public string? SpillDirectory { get; init; }
 }
 
 /// <summary>What a scheduler receives besides the plan.</summary>

@@ -175,6 +175,42 @@ public sealed class ExecutionPlan
         => new(_specs, _members.Items, _members.Starts[node], _members.Degree(node), _argStart, _sources, Dependencies.Degree(node));
 
     /// <summary>
+    /// The same plan with every <see cref="SpillTarget"/> literal argument (graphs hold <see cref="SpillTarget.None"/>
+    /// there) replaced by <paramref name="target"/>. Keys stay: where data waits does not change what a task computes.
+    /// </summary>
+    public ExecutionPlan WithSpillTarget(SpillTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        TaskSpec[]? specs = null;
+        for (int t = 0; t < _specs.Length; t++)
+        {
+            var args = _specs[t].Args;
+            for (int a = 0; a < args.Length; a++)
+            {
+                if (args[a].IsDependency || args[a].Literal is not SpillTarget) continue;
+                specs ??= (TaskSpec[])_specs.Clone();
+                specs[t] = specs[t].WithLiteralArgument(a, target);
+            }
+        }
+        return specs is null ? this : new ExecutionPlan(this, specs);
+    }
+
+    // A copy of a plan running other task specs (same keys, same arguments' sources).
+    private ExecutionPlan(ExecutionPlan plan, TaskSpec[] specs)
+    {
+        _specs = specs;
+        _members = plan._members;
+        Dependencies = plan.Dependencies;
+        Dependents = plan.Dependents;
+        _outputs = plan._outputs;
+        _isOutput = plan._isOutput;
+        Priority = plan.Priority;
+        Order = plan.Order;
+        _argStart = plan._argStart;
+        _argSource = plan._argSource;
+    }
+
+    /// <summary>
     /// Runs node <paramref name="node"/>: every member task in order, reading dependency results from
     /// <paramref name="results"/> (indexed by node). Returns the last member's result. A throwing task is
     /// reported as <see cref="TaskFailedException"/> naming its key and function.

@@ -80,6 +80,14 @@ public sealed class TaskSpec
     /// <summary>The same task under a fresh, unique key (an impure call that must never collapse with another).</summary>
     public TaskSpec WithUniqueKey() => new(new TaskKey(Key.Name, ValueTokenizer.Unique(), Key.Index), Function, _args, Value) { Label = Label };
 
+    /// <summary>The same task (key, function, label) with argument <paramref name="index"/> replaced by the literal <paramref name="value"/>.</summary>
+    internal TaskSpec WithLiteralArgument(int index, object? value)
+    {
+        var args = (TaskArg[])_args.Clone();
+        args[index] = TaskArg.Value(value);
+        return new TaskSpec(Key, Function, args, Value) { Label = Label };
+    }
+
     /// <summary>The error for two different tasks that were given the same explicit name.</summary>
     internal static InvalidOperationException NameClash(TaskSpec a, TaskSpec b) => new(
         $"Two different values are named '{a.Key}' in one graph: an explicit name is the task's key, so it must name one value " +

@@ -7,7 +7,7 @@ namespace TaskGraph.Benchmarks.Compare;
 
 /// <summary>
 /// <c>compare [--data DIR] [--schedulers sync,threads,...] [--runs N] [--out FILE] [--size-override key:sched=N]
-/// [--dashboard host:port] [--name value ...] [workload ...]</c>: runs workloads under each scheduler with dask_bench.py's measurement
+/// [--dashboard host:port] [--memory-limit 1GB] [--name value ...] [workload ...]</c>: runs workloads under each scheduler with dask_bench.py's measurement
 /// protocol (a warm-up; 3 timed runs if it took ≤ 10 s, 1 if ≤ 30 s, else the warm-up alone) and prints one
 /// JSON line per (workload, scheduler) with dask_bench.py's field names.
 /// </summary>
@@ -48,6 +48,7 @@ public static class CompareRunner
         int runs = int.Parse(options.GetValueOrDefault("runs", "3"));
         var restrict = options.TryGetValue("schedulers", out var s) ? s.Split(',', StringSplitOptions.RemoveEmptyEntries) : null;
         var env = Environment();
+        if (ctx.MemoryLimit is { } limit) env["memory_limit"] = limit;
         // --dashboard: measure with the live dashboard on (its listener on every task, its server snapshotting).
         using var dashboard = options.TryGetValue("dashboard", out var dashboardAddress) ? TaskGraph.Diagnostics.Dashboard.Start(dashboardAddress) : null;
         if (dashboard is not null)

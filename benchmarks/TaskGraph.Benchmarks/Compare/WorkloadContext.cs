@@ -33,6 +33,22 @@ public sealed class WorkloadContext
     /// <summary>A command-line option (<c>--array-n 20000</c> is <c>array_n</c>), or <paramref name="fallback"/>.</summary>
     public string Option(string name, string fallback) => _options.TryGetValue(name, out var v) ? v : fallback;
 
+    /// <summary>
+    /// <c>--memory-limit</c> (e.g. <c>1GB</c>): frame workloads compute under <see cref="ComputeOptions.MemoryLimit"/>,
+    /// so their shuffles spill to disk; null (the default) for no limit.
+    /// </summary>
+    public long? MemoryLimit => _options.TryGetValue("memory_limit", out var v) ? ParseSize(v) : null;
+
+    /// <summary>A size in bytes from <c>123</c>, <c>64KB</c>, <c>64MB</c> or <c>1GB</c> (binary multiples).</summary>
+    public static long ParseSize(string s)
+    {
+        var t = s.Trim().ToUpperInvariant();
+        long mult = t.EndsWith("GB") ? 1L << 30 : t.EndsWith("MB") ? 1L << 20 : t.EndsWith("KB") ? 1L << 10 : 1;
+        return long.TryParse(t.TrimEnd('G', 'M', 'K', 'B'), out var n) && n > 0
+            ? n * mult
+            : throw new ArgumentException($"'{s}' is not a size: give bytes, or a number with KB, MB or GB.");
+    }
+
     /// <summary>A size for <paramref name="scheduler"/>: a <c>key:scheduler</c> override, the <c>--key</c> option, or the default.</summary>
     public long Size(string key, string scheduler, long fallback)
         => _overrides.TryGetValue($"{key}:{scheduler}", out var o) ? o : long.Parse(Option(key, fallback.ToString()));

@@ -65,6 +65,28 @@ internal sealed class AggPartial
     public static AggPartial Combine(IReadOnlyList<AggPartial> parts, string[] keys, Aggregation[] aggs, bool dropNa = true)
     {
         if (parts.Count == 1) return parts[0];
+        return Regroup(parts, keys, aggs, dropNa);
+    }
+
+    /// <summary>
+    /// This partial's groups under other keys: group <c>rows[i]</c> becomes row i of <paramref name="newKeys"/> (a group
+    /// may appear several times, or not at all), and rows with equal <paramref name="keys"/> merge their states.
+    /// Exact for aggregations that combine states whatever the row order (<see cref="CombinesInAnyOrder"/>).
+    /// </summary>
+    public AggPartial Rekey(Table newKeys, int[] rows, int count, string[] keys, Aggregation[] aggs, bool dropNa)
+    {
+        var moved = new AggPartial(newKeys,
+            States.Select(s => s.Select(c => c.Take(rows, count)).ToArray()).ToArray(),
+            Extra.Select(e => e is null ? null : rows.Take(count).Select(i => e[i]).ToArray()).ToArray());
+        return Regroup([moved], keys, aggs, dropNa);
+    }
+
+    /// <summary>True when <paramref name="kind"/>'s state merges the same whichever rows come first (not First, Last, NUnique, whose per-group sets must not be shared, or custom ones).</summary>
+    public static bool CombinesInAnyOrder(AggKind kind) => kind is AggKind.Sum or AggKind.Mean or AggKind.Count or AggKind.Size
+        or AggKind.Min or AggKind.Max or AggKind.Std or AggKind.Var;
+
+    private static AggPartial Regroup(IReadOnlyList<AggPartial> parts, string[] keys, Aggregation[] aggs, bool dropNa)
+    {
         var keyTable = Table.Concat(parts.Select(p => p.Keys).ToList(), parts[0].Keys.Schema);
         if (keys.Length == 0) keyTable = new Table(keyTable.Schema, [], parts.Sum(p => p.Groups));
         var gi = GroupIndex.Build(keyTable, keys, keepMissing: !dropNa);

@@ -36,6 +36,9 @@ public sealed partial class Frame : ITokenizable
     /// <summary>The per-partition steps after the source (for plan inspection).</summary>
     internal IReadOnlyList<PartitionOp> Steps => _ops;
 
+    /// <summary>The plan node the steps run after (plan rewrites look through it).</summary>
+    internal PlanNode Source => _source;
+
     /// <summary>This frame without its last step when that step is a filter, and the filter's predicate.</summary>
     internal (Frame Input, Expr? Predicate) SplitTrailingFilter()
         => _ops.Length > 0 && _ops[^1] is FilterOp f ? (new Frame(_source, _ops[..^1], _schemas[..^1]), f.Predicate) : (this, null);

@@ -45,9 +45,9 @@ internal sealed class GroupByNode : PlanNode
     public override int NPartitions => SplitOut;
 
     // The task bodies: one parameter record (GroupByTask) for every step, plugged into the one tree reduction.
-    private static AggPartial Chunk(GroupByTask p, Table t) => AggPartial.Chunk(t, p.Keys, p.Aggs, p.Predicate, p.DropNa);
+    internal static AggPartial Chunk(GroupByTask p, Table t) => AggPartial.Chunk(t, p.Keys, p.Aggs, p.Predicate, p.DropNa);
 
-    private static AggPartial Combine(GroupByTask p, AggPartial[] parts) => AggPartial.Combine(parts, p.Keys, p.Aggs, p.DropNa);
+    internal static AggPartial Combine(GroupByTask p, AggPartial[] parts) => AggPartial.Combine(parts, p.Keys, p.Aggs, p.DropNa);
 
     private static AggPartial[] Split(GroupByTask p, AggPartial part) => part.Split(p.SplitOut, p.Keys);
 
@@ -62,6 +62,8 @@ internal sealed class GroupByNode : PlanNode
     public override TaskSpec[] Lower(string[] needed, PartitionOp[] ops)
     {
         var layer = Layer(needed, ops);
+        // After a broadcast join, group the big side by the join keys and map the groups onto the small side.
+        if (BroadcastJoinAggregation.TryLower(this, needed, ops, layer) is { } fused) return fused;
         var inputCols = Keys.Concat(Aggs.Where(a => a.Column is not null).Select(a => a.Column!)).Distinct().ToArray();
         // A trailing filter is applied inside the chunk as a row mask (no copy of the surviving rows).
         var (input, predicate) = Input.SplitTrailingFilter();
@@ -78,7 +80,7 @@ internal sealed class GroupByNode : PlanNode
         return TreeReduction.ReduceSplit(level, SplitEvery, SplitOut, layer,
             combine: LayerStep.Many<GroupByTask, AggPartial, AggPartial>("agg-combine", Combine, p),
             aggregate: LayerStep.Gather<GroupByTask, AggPartial, Table>("agg-finalize", Finalize, p),
-            split: LayerStep.One<GroupByTask, AggPartial, AggPartial[]>("agg-split", Split, p),
+            split: LayerStep.Split<GroupByTask, AggPartial, AggPartial>("agg-split", Split, p),
             oneOutput: LayerStep.Many<GroupByTask, AggPartial, Table>("agg-finalize", Finalize, p));
     }
 }

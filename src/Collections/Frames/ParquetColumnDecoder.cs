@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -27,22 +28,35 @@ internal static class ParquetColumnDecoder
             or (ColumnType.Double, Parquet.Meta.Type.DOUBLE) or (ColumnType.String, Parquet.Meta.Type.BYTE_ARRAY);
     }
 
-    /// <summary>Reads a column chunk's bytes (dictionary page and data pages) with one positioned read.</summary>
-    internal static byte[] ReadChunk(SafeFileHandle handle, ColumnChunk chunk)
+    /// <summary>
+    /// Reads a column chunk's bytes (dictionary page and data pages) with one positioned read, into a buffer rented
+    /// from the shared pool (a chunk is megabytes: a fresh one per column and row group would land on the large
+    /// object heap every time); give it back with <see cref="ArrayPool{T}.Return"/> once decoded.
+    /// </summary>
+    internal static ArraySegment<byte> ReadChunk(SafeFileHandle handle, ColumnChunk chunk)
     {
         var m = chunk.MetaData!;
         long start = m.DictionaryPageOffset is long d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
         if (m.TotalCompressedSize is < 0 or > MaxPageBytes || start < 0 || start + m.TotalCompressedSize > RandomAccess.GetLength(handle))
             throw new InvalidDataException($"the column chunk's extent ({start}, {m.TotalCompressedSize} bytes) lies outside the file");
-        var buf = GC.AllocateUninitializedArray<byte>((int)m.TotalCompressedSize);
-        int got = 0;
-        while (got < buf.Length)
+        int size = (int)m.TotalCompressedSize;
+        var buf = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            int r = RandomAccess.Read(handle, buf.AsSpan(got), start + got);
-            if (r == 0) throw new EndOfStreamException("the file ends inside the column chunk");
-            got += r;
+            int got = 0;
+            while (got < size)
+            {
+                int r = RandomAccess.Read(handle, buf.AsSpan(got, size - got), start + got);
+                if (r == 0) throw new EndOfStreamException("the file ends inside the column chunk");
+                got += r;
+            }
         }
-        return buf;
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+            throw;
+        }
+        return new ArraySegment<byte>(buf, 0, size);
     }
 
     /// <summary>Where decoded values go: numbers into <c>T[]</c> at an offset, strings as codes into a shared dictionary.</summary>
@@ -161,18 +175,54 @@ internal static class ParquetColumnDecoder
     /// Decodes one column chunk of <paramref name="rows"/> rows into rows [at, at+rows) of <paramref name="sink"/>;
     /// sets <paramref name="valid"/> (allocated on the first missing value, of length <paramref name="total"/>).
     /// </summary>
-    internal static void Decode(byte[] chunk, ColumnChunk meta, bool nullable, int rows, int at, int total, Sink sink, ref bool[]? valid)
+    internal static void Decode(ArraySegment<byte> chunkBytes, ColumnChunk meta, bool nullable, int rows, int at, int total, Sink sink, ref bool[]? valid)
+    {
+        // Scratch (definition levels, dictionary indices, inflated pages) comes from the shared pools and goes back
+        // at the end: per row group these are megabytes that would otherwise be garbage at once.
+        var pool = new Scratch();
+        try
+        {
+            DecodePages(chunkBytes.Array!, chunkBytes.Count, meta, nullable, rows, at, total, sink, ref valid, ref pool);
+        }
+        finally
+        {
+            pool.Return();
+        }
+    }
+
+    private struct Scratch
+    {
+        public int[] Defs, Idx;
+        public byte[] Page;
+
+        public Scratch() { Defs = []; Idx = []; Page = []; }
+
+        public static T[] Grow<T>(ref T[] buffer, int size)
+        {
+            if (buffer.Length >= size) return buffer;
+            if (buffer.Length > 0) ArrayPool<T>.Shared.Return(buffer);
+            buffer = [];
+            return buffer = ArrayPool<T>.Shared.Rent(size);
+        }
+
+        public readonly void Return()
+        {
+            if (Defs.Length > 0) ArrayPool<int>.Shared.Return(Defs);
+            if (Idx.Length > 0) ArrayPool<int>.Shared.Return(Idx);
+            if (Page.Length > 0) ArrayPool<byte>.Shared.Return(Page);
+        }
+    }
+
+    private static void DecodePages(byte[] chunk, int chunkLength, ColumnChunk meta, bool nullable, int rows, int at, int total, Sink sink, ref bool[]? valid, ref Scratch scratch)
     {
         int pos = 0, done = 0;
-        int[] defs = nullable ? new int[Math.Max(rows, 1)] : [];
-        int[] idx = [];
-        byte[] page = [];
+        int[] defs = nullable ? Scratch.Grow(ref scratch.Defs, Math.Max(rows, 1)) : [];
         bool snappy = meta.MetaData!.Codec == CompressionCodec.SNAPPY;
         while (done < rows)
         {
-            if (pos >= chunk.Length) throw new InvalidDataException($"the column chunk ends after {done} of {rows} rows");
-            var h = PageHeaderReader.Read(chunk, ref pos);
-            if (h.CompressedSize < 0 || h.CompressedSize > chunk.Length - pos || h.UncompressedSize is < 0 or > MaxPageBytes)
+            if (pos >= chunkLength) throw new InvalidDataException($"the column chunk ends after {done} of {rows} rows");
+            var h = PageHeaderReader.Read(chunk.AsSpan(0, chunkLength), ref pos);
+            if (h.CompressedSize < 0 || h.CompressedSize > chunkLength - pos || h.UncompressedSize is < 0 or > MaxPageBytes)
                 throw new InvalidDataException($"a page of {h.CompressedSize} bytes ({h.UncompressedSize} uncompressed) overruns its column chunk");
             var body = new ArraySegment<byte>(chunk, pos, h.CompressedSize);
             pos += h.CompressedSize;
@@ -180,7 +230,7 @@ internal static class ParquetColumnDecoder
             {
                 case 2: // dictionary page
                     if (h.Encoding is not (0 or 2)) throw new NotSupportedException($"dictionary encoding {h.Encoding}");
-                    sink.Dictionary(Inflate(body, h.UncompressedSize, snappy, ref page), h.NumValues);
+                    sink.Dictionary(Inflate(body, h.UncompressedSize, snappy, ref scratch.Page), h.NumValues);
                     continue;
                 case 0 or 3: break;
                 default: continue; // index pages and the like carry no rows
@@ -190,7 +240,7 @@ internal static class ParquetColumnDecoder
             ReadOnlySpan<byte> levels, values;
             if (h.Type == 0)
             {
-                ReadOnlySpan<byte> data = Inflate(body, h.UncompressedSize, snappy, ref page);
+                ReadOnlySpan<byte> data = Inflate(body, h.UncompressedSize, snappy, ref scratch.Page);
                 if (nullable)
                 {
                     if (h.DefinitionLevelEncoding != 3) throw new NotSupportedException($"definition level encoding {h.DefinitionLevelEncoding}");
@@ -207,7 +257,7 @@ internal static class ParquetColumnDecoder
                 if (h.DefLength < 0 || h.DefLength > body.Count) throw new InvalidDataException("definition levels overrun their page");
                 levels = body.Slice(0, h.DefLength);
                 var rest = body.Slice(h.DefLength);
-                values = h.V2Compressed && snappy ? Inflate(rest, h.UncompressedSize - h.DefLength, true, ref page) : rest;
+                values = h.V2Compressed && snappy ? Inflate(rest, h.UncompressedSize - h.DefLength, true, ref scratch.Page) : rest;
             }
             int present = n;
             var d = defs.AsSpan(0, n);
@@ -221,7 +271,7 @@ internal static class ParquetColumnDecoder
             {
                 case 0: sink.Plain(values, at + done, present); break;
                 case 2 or 8:
-                    if (idx.Length < present) idx = new int[present];
+                    var idx = Scratch.Grow(ref scratch.Idx, Math.Max(present, 1));
                     if (present > 0)
                     {
                         int width = values[0];
@@ -247,7 +297,7 @@ internal static class ParquetColumnDecoder
     {
         if (!snappy) return body;
         if (size < 0) throw new InvalidDataException($"a page header gives {size} uncompressed bytes");
-        if (buffer.Length < size) buffer = GC.AllocateUninitializedArray<byte>(size);
+        Scratch.Grow(ref buffer, size);
         int n = Snappier.Snappy.Decompress(body, buffer);
         if (n != size) throw new InvalidDataException($"a page inflates to {n} bytes, its header says {size}");
         return new ArraySegment<byte>(buffer, 0, n);
@@ -324,7 +374,7 @@ internal static class ParquetColumnDecoder
     /// <summary>Reads a Parquet PageHeader in Thrift's compact protocol, skipping fields it does not need.</summary>
     internal static class PageHeaderReader
     {
-        public static PageHeaderInfo Read(byte[] b, ref int pos)
+        public static PageHeaderInfo Read(ReadOnlySpan<byte> b, ref int pos)
         {
             var h = new PageHeaderInfo { V2Compressed = true, Type = -1 };
             short last = 0;
@@ -347,7 +397,7 @@ internal static class ParquetColumnDecoder
             return h;
         }
 
-        private static void DataPage(byte[] b, ref int pos, ref PageHeaderInfo h)
+        private static void DataPage(ReadOnlySpan<byte> b, ref int pos, ref PageHeaderInfo h)
         {
             short last = 0;
             while (Field(b, ref pos, ref last) is var (id, type) && type != 0)
@@ -360,7 +410,7 @@ internal static class ParquetColumnDecoder
                 }
         }
 
-        private static void DictionaryPage(byte[] b, ref int pos, ref PageHeaderInfo h)
+        private static void DictionaryPage(ReadOnlySpan<byte> b, ref int pos, ref PageHeaderInfo h)
         {
             short last = 0;
             while (Field(b, ref pos, ref last) is var (id, type) && type != 0)
@@ -372,7 +422,7 @@ internal static class ParquetColumnDecoder
                 }
         }
 
-        private static void DataPageV2(byte[] b, ref int pos, ref PageHeaderInfo h)
+        private static void DataPageV2(ReadOnlySpan<byte> b, ref int pos, ref PageHeaderInfo h)
         {
             short last = 0;
             while (Field(b, ref pos, ref last) is var (id, type) && type != 0)
@@ -387,7 +437,7 @@ internal static class ParquetColumnDecoder
                 }
         }
 
-        private static (short Id, int Type) Field(byte[] b, ref int pos, ref short last)
+        private static (short Id, int Type) Field(ReadOnlySpan<byte> b, ref int pos, ref short last)
         {
             byte head = b[pos++];
             int type = head & 0x0F;
@@ -397,7 +447,7 @@ internal static class ParquetColumnDecoder
             return (last, type);
         }
 
-        private static ulong Varint(byte[] b, ref int pos)
+        private static ulong Varint(ReadOnlySpan<byte> b, ref int pos)
         {
             ulong v = 0;
             for (int shift = 0; shift < 70; shift += 7)
@@ -411,9 +461,9 @@ internal static class ParquetColumnDecoder
 
         private static long ZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
-        private static int I32(byte[] b, ref int pos) => checked((int)ZigZag(Varint(b, ref pos)));
+        private static int I32(ReadOnlySpan<byte> b, ref int pos) => checked((int)ZigZag(Varint(b, ref pos)));
 
-        private static void Skip(byte[] b, ref int pos, int type, int depth)
+        private static void Skip(ReadOnlySpan<byte> b, ref int pos, int type, int depth)
         {
             if (depth > 16) throw new InvalidDataException("Thrift structures nest too deep");
             switch (type)

@@ -123,7 +123,12 @@ internal static class ParquetFiles
     /// Reads <paramref name="columns"/> of a part's row groups into one table, skipping the row groups whose
     /// statistics prove <paramref name="predicate"/> false for every row (null: no skipping).
     /// </summary>
-    internal static Table ReadPart(ParquetPart part, Schema columns, Expr? predicate, int maxDictionary = 4096)
+    /// <remarks>
+    /// With <paramref name="rented"/>, the arrays of columns decoded directly come from the shared pools and are
+    /// listed there: the caller, which must be done with the table (a group-by chunk that keeps only its partial),
+    /// gives them back.
+    /// </remarks>
+    internal static Table ReadPart(ParquetPart part, Schema columns, Expr? predicate, int maxDictionary = 4096, List<Array>? rented = null)
     {
         using var handle = File.OpenHandle(part.File);
         var now = CsvReader.Stamp(handle);
@@ -150,7 +155,7 @@ internal static class ParquetFiles
             int n = (int)rows;
             var cols = new Column[fields.Length];
             for (int c = 0; c < fields.Length; c++)
-                cols[c] = TryReadDirect(handle, part.File, fields[c], columns[c].Type, groups, n, maxDictionary)
+                cols[c] = TryReadDirect(handle, part.File, fields[c], columns[c].Type, groups, n, maxDictionary, rented)
                     ?? ReadColumn(part.File, fields[c], columns[c].Type, groups, n, maxDictionary);
             if (columns.Count > 0) s_rowGroupsDecoded.AddOrUpdate(Path.GetFullPath(part.File), groups.Count, (_, k) => k + groups.Count);
             return new Table(columns, cols, n);
@@ -174,7 +179,7 @@ internal static class ParquetFiles
     /// The column decoded by <see cref="ParquetColumnDecoder"/> when every chunk is of a kind it handles, else null
     /// (then Parquet.Net reads it). A corrupt chunk fails naming the file and row group.
     /// </summary>
-    private static Column? TryReadDirect(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string file, DataField df, ColumnType type, List<(int Index, ParquetRowGroupReader Reader)> groups, int n, int maxDictionary)
+    private static Column? TryReadDirect(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string file, DataField df, ColumnType type, List<(int Index, ParquetRowGroupReader Reader)> groups, int n, int maxDictionary, List<Array>? rented)
     {
         if (type is not (ColumnType.Int32 or ColumnType.Int64 or ColumnType.Double or ColumnType.String)) return null;
         var chunks = new Parquet.Meta.ColumnChunk[groups.Count];
@@ -188,12 +193,12 @@ internal static class ParquetFiles
         // need no zeroing first: at a million rows per row group that pass over memory is a tenth of the decode.
         Array data = type switch
         {
-            ColumnType.Int32 => GC.AllocateUninitializedArray<int>(n),
-            ColumnType.Int64 => GC.AllocateUninitializedArray<long>(n),
-            ColumnType.Double => GC.AllocateUninitializedArray<double>(n),
+            ColumnType.Int32 => Allocate<int>(n, rented),
+            ColumnType.Int64 => Allocate<long>(n, rented),
+            ColumnType.Double => Allocate<double>(n, rented),
             _ => new string?[n],
         };
-        int[]? codes = type == ColumnType.String ? GC.AllocateUninitializedArray<int>(n) : null;
+        int[]? codes = type == ColumnType.String ? Allocate<int>(n, rented) : null;
         ParquetColumnDecoder.Sink sink = type switch
         {
             ColumnType.Int32 => new ParquetColumnDecoder.NumberSink<int>((int[])data),
@@ -206,11 +211,20 @@ internal static class ParquetFiles
         for (int g = 0; g < chunks.Length; g++)
         {
             int rows = (int)groups[g].Reader.RowCount;
-            try { ParquetColumnDecoder.Decode(ParquetColumnDecoder.ReadChunk(handle, chunks[g]), chunks[g], df.IsNullable, rows, at, n, sink, ref valid); }
+            ArraySegment<byte> bytes = default;
+            try
+            {
+                bytes = ParquetColumnDecoder.ReadChunk(handle, chunks[g]);
+                ParquetColumnDecoder.Decode(bytes, chunks[g], df.IsNullable, rows, at, n, sink, ref valid);
+            }
             catch (NotSupportedException) { return null; } // an encoding this decoder does not know: Parquet.Net reads the column
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 throw new ParquetFileException(file, groups[g].Index, $"column '{df.Name}' cannot be read ({e.Message})", e);
+            }
+            finally
+            {
+                if (bytes.Array is { } chunkBuffer) System.Buffers.ArrayPool<byte>.Shared.Return(chunkBuffer);
             }
             at += rows;
         }
@@ -218,6 +232,28 @@ internal static class ParquetFiles
         return sink is ParquetColumnDecoder.StringSink { Coded: true } strings
             ? new Column(type, data, n, valid, codes, strings.Words)
             : new Column(type, data, n, valid);
+    }
+
+    // An array of at least n values, uninitialized: from the shared pool (listed in rented) or new.
+    private static T[] Allocate<T>(int n, List<Array>? rented)
+    {
+        if (rented is null) return GC.AllocateUninitializedArray<T>(n);
+        var a = System.Buffers.ArrayPool<T>.Shared.Rent(Math.Max(n, 1));
+        rented.Add(a);
+        return a;
+    }
+
+    /// <summary>Gives the arrays <see cref="ReadPart"/> rented back to the shared pools.</summary>
+    internal static void ReturnRented(List<Array> rented)
+    {
+        foreach (var a in rented)
+            switch (a)
+            {
+                case int[] i: System.Buffers.ArrayPool<int>.Shared.Return(i); break;
+                case long[] l: System.Buffers.ArrayPool<long>.Shared.Return(l); break;
+                case double[] d: System.Buffers.ArrayPool<double>.Shared.Return(d); break;
+            }
+        rented.Clear();
     }
 
     private static Column ReadColumn(string file, DataField df, ColumnType type, List<(int Index, ParquetRowGroupReader Reader)> groups, int n, int maxDictionary)

@@ -13,7 +13,6 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
     public override int NPartitions => input.NPartitions;
 
     private static readonly TaskFunction SampleFn = TaskFunction.Create((Func<Table, string[], int, Table>)Sample, TaskInvokers.Call3<Table, string[], int, Table>, "sort-sample");
-    private static readonly TaskFunction SplitFn = TaskFunction.Create((Func<Table, Table, string[], bool[], Table[]>)RangeSplit, TaskInvokers.Call4<Table, Table, string[], bool[], Table[]>, "sort-split");
 
     private static Table Sample(Table t, string[] keys, int count)
     {
@@ -33,8 +32,9 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
         return sorted.Take(idx, idx.Length);
     }
 
-    private static Table[] RangeSplit(Table t, Table bounds, string[] keys, bool[] desc)
+    private static Table[] RangeSplit(SortTask p, Table t, Table bounds)
     {
+        var (keys, desc) = (p.Keys, p.Descending);
         var bucket = new int[t.RowCount];
         var tc = keys.Select(k => t[k]).ToArray();
         var bc = keys.Select(k => bounds[k]).ToArray();
@@ -85,8 +85,7 @@ internal sealed class SortNode(Frame input, string[] keys, bool[] descending, in
         var samples = parts.Select((p, i) => TaskSpec.Call(sampleStage[i], SampleFn, TaskArg.Of(p), TaskArg.Value(keys), TaskArg.Value(samplesPerPartition))).ToArray();
         var bounds = LayerStep.Many<SortTask, Table, Table>("sort-bounds", Bounds, task).Call(LayerToken.Key("sort-bounds", layer, 0), samples);
         // Range splits by the sampled boundaries, then the shuffle's gather: output j sorts bucket j of every split.
-        var splitStage = LayerToken.Stage(layer, "sort-split");
-        var splits = parts.Select((p, i) => TaskSpec.Call(splitStage[i], SplitFn, TaskArg.Of(p), TaskArg.Of(bounds), TaskArg.Value(keys), TaskArg.Value(descending))).ToArray();
+        var splits = HashShuffle.Split(parts, bounds, layer, LayerStep.Split<SortTask, Table, Table, Table>("sort-split", RangeSplit, task));
         return HashShuffle.Gather(splits, n, layer, LayerStep.Gather<SortTask, Table, Table>("sort-gather", Gather, task));
     }
 }

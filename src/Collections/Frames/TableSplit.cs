@@ -17,5 +17,5 @@ internal sealed record TableSplit(string[] Keys, int Buckets)
     }
 
     /// <summary>The split step of a layer (named <paramref name="name"/>, e.g. <c>shuffle-split-left</c>).</summary>
-    public LayerStep Step(string name) => LayerStep.One<TableSplit, Table, Table[]>(name, Run, this);
+    public LayerStep Step(string name) => LayerStep.Split<TableSplit, Table, Table>(name, Run, this);
 }

@@ -14,17 +14,32 @@ namespace TaskGraph.Collections;
 ///    |  X  |  X  |           output j picks bucket j of every split (the invoker does, once per task)
 ///  out0  out1  out2          gather(parameters, [split0[j], split1[j], split2[j]])
 /// </code>
+/// Under a memory limit (<see cref="ComputeOptions.MemoryLimit"/>) a split may write its buckets to disk and return
+/// a <see cref="SpilledBuckets{T}"/>: outputs read their bucket back from the file (the gather invokers do).
 /// A join gathers two sides (<see cref="Join"/>): bucket j of every left split and of every right split meet in
 /// output j. Keys are stages of the caller's layer token, so splits and outputs never share one.
 /// </summary>
 internal static class HashShuffle
 {
-    /// <summary>One split task per input: <paramref name="split"/> (a <see cref="LayerStep.One{TParams, TIn, R}"/> step returning the buckets).</summary>
+    /// <summary>
+    /// One split task per input: <paramref name="split"/> (a <see cref="LayerStep.Split{TParams, TIn, TPiece}"/>
+    /// step returning the buckets). Each task also receives <see cref="SpillTarget.None"/>, which a computation under
+    /// a memory limit replaces by its own target: its buckets may then wait on disk (<see cref="SpilledBuckets{T}"/>).
+    /// </summary>
     public static TaskSpec[] Split(IReadOnlyList<TaskSpec> inputs, Token layer, LayerStep split)
     {
         var stage = LayerToken.Stage(layer, split.Name);
         var specs = new TaskSpec[inputs.Count];
-        for (int i = 0; i < specs.Length; i++) specs[i] = split.Call(stage[i], inputs[i]);
+        for (int i = 0; i < specs.Length; i++) specs[i] = split.Call(stage[i], [inputs[i]], SpillTarget.None);
+        return specs;
+    }
+
+    /// <summary>One split task per input that also reads <paramref name="shared"/> (a <see cref="LayerStep.Split{TParams, TIn, TShared, TPiece}"/> step: a sort's boundaries).</summary>
+    public static TaskSpec[] Split(IReadOnlyList<TaskSpec> inputs, TaskSpec shared, Token layer, LayerStep split)
+    {
+        var stage = LayerToken.Stage(layer, split.Name);
+        var specs = new TaskSpec[inputs.Count];
+        for (int i = 0; i < specs.Length; i++) specs[i] = split.Call(stage[i], [inputs[i], shared], SpillTarget.None);
         return specs;
     }
 

@@ -35,6 +35,19 @@ internal sealed class LayerStep
         => new(name, TaskFunction.Create(body, TaskInvokers.Call2<TParams, TIn, R>, name), parameters);
 
     /// <summary>
+    /// A step of a shuffle's split tasks: <paramref name="body"/>(parameters, input) cuts a partition into buckets.
+    /// Its tasks also receive a <see cref="SpillTarget"/> (<see cref="HashShuffle"/>'s splits pass
+    /// <see cref="SpillTarget.None"/>, a computation under a memory limit its own): when the target says so, the
+    /// buckets go to disk and the task's result is a <see cref="SpilledBuckets{T}"/> instead of the array.
+    /// </summary>
+    public static LayerStep Split<TParams, TIn, TPiece>(string name, Func<TParams, TIn, TPiece[]> body, TParams parameters) where TPiece : class
+        => new(name, TaskFunction.Create(body, LayerInvokers.Split<TParams, TIn, TPiece>, name), parameters);
+
+    /// <summary>A split step whose tasks also read one input shared by every split (a sort's range boundaries): <paramref name="body"/>(parameters, input, shared).</summary>
+    public static LayerStep Split<TParams, TIn, TShared, TPiece>(string name, Func<TParams, TIn, TShared, TPiece[]> body, TParams parameters) where TPiece : class
+        => new(name, TaskFunction.Create(body, LayerInvokers.SplitWith<TParams, TIn, TShared, TPiece>, name), parameters);
+
+    /// <summary>
     /// A step of a shuffle's output tasks: <paramref name="body"/>(parameters, bucket j of every split), the bucket
     /// picked from each split's <c>TIn[]</c> by the invoker (see <see cref="HashShuffle"/>).
     /// </summary>
@@ -95,12 +108,31 @@ internal static class LayerInvokers
         return ((Func<TParams, TIn[], R>)f)((TParams)args[0]!, inputs);
     }
 
-    /// <summary><c>args</c>: the parameters, the bucket j, then the splits (each a <c>TIn[]</c> of buckets).</summary>
+    /// <summary><c>args</c>: the parameters, the spill target, the input.</summary>
+    public static object? Split<TParams, TIn, TPiece>(Delegate f, object?[] args) where TPiece : class
+    {
+        var buckets = ((Func<TParams, TIn, TPiece[]>)f)((TParams)args[0]!, (TIn)args[2]!);
+        var spill = (SpillTarget)args[1]!;
+        return spill.ShouldSpill ? SpilledBuckets<TPiece>.Write(buckets, spill) : buckets;
+    }
+
+    /// <summary><c>args</c>: the parameters, the spill target, the input, the shared input.</summary>
+    public static object? SplitWith<TParams, TIn, TShared, TPiece>(Delegate f, object?[] args) where TPiece : class
+    {
+        var buckets = ((Func<TParams, TIn, TShared, TPiece[]>)f)((TParams)args[0]!, (TIn)args[2]!, (TShared)args[3]!);
+        var spill = (SpillTarget)args[1]!;
+        return spill.ShouldSpill ? SpilledBuckets<TPiece>.Write(buckets, spill) : buckets;
+    }
+
+    /// <summary>Bucket <paramref name="j"/> of a split's result: from its array, or read back from disk.</summary>
+    private static T Piece<T>(object? split, int j) => split is T[] buckets ? buckets[j] : ((IBucketSource<T>)split!).Read(j);
+
+    /// <summary><c>args</c>: the parameters, the bucket j, then the splits (each a <c>TIn[]</c> of buckets, or spilled ones).</summary>
     public static object? Bucket<TParams, TIn, R>(Delegate f, object?[] args)
     {
         int j = (int)args[1]!;
         var pieces = new TIn[args.Length - 2];
-        for (int i = 0; i < pieces.Length; i++) pieces[i] = ((TIn[])args[i + 2]!)[j];
+        for (int i = 0; i < pieces.Length; i++) pieces[i] = Piece<TIn>(args[i + 2], j);
         return ((Func<TParams, TIn[], R>)f)((TParams)args[0]!, pieces);
     }
 
@@ -111,8 +143,8 @@ internal static class LayerInvokers
         int nLeft = (int)args[2]!;
         var left = new TLeft[nLeft];
         var right = new TRight[args.Length - 3 - nLeft];
-        for (int i = 0; i < left.Length; i++) left[i] = ((TLeft[])args[i + 3]!)[j];
-        for (int i = 0; i < right.Length; i++) right[i] = ((TRight[])args[i + 3 + nLeft]!)[j];
+        for (int i = 0; i < left.Length; i++) left[i] = Piece<TLeft>(args[i + 3], j);
+        for (int i = 0; i < right.Length; i++) right[i] = Piece<TRight>(args[i + 3 + nLeft], j);
         return ((Func<TParams, TLeft[], TRight[], R>)f)((TParams)args[0]!, left, right);
     }
 }

@@ -151,7 +151,7 @@ public class HashShuffleLayerTests
     {
         var inputs = new[] { new[] { 1, 2, 3, 4 }, new[] { 5, 6, 7 }, new[] { 8, 9, 10, 11, 12 } }.Select(a => TaskSpec.Literal(a)).ToArray();
         var layer = LayerToken.Of("test-shuffle", 4);
-        var splits = HashShuffle.Split(inputs, layer, LayerStep.One<Route, int[], int[][]>("t-split", Split, new Route(4)));
+        var splits = HashShuffle.Split(inputs, layer, LayerStep.Split<Route, int[], int[]>("t-split", Split, new Route(4)));
         var outs = HashShuffle.Gather(splits, 4, layer, LayerStep.Gather<Tag, int[], string>("t-gather", Gather, new Tag("g")));
         Assert.That(outs, Has.Length.EqualTo(4));
         Assert.That(outs.All(o => o.Dependencies.SequenceEqual(splits)), Is.True, "every output reads every split");
@@ -173,7 +173,7 @@ public class HashShuffleLayerTests
     public void AJoinGathersBucketJOfBothSidesApart()
     {
         var layer = LayerToken.Of("test-join", 3);
-        var split = LayerStep.One<Route, int[], int[][]>("t-split", Split, new Route(3));
+        var split = LayerStep.Split<Route, int[], int[]>("t-split", Split, new Route(3));
         var left = HashShuffle.Split(new[] { new[] { 1, 2 }, new[] { 3 } }.Select(a => TaskSpec.Literal(a)).ToArray(), layer, split);
         var right = HashShuffle.Split(new[] { new[] { 10 }, new[] { 20, 30 }, new[] { 40 } }.Select(a => TaskSpec.Literal(a)).ToArray(), LayerToken.Of("test-join-right", 3), split);
         var outs = HashShuffle.Join(left, right, 3, layer, LayerStep.Gather<Tag, int[], int[], string>("t-join", Join, new Tag("j")));

@@ -17,14 +17,13 @@ public abstract class FrameWorkload : IWorkload
     public IReadOnlyList<string>? DefaultSchedulers => ["sync", "threads"];
 
     /// <summary>The trips block size (<c>--blocksize</c>, default 64 MB like dask_bench.py).</summary>
-    protected static long BlockSize(WorkloadContext ctx) => ParseSize(ctx.Option("blocksize", "64MB"));
+    protected static long BlockSize(WorkloadContext ctx) => WorkloadContext.ParseSize(ctx.Option("blocksize", "64MB"));
 
-    private static long ParseSize(string s)
-    {
-        s = s.Trim().ToUpperInvariant();
-        long mult = s.EndsWith("MB") ? 1L << 20 : s.EndsWith("KB") ? 1L << 10 : 1;
-        return long.Parse(s.TrimEnd('M', 'K', 'B')) * mult;
-    }
+    /// <summary>The options of every compute of a frame workload: the scheduler and <c>--memory-limit</c> (none by default).</summary>
+    protected static ComputeOptions Options(WorkloadContext ctx, IScheduler scheduler) => new() { Scheduler = scheduler, MemoryLimit = ctx.MemoryLimit };
+
+    /// <summary>Shuffle spill files written in this process so far (the <c>spill_files</c> phase: threads and sync schedulers).</summary>
+    protected static long SpillFiles => TaskGraph.Collections.SpillCounters.Files;
 
     /// <inheritdoc />
     public abstract WorkloadResult Run(WorkloadContext context, IScheduler scheduler, string schedulerName);
@@ -46,8 +45,11 @@ public abstract class FrameWorkload : IWorkload
         var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
         var riders = Frame.ReadCsv(ctx.DataFile("riders.csv"), ridersBlockSize);
         var m = trips.Merge(riders, on: ["id"], how: JoinType.Inner, broadcastMaxPartitions: broadcastMaxPartitions);
-        var g = m.GroupBy("vendor").Agg(Mean("rating"), Count("rating")).Compute(scheduler);
-        return RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
+        long spilled = SpillFiles;
+        var g = m.GroupBy("vendor").Agg(Mean("rating"), Count("rating")).Compute(Options(ctx, scheduler));
+        var r = RatingChecksum(g, new[] { trips.NPartitions, riders.NPartitions, m.NPartitions });
+        if (ctx.MemoryLimit is not null) r.Phases["spill_files"] = SpillFiles - spilled;
+        return r;
     }
 
     /// <summary>The rating checksum of the two merge_riders workloads.</summary>
@@ -76,16 +78,17 @@ public sealed class CsvGroupBy : FrameWorkload
 
     /// <inheritdoc />
     public override WorkloadResult Run(WorkloadContext ctx, IScheduler scheduler, string schedulerName)
-        => Query(Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx)), scheduler);
+        => Query(Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx)), Options(ctx, scheduler));
 
     /// <summary>The query and its checksum over trips from any source (parquet_groupby runs it over trips.parquet).</summary>
-    internal static WorkloadResult Query(Frame trips, IScheduler scheduler)
+    internal static WorkloadResult Query(Frame trips, ComputeOptions options)
     {
+        var scheduler = options.Scheduler;
         long movedBefore = (scheduler as ProcessPoolScheduler)?.BytesMoved ?? 0;
         var g = trips.Filter(Col("fare") > 0)
             .GroupBy("vendor")
             .Agg(Sum("fare"), Mean("fare"), Max("tip"), Count("id", "n"))
-            .Compute(scheduler);
+            .Compute(options);
         var r = new WorkloadResult();
         // What crossed the process boundary (tasks, partial aggregates, results): the partitions themselves stay put.
         if (scheduler is ProcessPoolScheduler pool) r.Phases["bytes_moved"] = pool.BytesMoved - movedBefore;
@@ -138,7 +141,7 @@ public sealed class MergeVendors : FrameWorkload
         var trips = Frame.ReadCsv(ctx.DataFile("trips.csv"), BlockSize(ctx));
         var vendors = Frame.ReadCsv(ctx.DataFile("vendors.csv"));
         var m = trips.Merge(vendors, on: ["vendor"]);
-        var s = m.GroupBy("region").Agg(Sum("fare"), Count("fare")).Compute(scheduler);
+        var s = m.GroupBy("region").Agg(Sum("fare"), Count("fare")).Compute(Options(ctx, scheduler));
         var r = new WorkloadResult();
         var region = s["region"].Int64s;
         var sum = s["fare_sum"].Doubles;

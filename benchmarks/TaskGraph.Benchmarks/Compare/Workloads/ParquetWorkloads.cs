@@ -18,6 +18,6 @@ public sealed class ParquetGroupBy : FrameWorkload
         var file = ctx.DataFile("trips.parquet");
         if (!File.Exists(file))
             throw new FileNotFoundException($"{file} is missing: write it with `dotnet run duckdb_bench.cs -- --data {ctx.DataDir} --make-parquet`.", file);
-        return CsvGroupBy.Query(Frame.ReadParquet(file), scheduler);
+        return CsvGroupBy.Query(Frame.ReadParquet(file), Options(ctx, scheduler));
     }
 }
