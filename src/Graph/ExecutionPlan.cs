@@ -207,7 +207,7 @@ public sealed class ExecutionPlan
         Priority = plan.Priority;
         Order = plan.Order;
         _argStart = plan._argStart;
-        _argSource = plan._argSource;
+        _sources = plan._sources;
     }
 
     /// <summary>
