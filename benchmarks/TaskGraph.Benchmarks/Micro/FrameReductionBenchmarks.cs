@@ -8,9 +8,10 @@ namespace TaskGraph.Benchmarks.Micro;
 /// <summary>
 /// Whole-frame reductions over the same 1M trips-shaped rows in 8 partitions, read from CSV (as the issue measured)
 /// or held in memory, on the thread pool: the group-by baseline (sum of fare by vendor), <c>NLargest(10)</c> (per-partition top-k
-/// and a tree) against the global sort it replaces (<c>SortBy(desc).Head(10)</c>), and a plain sum.
-/// The targets: NLargest within 1.5× of the group-by.
-/// Run: <c>dotnet run -c Release --project benchmarks/TaskGraph.Benchmarks -- --filter *FrameReductionBenchmarks*</c>.
+/// and a tree) against the global sort it replaces (<c>SortBy(desc).Head(10)</c>), a plain sum, quantiles and describe.
+/// The targets: NLargest within 1.5× of the group-by, quantiles within 2× of the sum.
+/// Run: <c>dotnet run -c Release --project benchmarks/TaskGraph.Benchmarks -- --filter *FrameReductionBenchmarks*</c>
+/// (add <c>--inProcess</c> on a loaded machine, where building the generated project can time out).
 /// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
@@ -60,4 +61,12 @@ public class FrameReductionBenchmarks
     /// <summary>A whole-frame sum of one column.</summary>
     [Benchmark]
     public int SumFare() => _frame.Agg(Agg.Sum("fare")).Compute(_threads).RowCount;
+
+    /// <summary>Three quantiles of one column: per-partition summaries (a sort of the partition's values) and a tree.</summary>
+    [Benchmark]
+    public int QuantilesFare() => _frame.Quantile([0.25, 0.5, 0.75], "fare").Compute(_threads).RowCount;
+
+    /// <summary>pandas' describe of two columns (moments and quartiles in one pass).</summary>
+    [Benchmark]
+    public int DescribeFareTip() => _frame.Describe(null, "fare", "tip").Compute(_threads).RowCount;
 }
