@@ -4,8 +4,9 @@ namespace TaskGraph.Frames;
 /// A mergeable summary of one numeric column for quantiles (with the moments <see cref="Frame.Describe()"/> reports):
 /// sorted values with weights, plus count, mean, M2 (Welford, merged with Chan's update), min and max.
 /// <para>
-/// While a summary holds at most <see cref="Capacity"/> items it keeps every value (weight 1) and is exact. Beyond
-/// that, <see cref="Compact"/> keeps <c>s = Capacity</c> items: for t = 1..s the item at cumulative weight position
+/// While a partition has at most <see cref="Capacity"/> values its summary keeps every value (weight 1) and is exact.
+/// Beyond that, the partition's values are bucketed without a sort into items of at most N/s values each (see
+/// <c>Bucket</c>: the same bound as a compaction, in linear time), and <see cref="Compact"/>, run by every combine, keeps <c>s = Capacity</c> items: for t = 1..s the item at cumulative weight position
 /// t·W/s, each with weight W/s (W the total weight). For every x the summary's count of values ≤ x is then
 /// W/s·⌊R(x)·s/W⌋, where R(x) is the count before: an error in [0, W/s). Merging summaries adds their errors, so
 /// <see cref="RankError"/> (the sum of W/s over every compaction that built this summary) bounds how far, in rows,
@@ -71,39 +72,124 @@ internal sealed class QuantileSketch
                 break;
             default: throw new InvalidOperationException($"Quantiles need a numeric column, not {c.Type}.");
         }
+        var span = values.AsSpan(0, n);
         double mean = 0, m2 = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (int i = 0; i < n; i++)
+        if (n > 0)
         {
-            double x = values[i], delta = x - mean;
-            mean += delta / (i + 1);
-            m2 += delta * (x - mean);
+            // two passes (sum, then squared deviations) instead of Welford's division per value
+            mean = System.Numerics.Tensors.TensorPrimitives.Sum<double>(span) / n;
+            foreach (var x in span) m2 += (x - mean) * (x - mean);
+            min = System.Numerics.Tensors.TensorPrimitives.Min<double>(span);
+            max = System.Numerics.Tensors.TensorPrimitives.Max<double>(span);
         }
-        Array.Sort(values, 0, n);
-        if (n > 0) { min = values[0]; max = values[n - 1]; }
-        if (n < values.Length) Array.Resize(ref values, n);
-        return new QuantileSketch(values, null, n, mean, m2, min, max, 0, capacity).Compact();
+        if (n <= capacity)
+        {
+            // small enough to keep every value: exact
+            Array.Sort(values, 0, n);
+            if (n < values.Length) Array.Resize(ref values, n);
+            return new QuantileSketch(values, null, n, mean, m2, min, max, 0, capacity);
+        }
+        // Too many values: summarise without sorting them all (see Bucket); every item weighs at most n/s.
+        double limit = (double)n / capacity;
+        var keptValues = new List<double>(2 * capacity + 16);
+        var keptWeights = new List<double>(2 * capacity + 16);
+        Bucket(values, 0, n, min, max, limit, keptValues, keptWeights, 0);
+        return new QuantileSketch(keptValues.ToArray(), keptWeights.ToArray(), n, mean, m2, min, max, limit, capacity);
+    }
+
+    /// <summary>
+    /// Summarises <paramref name="v"/>[lo .. lo+count) (values in [min, max]) as items (largest value of a run of
+    /// neighbouring values, their count) appended in ascending order, each of at most <paramref name="limit"/> values
+    /// unless all its values are equal. At most one item holds values on both sides of any x, so every rank read
+    /// from the items is within <paramref name="limit"/> of the exact one (the bound of a compaction to s items).
+    /// Equal-width bins, counted in one pass (count and largest value per bin), are joined greedily into runs of at
+    /// most <paramref name="limit"/> values (so two neighbouring runs hold more than it: at most 2s + 1 runs); a bin
+    /// holding more than <paramref name="limit"/> values is gathered and bucketed again within its own range. Small
+    /// or hard-to-split segments are sorted. Linear time for any data without a sort of the partition.
+    /// </summary>
+    private static void Bucket(double[] v, int lo, int count, double min, double max, double limit, List<double> keptValues, List<double> keptWeights, int depth)
+    {
+        if (min == max) { keptValues.Add(min); keptWeights.Add(count); return; }
+        double scale = 0;
+        int bins = (int)Math.Clamp(4 * Math.Ceiling(count / limit), 16, 1 << 16);
+        if (count > 4096 && depth < 8) scale = bins / (max - min);
+        if (!(scale > 0 && double.IsFinite(scale) && double.IsFinite(max - min)))
+        {
+            // sort and cut into runs of at most limit values
+            Array.Sort(v, lo, count);
+            int run = Math.Max(1, (int)Math.Floor(limit));
+            for (int i = lo, end = lo + count; i < end; i += run)
+            {
+                int last = Math.Min(end, i + run) - 1;
+                keptValues.Add(v[last]);
+                keptWeights.Add(last - i + 1);
+            }
+            return;
+        }
+        var counts = new int[bins];
+        var binMax = new double[bins];
+        var binMin = new double[bins];
+        Array.Fill(binMax, double.NegativeInfinity);
+        Array.Fill(binMin, double.PositiveInfinity);
+        for (int i = lo, end = lo + count; i < end; i++)
+        {
+            double x = v[i];
+            int b = (int)((x - min) * scale);
+            if (b >= bins) b = bins - 1;
+            counts[b]++;
+            if (x > binMax[b]) binMax[b] = x;
+            if (x < binMin[b]) binMin[b] = x;
+        }
+        // bins too heavy for one item: gather their values (bin by bin) to bucket them again
+        var start = new int[bins];
+        int heavy = 0;
+        for (int b = 0; b < bins; b++)
+            if (counts[b] > limit && binMin[b] < binMax[b]) { start[b] = heavy; heavy += counts[b]; }
+            else start[b] = -1;
+        double[] scratch = [];
+        if (heavy > 0)
+        {
+            scratch = new double[heavy];
+            var at = (int[])start.Clone();
+            for (int i = lo, end = lo + count; i < end; i++)
+            {
+                int b = (int)((v[i] - min) * scale);
+                if (b >= bins) b = bins - 1;
+                if (at[b] >= 0) scratch[at[b]++] = v[i];
+            }
+        }
+        double runWeight = 0, runMax = 0;
+        void Flush()
+        {
+            if (runWeight == 0) return;
+            keptValues.Add(runMax);
+            keptWeights.Add(runWeight);
+            runWeight = 0;
+        }
+        for (int b = 0; b < bins; b++)
+        {
+            if (counts[b] == 0) continue;
+            if (start[b] >= 0)
+            {
+                Flush();
+                Bucket(scratch, start[b], counts[b], binMin[b], binMax[b], limit, keptValues, keptWeights, depth + 1);
+                continue;
+            }
+            if (runWeight + counts[b] > limit) Flush();
+            runWeight += counts[b];
+            runMax = binMax[b];
+        }
+        Flush();
     }
 
     /// <summary>All summaries as one (errors add), compacted when it holds more than <see cref="Capacity"/> items.</summary>
     public static QuantileSketch Merge(IReadOnlyList<QuantileSketch> parts, bool compact)
     {
         if (parts.Count == 1) return compact ? parts[0].Compact() : parts[0];
-        int items = parts.Sum(p => p.Values.Length);
-        var values = new double[items];
-        bool weighted = parts.Any(p => p.Weights is not null);
-        var weights = weighted ? new double[items] : null;
         long count = 0;
         double mean = 0, m2 = 0, min = double.PositiveInfinity, max = double.NegativeInfinity, error = 0;
-        int at = 0;
         foreach (var p in parts)
         {
-            Array.Copy(p.Values, 0, values, at, p.Values.Length);
-            if (weights is not null)
-            {
-                if (p.Weights is null) Array.Fill(weights, 1.0, at, p.Values.Length);
-                else Array.Copy(p.Weights, 0, weights, at, p.Values.Length);
-            }
-            at += p.Values.Length;
             if (p.Count > 0)
             {
                 // Chan et al.'s parallel update of count, mean and M2
@@ -117,9 +203,40 @@ internal sealed class QuantileSketch
             max = Math.Max(max, p.Max);
             error += p.RankError;
         }
-        if (weights is null) Array.Sort(values); else Array.Sort(values, weights);
+        // every part is sorted: merge them pairwise, level by level (no sort of the union)
+        var runs = parts.Select(p => (p.Values, Weights: p.Weights ?? Ones(p.Values.Length))).ToList();
+        while (runs.Count > 1)
+        {
+            var next = new List<(double[], double[])>((runs.Count + 1) / 2);
+            for (int i = 0; i + 1 < runs.Count; i += 2) next.Add(MergeTwo(runs[i], runs[i + 1]));
+            if (runs.Count % 2 == 1) next.Add(runs[^1]);
+            runs = next;
+        }
+        var (values, merged1) = runs[0];
+        double[]? weights = parts.Any(p => p.Weights is not null) ? merged1 : null;
         var merged = new QuantileSketch(values, weights, count, mean, m2, min, max, error, parts[0].Capacity);
         return compact ? merged.Compact() : merged;
+    }
+
+    private static double[] Ones(int n)
+    {
+        var w = new double[n];
+        Array.Fill(w, 1.0);
+        return w;
+    }
+
+    private static (double[] Values, double[] Weights) MergeTwo((double[] Values, double[] Weights) a, (double[] Values, double[] Weights) b)
+    {
+        int n = a.Values.Length + b.Values.Length, i = 0, j = 0;
+        var v = new double[n];
+        var w = new double[n];
+        for (int k = 0; k < n; k++)
+        {
+            // ties take a's first: the merge is stable
+            if (j >= b.Values.Length || i < a.Values.Length && a.Values[i] <= b.Values[j]) { v[k] = a.Values[i]; w[k] = a.Weights[i++]; }
+            else { v[k] = b.Values[j]; w[k] = b.Weights[j++]; }
+        }
+        return (v, w);
     }
 
     /// <summary>This summary with at most <see cref="Capacity"/> items (itself when it has no more); adds W/s to the error.</summary>
