@@ -8,7 +8,7 @@ namespace TaskGraph.Frames;
 /// Being plain data, an expression travels to worker processes as is and fingerprints into task keys through
 /// its canonical <c>ToString()</c>. Write <c>using static TaskGraph.Frames.Expr;</c> for <c>Col("x")</c> and <c>Lit(1)</c>.
 /// </summary>
-public abstract class Expr : ITokenizable
+public abstract partial class Expr : ITokenizable
 {
     /// <summary>Fingerprints the expression by its node types and fields (names, literals, operators, sub-expressions).</summary>
     public void AddToken(ref TokenBuilder builder)

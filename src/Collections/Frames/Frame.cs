@@ -5,7 +5,7 @@ namespace TaskGraph.Frames;
 /// <summary>
 /// A lazy, partitioned table: a logical plan (a <see cref="PlanNode"/> source plus per-partition steps) whose
 /// schema and partition count are known without computing. Nothing runs until <see cref="Compute(IScheduler?)"/>,
-/// <see cref="Head"/>, <see cref="ToCsv"/> or a similar call; then the plan lowers to graph tasks, one per
+/// <see cref="Head"/>, <see cref="ToCsv(string, CsvOptions?, IScheduler?)"/> or a similar call; then the plan lowers to graph tasks, one per
 /// partition per stage (consecutive per-partition steps share one task), and runs on any scheduler.
 /// </summary>
 [TypeFormatterSource(typeof(FrameFormatterSource), PreferredMimeTypes = [HtmlFormatterSource.Html])]
