@@ -13,8 +13,8 @@ namespace TaskGraph.Benchmarks.Compare;
 /// </summary>
 public static class CompareRunner
 {
-    /// <summary>Workers per scheduler, as in dask_bench.py.</summary>
-    public const int Workers = 2;
+    /// <summary>Workers per scheduler: 2 as in dask_bench.py, or <c>--workers N</c>.</summary>
+    public static int Workers { get; private set; } = 2;
 
     /// <summary>Every workload in this assembly, by name.</summary>
     public static IReadOnlyDictionary<string, IWorkload> Workloads { get; } = typeof(CompareRunner).Assembly.GetTypes()
@@ -46,6 +46,8 @@ public static class CompareRunner
             if (!Workloads.ContainsKey(n)) throw new ArgumentException($"Unknown workload '{n}'. Known: {string.Join(", ", Workloads.Keys)}.");
         var ctx = new WorkloadContext(options.GetValueOrDefault("data", "/tmp/tg-data"), options, overrides);
         int runs = int.Parse(options.GetValueOrDefault("runs", "3"));
+        if (options.TryGetValue("workers", out var w))
+            Workers = int.TryParse(w, out var n) && n > 0 ? n : throw new ArgumentException($"--workers needs a positive count, not '{w}'.");
         var restrict = options.TryGetValue("schedulers", out var s) ? s.Split(',', StringSplitOptions.RemoveEmptyEntries) : null;
         var env = Environment();
         if (ctx.MemoryLimit is { } limit) env["memory_limit"] = limit;
