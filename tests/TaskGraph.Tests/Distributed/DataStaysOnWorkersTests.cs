@@ -95,6 +95,28 @@ public class DataStaysOnWorkersTests
         Assert.That(cluster.Scheduler.RecomputedResults, Is.GreaterThan(0));
     }
 
+    [Test]
+    public void EightWorkersOfOneThreadShuffleRight()
+    {
+        // Issue 16: 8 local workers of one thread each (as `compare --workers 8 --schedulers distributed`) run the
+        // hash-shuffled merge and group-by right, their partitions moving worker to worker.
+        using var cluster = TestCluster.Start("taskgraph.tests.eight-workers", workers: 8, threads: 1);
+        var seen = new WorkersSeen();
+        var g = ShuffledGroupBy().Compute(new ComputeOptions { Scheduler = cluster, Listeners = [seen] });
+        AssertRight(g);
+        Assert.That(seen.Names.Count, Is.GreaterThanOrEqualTo(4), $"tasks spread over the workers: {string.Join(", ", seen.Names)}");
+        Assert.That(cluster.Scheduler.BytesReceived, Is.LessThan(RowsPerPartition * 16L / 4), "no partition crossed the client");
+    }
+
+    private sealed class WorkersSeen : IComputeListener
+    {
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Seen = new();
+
+        public ICollection<string> Names => Seen.Keys;
+
+        public void OnTaskFinished(ExecutionPlan plan, int node, string worker, bool failed) => Seen[worker] = true;
+    }
+
     /// <summary>SIGKILLs the worker that finished the first left shuffle split, as soon as the client hears of it (before any reader of that split is sent).</summary>
     private sealed class KillOnFirstSplit(LocalCluster cluster) : IComputeListener
     {
