@@ -173,16 +173,20 @@ internal sealed class PoolWorker : IDisposable
     }
 
     /// <summary>Fetches the encoded result of <paramref name="node"/> of computation <paramref name="compute"/>; null when the worker does not have it (or died).</summary>
-    public byte[]? TryGet(int compute, int node)
+    public byte[]? TryGet(int compute, int node) => Fetch(Protocol.Get, compute, node, wide: false);
+
+    // One request on the data pipe (the op, the computation, then the node as an int or a pin as a long) and its
+    // answer: a found byte, then the encoded value; null when the worker does not have it (or died).
+    private byte[]? Fetch(byte op, int compute, long id, bool wide)
     {
         try
         {
             lock (_dataLock)
             {
                 _dataWriter.BeginFrame();
-                _dataWriter.WriteByte(Protocol.Get);
+                _dataWriter.WriteByte(op);
                 _dataWriter.WriteInt32(compute);
-                _dataWriter.WriteInt32(node);
+                if (wide) _dataWriter.WriteInt64(id); else _dataWriter.WriteInt32((int)id);
                 _countBytes(_dataWriter.WriteFrame(_data));
                 long len = _dataReader.ReadInt64();
                 byte found = _dataReader.ReadByte();
@@ -257,30 +261,7 @@ internal sealed class PoolWorker : IDisposable
     }
 
     /// <summary>The encoded pinned result <paramref name="pin"/>; null when the worker does not have it (or died).</summary>
-    public byte[]? TryGetPinned(long pin)
-    {
-        try
-        {
-            lock (_dataLock)
-            {
-                _dataWriter.BeginFrame();
-                _dataWriter.WriteByte(Protocol.GetPinned);
-                _dataWriter.WriteInt32(0);
-                _dataWriter.WriteInt64(pin);
-                _countBytes(_dataWriter.WriteFrame(_data));
-                long len = _dataReader.ReadInt64();
-                byte found = _dataReader.ReadByte();
-                if (found == 0) return null;
-                var bytes = _dataReader.ReadByteArray(len - 1);
-                _countBytes(len + 8);
-                return bytes;
-            }
-        }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
-        {
-            return null;
-        }
-    }
+    public byte[]? TryGetPinned(long pin) => Fetch(Protocol.GetPinned, 0, pin, wide: true);
 
     /// <summary>Asks the worker to drop results (no answer expected; a dead worker has dropped them anyway).</summary>
     public void Release(int compute, IReadOnlyList<int> nodes)
