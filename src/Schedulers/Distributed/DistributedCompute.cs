@@ -54,7 +54,8 @@ internal sealed class DistributedCompute
         _scheduler = scheduler;
         _plan = plan;
         Id = id;
-        _state = new ExecutionState(plan, context);
+        // The state records where a result is (ClusterResult); an output told to a listener as it finishes is its value.
+        _state = new ExecutionState(plan, context) { OutputValue = static v => v is ClusterResult r ? r.Value : v };
         _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
         _done = new bool[plan.Count];
         _where = new ClusterResult?[plan.Count];

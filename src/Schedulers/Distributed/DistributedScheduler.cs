@@ -208,7 +208,17 @@ public sealed class DistributedScheduler : IScheduler
             if (_computes.TryGetValue(props.CorrelationId ?? "", out var c)) c.Abort(new InvalidDataException($"An undecodable result arrived from the broker: {e.Message}", e));
             return;
         }
-        if (_computes.TryGetValue(result.Compute, out var compute)) compute.OnResult(result);
+        if (!_computes.TryGetValue(result.Compute, out var compute)) return;
+        try
+        {
+            compute.OnResult(result);
+        }
+        catch (Exception e)
+        {
+            // A listener or callback that throws while a result is recorded ends the computation with its error;
+            // left to the broker's consumer, it would be lost and the computation would wait for ever.
+            compute.Abort(e);
+        }
     }
 
     /// <summary>
