@@ -274,6 +274,7 @@ public sealed class DistributedWorker
     /// </summary>
     private RemoteResult? FetchInputs(RemoteTask task)
     {
+        if (task.Held.Length == 0) return null; // every input inline (RemoteTask.Decode checked the lengths)
         if (task.Held.Length != task.Inputs.Length) throw new InvalidDataException("The task's inputs and their holders do not match.");
         var missing = new System.Collections.Concurrent.ConcurrentBag<int>();
         var unreachable = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);

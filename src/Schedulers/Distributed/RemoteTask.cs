@@ -61,8 +61,10 @@ internal sealed class RemoteTask
     {
         var task = WireCodec.FromBytes<RemoteTask>(bytes);
         if (task.Inputs is null) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): no inputs.");
-        if (task.Held is null || task.Held.Length != task.Inputs.Length) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {task.Held?.Length ?? 0} held-input entries for {task.Inputs.Length} inputs.");
         if (task.Program.Defect(task.Inputs.Length) is { } defect) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {defect}.");
+        // Held: none (every input inline) or one entry per input.
+        if (task.Held is null || (task.Held.Length != 0 && task.Held.Length != task.Inputs.Length))
+            throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {task.Held?.Length ?? 0} held-input entries for {task.Inputs.Length} inputs.");
         return task;
     }
 
