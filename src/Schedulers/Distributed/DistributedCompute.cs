@@ -36,6 +36,9 @@ internal sealed class DistributedCompute
 
     // Where each finished node's result is (also its entry in the execution state, until the state releases it).
     private readonly ClusterResult?[] _where;
+
+    // When each node was taken to be sent (Stopwatch): a task cannot have started before, whatever its worker says.
+    private readonly long[] _takenAt;
     // Lineage recovery, guarded by _gate: workers found dead; tasks waiting for recomputed inputs (and the reverse);
     // nodes being recomputed; how often each task's inputs were lost; releases held back during a recovery.
     private readonly object _gate = new();
@@ -59,6 +62,7 @@ internal sealed class DistributedCompute
         _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
         _done = new bool[plan.Count];
         _where = new ClusterResult?[plan.Count];
+        _takenAt = new long[plan.Count];
         _recomputing = new bool[plan.Count];
         _recoveries = new int[plan.Count];
     }
@@ -147,6 +151,7 @@ internal sealed class DistributedCompute
             {
                 _window.Wait(_stop.Token);
                 if (!_state.TryTake(out int node)) return;
+                Volatile.Write(ref _takenAt[node], Stopwatch.GetTimestamp());
                 _state.ReportStarted(node, "cluster");
                 lock (_gate) PublishWhenReady(node);
             }
@@ -277,7 +282,8 @@ internal sealed class DistributedCompute
         }
         // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
         long ended = Stopwatch.GetTimestamp();
-        long started = ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6));
+        long started = Math.Max(Volatile.Read(ref _takenAt[r.Node]),
+            ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6)));
         _state.ReportFinished(r.Node, r.Worker, where is null, started, ended);
         if (where is null)
             _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
