@@ -72,7 +72,8 @@ public class DataPlaneTests
         Assert.That(e.Message, Does.Contain("refused").And.Contain("secret"));
         Assert.That(e.Unreachable, Is.False, "a refusal is not a dead peer");
         Assert.That(e.Message, Does.Not.Contain(Secret));
-        Assert.That(server.RefusedConnections, Is.EqualTo(1));
+        // The server counts the refusal after it wrote the byte the client just read: wait for the count, not on it.
+        Assert.That(() => server.RefusedConnections, Is.EqualTo(1).After(5000, 10));
     }
 
     [Test]
@@ -92,7 +93,8 @@ public class DataPlaneTests
         stream.Write(request);
         Assert.That(stream.ReadByte(), Is.EqualTo(0), "refused");
         Assert.That(stream.ReadByte(), Is.EqualTo(-1), "and closed");
-        Assert.That(server.RefusedConnections, Is.EqualTo(1));
+        // The server counts the refusal after it wrote the byte the client just read: wait for the count, not on it.
+        Assert.That(() => server.RefusedConnections, Is.EqualTo(1).After(5000, 10));
     }
 
     [Test]
@@ -116,7 +118,8 @@ public class DataPlaneTests
         ReadExactly(s2, 8 + DataPlaneKey.NonceBytes);
         s2.Write(recorded);
         Assert.That(s2.ReadByte(), Is.EqualTo(0));
-        Assert.That(server.RefusedConnections, Is.EqualTo(1));
+        // The server counts the refusal after it wrote the byte the client just read: wait for the count, not on it.
+        Assert.That(() => server.RefusedConnections, Is.EqualTo(1).After(5000, 10));
     }
 
     [Test]
