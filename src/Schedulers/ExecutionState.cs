@@ -375,7 +375,7 @@ public sealed class ExecutionState
         _ended = true;
         _ready.Clear();
         Monitor.PulseAll(_gate);
-        _cancellation.Dispose();
+        _cancellation.Unregister(); // not Dispose: it waits for a running Cancel, which may wait for the lock held here (deadlock)
         _watchdog?.Dispose();
         foreach (var l in _listeners)
         {
