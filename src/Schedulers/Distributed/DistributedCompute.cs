@@ -37,6 +37,9 @@ internal sealed class DistributedCompute
     // Where each finished node's result is (also its entry in the execution state, until the state releases it).
     private readonly ClusterResult?[] _where;
 
+    /// <summary>A recorded result as its caller sees it: the value (the state records where a result is).</summary>
+    private static object? ValueOf(object? recorded) => recorded is ClusterResult r ? r.Value : recorded;
+
     // When each node was taken to be sent (Stopwatch): a task cannot have started before, whatever its worker says.
     private readonly long[] _takenAt;
     // Lineage recovery, guarded by _gate: workers found dead; tasks waiting for recomputed inputs (and the reverse);
@@ -58,7 +61,7 @@ internal sealed class DistributedCompute
         _plan = plan;
         Id = id;
         // The state records where a result is (ClusterResult); an output told to a listener as it finishes is its value.
-        _state = new ExecutionState(plan, context) { OutputValue = static v => v is ClusterResult r ? r.Value : v };
+        _state = new ExecutionState(plan, context) { OutputValue = ValueOf };
         _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
         _done = new bool[plan.Count];
         _where = new ClusterResult?[plan.Count];
@@ -82,7 +85,7 @@ internal sealed class DistributedCompute
         {
             var values = await _state.Completion.ConfigureAwait(false);
             var outputs = new object?[values.Length];
-            for (int i = 0; i < values.Length; i++) outputs[i] = values[i] is ClusterResult r ? r.Value : values[i];
+            for (int i = 0; i < values.Length; i++) outputs[i] = ValueOf(values[i]);
             return outputs;
         }
         finally
