@@ -26,6 +26,14 @@ public static class CompareRunner
     /// <summary>Runs the comparison; returns 1 if any workload failed.</summary>
     public static int Run(string[] args)
     {
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            Console.WriteLine("compare [--data DIR] [--schedulers sync,threads,processes,distributed] [--runs N] [--workers N] [--out FILE]");
+            Console.WriteLine("        [--memory-limit 1GB] [--size-override key:sched=N] [--dashboard host:port] [workload ...]");
+            Console.WriteLine("workloads: " + string.Join(", ", Workloads.Keys));
+            Console.WriteLine("distributed needs TASKGRAPH_BROKER (an AMQP URI); one JSON line per (workload, scheduler) on stdout.");
+            return 0;
+        }
         var options = new Dictionary<string, string>();
         var overrides = new Dictionary<string, long>(WorkloadContext.DefaultOverrides);
         var names = new List<string>();
