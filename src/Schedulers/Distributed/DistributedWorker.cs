@@ -126,20 +126,24 @@ public sealed class DistributedWorker
         connection.Lost += reason => lost.TrySetResult(reason);
         var channel = await connection.ChannelAsync(confirms: true, cancellationToken).ConfigureAwait(false);
         await Topology.DeclareAsync(channel, _queue, cancellationToken).ConfigureAwait(false);
+        // Its own queue: tasks whose large inputs are here (see Topology.WorkerQueue).
+        await Topology.DeclareWorkerQueueAsync(channel, _queue, _name, cancellationToken).ConfigureAwait(false);
+        // Said before the first consume: the first delivery may run at once (and a task may end this process), and
+        // whoever started this worker must already know it connected — a supervisor told "it died before connecting"
+        // would take a task that killed it for a worker that could not start.
+        onConnected();
+        Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}, data plane {_server!.Address}");
         await channel.BasicQosAsync(0, (ushort)_threads, false, cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         var clients = new ClientProbe(connection);
         consumer.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
-        // Its own queue: tasks whose large inputs are here. One at a time beyond the shared prefetch, so that tasks
-        // waiting for this worker stay in the broker, where they move to the shared queue when this worker is slow.
-        await Topology.DeclareWorkerQueueAsync(channel, _queue, _name, cancellationToken).ConfigureAwait(false);
+        // One at a time from its own queue beyond the shared prefetch, so that tasks waiting for this worker stay in
+        // the broker, where they move to the shared queue when this worker is slow.
         await channel.BasicQosAsync(0, 1, false, cancellationToken).ConfigureAwait(false);
         var local = new AsyncEventingBasicConsumer(channel);
         local.ReceivedAsync += (_, ea) => HandleAsync(channel, clients, ea);
         var ownTag = await channel.BasicConsumeAsync(Topology.WorkerQueue(_queue, _name), autoAck: false, local, cancellationToken).ConfigureAwait(false);
-        onConnected();
-        Log($"connected to {_address.Redacted}, queue {_queue}, {_threads} thread(s), secret {_secret.Fingerprint}, data plane {_server!.Address}");
         using var sweeping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _ = SweepAsync(clients, sweeping.Token);
         await Task.WhenAny(lost.Task, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);

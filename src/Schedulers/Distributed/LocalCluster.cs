@@ -69,11 +69,15 @@ public sealed class LocalCluster : IScheduler
         psi.Environment.Remove(ClusterSecret.FileVariable);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start a worker process.");
         using var ready = new ManualResetEventSlim();
-        var exited = false;
+        bool exited = false, connected = false;
         p.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
-            if (e.Data.Contains("connected to", StringComparison.Ordinal)) try { ready.Set(); } catch (ObjectDisposedException) { }
+            if (e.Data.Contains("connected to", StringComparison.Ordinal))
+            {
+                Volatile.Write(ref connected, true);
+                try { ready.Set(); } catch (ObjectDisposedException) { }
+            }
             _log?.Invoke($"[worker {p.Id}] {_address.Scrub(e.Data)}");
         };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) _log?.Invoke($"[worker {p.Id}] {e.Data}"); };
@@ -81,7 +85,11 @@ public sealed class LocalCluster : IScheduler
         p.Exited += (_, _) => { exited = true; try { ready.Set(); } catch (ObjectDisposedException) { } };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
-        if (!ready.Wait(TimeSpan.FromSeconds(60)) || exited)
+        // A worker that connected and then died at once (its first task ended it) did start: it is a worker that
+        // died, as a killed one is, not a failure to start one. Its stderr may be read after its exit: wait for it.
+        bool started = ready.Wait(TimeSpan.FromSeconds(60));
+        if (started && exited) { p.WaitForExit(); started = Volatile.Read(ref connected); }
+        if (!started)
         {
             try { p.Kill(true); } catch (InvalidOperationException) { }
             throw new BrokerUnavailableException($"A local worker did not connect to the broker at {_address.Redacted} within 60 s{(exited ? $" (it exited with code {p.ExitCode})" : "")}.");
