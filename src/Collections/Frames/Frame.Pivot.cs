@@ -12,7 +12,7 @@ public sealed partial class Frame
     /// Min, Max, First or Last) of <paramref name="values"/> over the rows with that index value and category.
     /// <paramref name="columns"/> must have known categories (<see cref="Categorize(string[], IScheduler?)"/>), so the
     /// output columns are known before computing; every category gets a column, also one no row has. A cell without
-    /// rows is missing (Count gives 0, as in Dask, where pandas gives NaN). Rows with a missing index or category are left out. Computed as a group-by on
+    /// rows is missing, except that Count gives 0 there. Rows with a missing index or category are left out. Computed as a group-by on
     /// (index, columns) — per-partition partials, a tree of combines — reshaped in one output partition.
     /// </summary>
     public Frame PivotTable(string index, string columns, string values, AggKind aggregation = AggKind.Mean)

@@ -65,6 +65,8 @@ public class PivotSuite(string schedulerName)
     [TestCase(AggKind.Count)]
     [TestCase(AggKind.Min)]
     [TestCase(AggKind.Max)]
+    [TestCase(AggKind.First)]
+    [TestCase(AggKind.Last)]
     public void PivotTableEqualsALinqGroupByOfTheSameRows(AggKind kind)
     {
         var sales = Sales();
@@ -87,6 +89,8 @@ public class PivotSuite(string schedulerName)
                     AggKind.Sum => (object)prices.Sum(),
                     AggKind.Mean => (object)prices.Average(),
                     AggKind.Min => (object)prices.Min(),
+                    AggKind.First => (object)prices[0],
+                    AggKind.Last => (object)prices[^1],
                     _ => (object)prices.Max(),
                 };
                 var got = t[r, product];
