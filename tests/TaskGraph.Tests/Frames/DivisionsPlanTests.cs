@@ -81,6 +81,52 @@ public class DivisionsPlanTests
         Assert.That(cat.KnownCategories("label"), Is.EqualTo(new[] { "0", "1", "2" }));
     }
 
+    // a random comparison of the index with a constant (Int64, Int32 or Double, on either side), a comparison of
+    // another column, or an and / or of two random predicates
+    private static Expr RandomPredicate(Random rng, int depth)
+    {
+        int pick = rng.Next(10);
+        if (depth > 0 && pick < 3)
+        {
+            var (a, b) = (RandomPredicate(rng, depth - 1), RandomPredicate(rng, depth - 1));
+            return rng.Next(2) == 0 ? a & b : a | b;
+        }
+        if (pick == 3) return Col("value") > rng.NextDouble();
+        int c = rng.Next(-110, 111);
+        Expr constant = rng.Next(3) switch { 0 => Lit((long)c), 1 => Lit(c), _ => Lit(c + 0.5) };
+        var (l, r) = rng.Next(2) == 0 ? (Col("key"), constant) : (constant, Col("key"));
+        return rng.Next(5) switch { 0 => l < r, 1 => l <= r, 2 => l == r, 3 => l > r, _ => l >= r };
+    }
+
+    private static List<string> RowTexts(Table t) => t.Rows().Select(Table.RowText).Order(StringComparer.Ordinal).ToList();
+
+    [Test]
+    public void PruningNeverChangesTheRowsAFilterKeeps([Values(1, 2, 3)] int seed)
+    {
+        var rng = new Random(seed);
+        int n = 1500;
+        var table = Table.Create(("key", Column.Of(Enumerable.Range(0, n).Select(_ => (long)rng.Next(-100, 101)).ToArray(), Enumerable.Range(0, n).Select(i => i % 37 != 0).ToArray())),
+            ("value", Column.Of(Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray())));
+        var sync = Scheduler.Synchronous;
+        var plain = Frame.FromTable(table, 9);
+        var sortedByIndex = plain.SetIndex("key", sync);                   // half-open ranges from the sort
+        var declared = Frame.FromTable(sortedByIndex.Compute(sync), 6)      // inclusive ranges; equal keys span partitions
+            .SetIndex("key", sorted: true, scheduler: sync);
+        int pruned = 0;
+        for (int round = 0; round < 40; round++)
+        {
+            var predicate = RandomPredicate(rng, 2);
+            var expected = RowTexts(plain.Filter(predicate).Compute(sync));
+            foreach (var f in new[] { sortedByIndex, declared })
+            {
+                var filtered = f.Filter(predicate);
+                pruned += f.NPartitions - filtered.NPartitions;
+                Assert.That(RowTexts(filtered.Compute(sync)), Is.EqualTo(expected), $"round {round}: {predicate}");
+            }
+        }
+        Assert.That(pruned, Is.GreaterThan(0), "some predicates pruned partitions");
+    }
+
     private static TaskKey K(Frame f) => f.ToDelayed().Key;
 
     [Test]
