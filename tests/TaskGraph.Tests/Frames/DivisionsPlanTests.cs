@@ -127,6 +127,37 @@ public class DivisionsPlanTests
         Assert.That(pruned, Is.GreaterThan(0), "some predicates pruned partitions");
     }
 
+    [Test]
+    public void AMergeOfIndexedFramesKeepsTheRowsOfAHashMerge([Values(1, 2)] int seed)
+    {
+        var rng = new Random(seed);
+        Table Side(int rows, string value, int span) => Table.Create(
+            ("key", Column.Of(Enumerable.Range(0, rows).Select(_ => (long)rng.Next(-span, span + 1)).ToArray(), Enumerable.Range(0, rows).Select(i => i % 29 != 3).ToArray())),
+            (value, Column.Of(Enumerable.Range(0, rows).Select(i => (long)i).ToArray())));
+        var sync = Scheduler.Synchronous;
+        var (left, right) = (Side(700, "a", 120), Side(300, "b", 160)); // the right's keys reach beyond the left's
+        var (pl, pr) = (Frame.FromTable(left, 5), Frame.FromTable(right, 3));
+        object[] same = [-160L, -60L, 0L, 60L, 160L];
+        var gaps = (Col("key") < -50L) | (Col("key") > 50L);
+        (string Case, Frame Left, Frame Right, Frame PlainLeft, bool NothingMoves)[] cases =
+        [
+            ("equal divisions", pl.SetIndex("key", same), pr.SetIndex("key", same), pl, true),
+            ("sorted left, declared right", pl.SetIndex("key", sync), Frame.FromTable(pr.SetIndex("key", sync).Compute(sync), 2).SetIndex("key", sorted: true, scheduler: sync), pl, false),
+            ("both sorted, other divisions", pl.SetIndex("key", sync), pr.SetIndex("key", sync), pl, false),
+            ("pruned left with a gap", pl.SetIndex("key", sync).Filter(gaps), pr.SetIndex("key", sync), pl.Filter(gaps), false),
+        ];
+        foreach (var (name, l, r, plainLeft, nothingMoves) in cases)
+            foreach (var how in new[] { JoinType.Inner, JoinType.Left, JoinType.Right, JoinType.Outer })
+            {
+                var indexed = l.Merge(r, on: ["key"], how: how);
+                var stages = DivisionsSuite.StagesIn(indexed);
+                Assert.That(stages, Does.Contain("join-aligned").And.None.StartsWith("shuffle-split"), $"{name}, {how}");
+                if (nothingMoves) Assert.That(stages.Count(x => x == "index-split"), Is.EqualTo(pl.NPartitions + pr.NPartitions), $"{name}, {how}: only the two SetIndex sorts");
+                var expected = RowTexts(plainLeft.Merge(pr, on: ["key"], how: how, broadcastMaxPartitions: 0).Compute(sync));
+                Assert.That(RowTexts(indexed.Compute(sync)), Is.EqualTo(expected), $"{name}, {how}");
+            }
+    }
+
     private static TaskKey K(Frame f) => f.ToDelayed().Key;
 
     [Test]

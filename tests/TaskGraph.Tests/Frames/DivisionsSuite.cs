@@ -210,7 +210,7 @@ public class DivisionsSuite(string schedulerName) : TempFileTests
 
     private static List<string> RowTexts(Table t) => t.Rows().Select(Table.RowText).Order(StringComparer.Ordinal).ToList();
 
-    private static string[] StagesIn(Frame f)
+    internal static string[] StagesIn(Frame f)
     {
         var seen = new HashSet<TaskKey>();
         var stack = new Stack<TaskSpec>([f.ToDelayed().Spec]);
