@@ -14,14 +14,16 @@ public sealed partial class Frame : ITokenizable
     private readonly PlanNode _source;
     private readonly PartitionOp[] _ops;
     private readonly Schema[] _schemas; // _schemas[i] = input schema of _ops[i]; last = output schema
+    private readonly FrameFacts? _facts; // what is known of the data beyond its schema (index and divisions, categories)
 
-    internal Frame(PlanNode source) : this(source, [], [source.Schema]) { }
+    internal Frame(PlanNode source, FrameFacts? facts = null) : this(source, [], [source.Schema], facts) { }
 
-    private Frame(PlanNode source, PartitionOp[] ops, Schema[] schemas)
+    private Frame(PlanNode source, PartitionOp[] ops, Schema[] schemas, FrameFacts? facts = null)
     {
         _source = source;
         _ops = ops;
         _schemas = schemas;
+        _facts = facts;
     }
 
     /// <summary>The output schema (known without computing).</summary>
@@ -41,7 +43,7 @@ public sealed partial class Frame : ITokenizable
 
     /// <summary>This frame without its last step when that step is a filter, and the filter's predicate.</summary>
     internal (Frame Input, Expr? Predicate) SplitTrailingFilter()
-        => _ops.Length > 0 && _ops[^1] is FilterOp f ? (new Frame(_source, _ops[..^1], _schemas[..^1]), f.Predicate) : (this, null);
+        => _ops.Length > 0 && _ops[^1] is FilterOp f ? (new Frame(_source, _ops[..^1], _schemas[..^1], _facts), f.Predicate) : (this, null);
 
     /// <summary>
     /// Fingerprints the frame's plan: its source node's identity and its steps. Nodes reading this frame take it into
@@ -52,9 +54,11 @@ public sealed partial class Frame : ITokenizable
         ((ITokenizable)_source).AddToken(ref builder);
         builder.Add((ulong)_ops.Length);
         foreach (var op in _ops) ((ITokenizable)op).AddToken(ref builder);
+        // Declared divisions and categories steer later plans (pruning), so they are part of the frame's identity.
+        if (_facts is not null) ((ITokenizable)_facts).AddToken(ref builder);
     }
 
-    private Frame With(PartitionOp op, Schema output) => new(_source, [.. _ops, op], [.. _schemas, output]);
+    private Frame With(PartitionOp op, Schema output) => new(_source, [.. _ops, op], [.. _schemas, output], FrameFacts.After(_facts, op, output));
 
     // ---- sources ----
 
@@ -147,7 +151,8 @@ public sealed partial class Frame : ITokenizable
     {
         var t = predicate.TypeIn(Schema);
         if (t != ColumnType.Bool) throw new InvalidOperationException($"A filter needs a Bool expression; {predicate} is {t}.");
-        return With(new FilterOp(predicate), Schema);
+        // On a frame with known divisions, partitions whose index range cannot satisfy the predicate are not read.
+        return PrunedFor(predicate).With(new FilterOp(predicate), Schema);
     }
 
     /// <summary>Only the named columns, in that order.</summary>
@@ -257,14 +262,14 @@ public sealed partial class Frame : ITokenizable
     public Persisted<Frame> Persist(ComputeOptions options)
     {
         var kept = Persistence.Run(LowerPartitions(), options);
-        return new(new Frame(new DelayedTablesNode([.. kept.Specs], Schema)), kept);
+        return new(new Frame(new DelayedTablesNode([.. kept.Specs], Schema), _facts), kept);
     }
 
     /// <inheritdoc cref="Persist(IScheduler?)"/>
     public async Task<Persisted<Frame>> PersistAsync(ComputeOptions? options = null)
     {
         var kept = await Persistence.RunAsync(LowerPartitions(), options).ConfigureAwait(false);
-        return new(new Frame(new DelayedTablesNode([.. kept.Specs], Schema)), kept);
+        return new(new Frame(new DelayedTablesNode([.. kept.Specs], Schema), _facts), kept);
     }
 
     // static task bodies (no closure): the parameter is typed, the inputs are the partitions
@@ -383,7 +388,8 @@ public sealed partial class Frame
     /// <paramref name="leftOn"/>/<paramref name="rightOn"/>; overlapping non-key names get <paramref name="suffixes"/>
     /// (<c>_x</c>, <c>_y</c>). A side with at most <paramref name="broadcastMaxPartitions"/> partitions is broadcast
     /// (when the join type allows); otherwise both sides are hash-shuffled into <paramref name="partitions"/> buckets
-    /// (default: the larger partition count).
+    /// (default: the larger partition count). Frames indexed on their join keys (<see cref="SetIndex(string, IScheduler?)"/>)
+    /// join partition by partition instead (see <see cref="AlignedMerge"/>).
     /// </summary>
     public Frame Merge(Frame other, string[]? on = null, JoinType how = JoinType.Inner, string[]? leftOn = null, string[]? rightOn = null,
         (string Left, string Right)? suffixes = null, int broadcastMaxPartitions = 1, int? partitions = null)
@@ -397,7 +403,8 @@ public sealed partial class Frame
         var rk = on ?? rightOn ?? throw new ArgumentException("leftOn needs rightOn.");
         foreach (var k in lk) Schema.IndexOf(k);
         foreach (var k in rk) other.Schema.IndexOf(k);
-        return new(new MergeNode(this, other, lk, rk, how, suffixes ?? ("_x", "_y"), broadcastMaxPartitions, partitions));
+        var merge = new MergeNode(this, other, lk, rk, how, suffixes ?? ("_x", "_y"), broadcastMaxPartitions, partitions);
+        return AlignedMerge(other, merge) ?? new(merge);
     }
 }
 
