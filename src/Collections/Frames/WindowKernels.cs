@@ -150,16 +150,17 @@ internal static class WindowKernels
     }
 
     /// <summary>
-    /// A rolling statistic of each of the <paramref name="count"/> rows from <paramref name="offset"/>: its window
-    /// runs from the step's rows before it (<see cref="WindowStep.Before"/>) to its rows after it (<see cref="WindowStep.After"/>), cut at the ends
-    /// of the extended column (the ends of the frame); present values enter and leave the running state once each.
+    /// A rolling statistic of each of the <paramref name="count"/> rows from <paramref name="offset"/> of the extended
+    /// values <paramref name="x"/> (NaN where a value is missing, see <see cref="ExtendedDoubles"/>): its window runs
+    /// from the step's rows before it (<see cref="WindowStep.Before"/>) to its rows after it (<see cref="WindowStep.After"/>),
+    /// cut at the ends of the extended values (the ends of the frame); present values enter and leave the running
+    /// state once each.
     /// </summary>
-    public static Column Rolling(WindowStep s, Column ext, int offset, int count)
+    public static Column Rolling(WindowStep s, double[] x, int offset, int count)
     {
-        var x = AsDoubles(ext);
         var result = new double[count];
         var valid = new bool[count];
-        int before = s.Before, after = s.After, last = ext.Length - 1;
+        int before = s.Before, after = s.After, last = x.Length - 1;
         int lo = Math.Max(0, offset - before), hi = lo;
         int nobs = 0;
         switch (s.Kind)
@@ -247,15 +248,25 @@ internal static class WindowKernels
                 break;
             }
         }
-        return new Column(ColumnType.Double, result, count, valid.All(v => v) ? null : valid);
+        return new Column(ColumnType.Double, result, count, Array.IndexOf(valid, false) < 0 ? null : valid);
     }
 
-    /// <summary>The column as doubles, NaN where a value is missing (no copy for a Double column without missing values).</summary>
-    private static double[] AsDoubles(Column c)
+    /// <summary>
+    /// The values of consecutive pieces of one column as one array of doubles, NaN where a value is missing (one copy,
+    /// none for a single Double piece without missing values).
+    /// </summary>
+    public static double[] ExtendedDoubles(IReadOnlyList<Column> pieces)
     {
-        if (c.Type == ColumnType.Double && c.Validity is null) return c.Doubles;
-        var x = new double[c.Length];
-        for (int i = 0; i < x.Length; i++) x[i] = c.GetDouble(i);
+        if (pieces.Count == 1 && pieces[0] is { Type: ColumnType.Double, Validity: null } only && only.Data.Length == only.Length) return only.Doubles;
+        var x = new double[pieces.Sum(p => p.Length)];
+        int at = 0;
+        foreach (var c in pieces)
+        {
+            if (c.Type == ColumnType.Double) Array.Copy(c.Doubles, 0, x, at, c.Length);
+            else for (int i = 0; i < c.Length; i++) x[at + i] = c.Type == ColumnType.Int32 ? c.Int32s[i] : c.Int64s[i];
+            if (c.Validity is { } valid) for (int i = 0; i < c.Length; i++) if (!valid[i]) x[at + i] = double.NaN;
+            at += c.Length;
+        }
         return x;
     }
 }

@@ -130,13 +130,13 @@ internal sealed class WindowNode : PlanNode
                     if (before is { Length: > 0 }) parts.Add(before);
                     parts.Add(source);
                     if (after is { Length: > 0 }) parts.Add(after);
-                    var ext = Column.Concat(parts);
                     int offset = before?.Length ?? 0;
                     column = s.Kind switch
                     {
-                        WindowKind.Shift => WindowKernels.Shift(ext, offset, part.RowCount, s.Periods),
-                        WindowKind.Diff => WindowKernels.Diff(ext, offset, part.RowCount, s.Periods),
-                        _ => WindowKernels.Rolling(s, ext, offset, part.RowCount),
+                        WindowKind.Shift => WindowKernels.Shift(Column.Concat(parts), offset, part.RowCount, s.Periods),
+                        WindowKind.Diff => WindowKernels.Diff(Column.Concat(parts), offset, part.RowCount, s.Periods),
+                        // rolling steps read doubles: the pieces are copied once, straight into them
+                        _ => WindowKernels.Rolling(s, WindowKernels.ExtendedDoubles(parts), offset, part.RowCount),
                     };
                 }
                 // every step reads the input columns, so a step replacing its own source column does not disturb the others
