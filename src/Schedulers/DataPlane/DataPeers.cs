@@ -44,6 +44,40 @@ internal sealed class DataPeers : IDisposable
         return found;
     }
 
+    /// <summary>
+    /// Fetches results of <paramref name="compute"/> from their holders, up to four at once: the one way a worker of
+    /// the runtime (the pool's and the cluster's) gets the inputs it does not hold. A holder that cannot be reached is
+    /// not asked again in this call: every result it holds is reported missing.
+    /// </summary>
+    /// <param name="compute">The computation.</param>
+    /// <param name="wanted">The results to fetch: their holder's address and node.</param>
+    /// <param name="found">Called (from several threads) with the index in <paramref name="wanted"/> and the value of each result fetched.</param>
+    /// <returns>The nodes that could not be had, and the holders that could not be reached at all.</returns>
+    /// <exception cref="DataPlaneException">A holder refused us or answered malformed bytes.</exception>
+    public (int[] Missing, string[] Unreachable) FetchAll(string compute, IReadOnlyList<(string Holder, int Node)> wanted, Action<int, object?> found)
+    {
+        var missing = new ConcurrentBag<int>();
+        var unreachable = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        void One(int i)
+        {
+            var (holder, node) = wanted[i];
+            if (unreachable.ContainsKey(holder)) { missing.Add(node); return; }
+            try
+            {
+                if (TryGet(holder, compute, node, out var value)) found(i, value);
+                else missing.Add(node);
+            }
+            catch (DataPlaneException e) when (e.Unreachable)
+            {
+                unreachable[holder] = true;
+                missing.Add(node);
+            }
+        }
+        if (wanted.Count == 1) One(0);
+        else if (wanted.Count > 1) Parallel.For(0, wanted.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, One);
+        return (missing.Distinct().ToArray(), unreachable.Keys.ToArray());
+    }
+
     /// <summary>Tells the peer at <paramref name="address"/> that these results are no longer needed.</summary>
     public void Release(string address, string compute, IReadOnlyList<int> nodes)
     {
@@ -173,9 +207,9 @@ internal sealed class DataPeers : IDisposable
             _stream.Write(answer);
             var verdict = new byte[1 + DataPlaneKey.ProofBytes];
             if (!DataServer.ReadFully(_stream, verdict.AsSpan(0, 1)) || verdict[0] != 1)
-                throw new DataPlaneException($"The data plane at {_address} refused us: this process and that worker do not share the cluster secret.");
+                throw new DataPlaneException($"The data plane at {_address} refused us: this process and that worker do not share the data plane secret (the cluster's, or the process pool's).");
             if (!DataServer.ReadFully(_stream, verdict.AsSpan(1)) || !key.Check(verdict.AsSpan(1), "server", mine, theirs))
-                throw new DataPlaneException($"The data plane at {_address} did not prove it holds the cluster secret: refusing its data.");
+                throw new DataPlaneException($"The data plane at {_address} did not prove it holds the data plane secret: refusing its data.");
             _socket.ReceiveTimeout = 0;
         }
 

@@ -4,7 +4,8 @@ namespace TaskGraph.DataPlane;
 
 /// <summary>
 /// The key peers of the data plane prove they hold, derived from the cluster secret (the cluster's
-/// <c>ClusterSecret.DataPlaneKey</c>) so that it signs nothing else. Challenge–response: each side sends a fresh
+/// <c>ClusterSecret.DataPlaneKey</c>) so that it signs nothing else; on the process pool, 32 random bytes per pool,
+/// given to its workers over their task pipes. Challenge–response: each side sends a fresh
 /// random nonce and answers the other's with an HMAC-SHA256 over both nonces and its role; the key itself never
 /// crosses the wire, and a recorded handshake cannot be replayed (the other side's nonce is new every time).
 /// </summary>

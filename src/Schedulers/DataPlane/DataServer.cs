@@ -92,7 +92,7 @@ internal sealed class DataServer : IDisposable
             if (!Handshake(socket, stream))
             {
                 Interlocked.Increment(ref _refused);
-                _log?.Invoke($"data plane: refused a connection from {peer} (it did not prove it holds the cluster secret)");
+                _log?.Invoke($"data plane: refused a connection from {peer} (it did not prove it holds the data plane secret)");
                 return;
             }
             var header = new byte[4];

@@ -280,8 +280,7 @@ public sealed class DistributedWorker
     {
         if (task.Held.Length == 0) return null; // every input inline (RemoteTask.Decode checked the lengths)
         if (task.Held.Length != task.Inputs.Length) throw new InvalidDataException("The task's inputs and their holders do not match.");
-        var missing = new System.Collections.Concurrent.ConcurrentBag<int>();
-        var unreachable = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        var missing = new List<int>();
         var local = _server!.Address;
         var fetch = new List<int>();
         for (int i = 0; i < task.Held.Length; i++)
@@ -291,24 +290,11 @@ public sealed class DistributedWorker
             else if (h.Holder == local) missing.Add(h.Node);
             else fetch.Add(i);
         }
-        Parallel.ForEach(fetch, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
-        {
-            var h = task.Held[i]!;
-            if (unreachable.ContainsKey(h.Holder)) { missing.Add(h.Node); return; }
-            try
-            {
-                if (_peers.TryGet(h.Holder, task.Compute, h.Node, out var value)) task.Inputs[i] = value;
-                else missing.Add(h.Node);
-            }
-            catch (DataPlaneException e) when (e.Unreachable)
-            {
-                unreachable[h.Holder] = true;
-                missing.Add(h.Node);
-            }
-        });
-        if (missing.IsEmpty) return null;
-        Log($"{task.Key}: {missing.Count} input(s) not found{(unreachable.IsEmpty ? "" : $" (unreachable: {string.Join(", ", unreachable.Keys)})")}; the client recomputes them");
-        return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Missing = missing.Distinct().ToArray(), Unreachable = unreachable.Keys.ToArray() };
+        var (lost, unreachable) = _peers.FetchAll(task.Compute, fetch.Select(i => (task.Held[i]!.Holder, task.Held[i]!.Node)).ToList(), (j, value) => task.Inputs[fetch[j]] = value);
+        missing.AddRange(lost);
+        if (missing.Count == 0) return null;
+        Log($"{task.Key}: {missing.Count} input(s) not found{(unreachable.Length == 0 ? "" : $" (unreachable: {string.Join(", ", unreachable)})")}; the client recomputes them");
+        return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Missing = missing.Distinct().ToArray(), Unreachable = unreachable };
     }
 
     [ThreadStatic] private static WireWriter? _sizing;

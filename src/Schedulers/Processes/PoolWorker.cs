@@ -6,7 +6,8 @@ namespace TaskGraph.Processes;
 
 /// <summary>
 /// One running worker process, seen from the parent: the process, its task pipe (used by one dispatcher at a
-/// time) and its data pipe (shared, guarded by a lock), and the forwarding of its console output.
+/// time), its data pipe (persisted results; shared, guarded by a lock), the address of its data plane server
+/// (where the other workers fetch its results and the parent releases them), and the forwarding of its console output.
 /// </summary>
 internal sealed class PoolWorker : IDisposable
 {
@@ -17,6 +18,7 @@ internal sealed class PoolWorker : IDisposable
     private readonly WireWriter _dataWriter = new(1024);
     private readonly object _dataLock = new();
     private readonly Action<long> _countBytes;
+    private readonly DataPeers _peers;
     private int _disposed;
 
     /// <summary>Position in the pool.</summary>
@@ -27,6 +29,9 @@ internal sealed class PoolWorker : IDisposable
 
     /// <summary>The operating-system process id.</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>Where the worker's data plane server listens (loopback): peers fetch its results there.</summary>
+    public string DataAddress { get; }
 
     /// <summary>The task pipe.</summary>
     public Stream TaskStream => _task;
@@ -43,9 +48,11 @@ internal sealed class PoolWorker : IDisposable
     /// <summary>True once the process has exited or its pipes broke.</summary>
     public bool IsBroken => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
 
-    private PoolWorker(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, Action<long> countBytes)
+    private PoolWorker(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, string dataAddress, DataPeers peers, Action<long> countBytes)
     {
         Slot = slot;
+        DataAddress = dataAddress;
+        _peers = peers;
         Name = $"process-{slot}";
         _process = process;
         _task = task;
@@ -55,8 +62,11 @@ internal sealed class PoolWorker : IDisposable
         _dataReader = new WireReader(data, 4096);
     }
 
-    /// <summary>Starts a worker and waits until it has connected both pipes.</summary>
-    public static PoolWorker Start(int slot, Action<long> countBytes)
+    /// <summary>
+    /// Starts a worker, waits until it has connected both pipes, gives it the pool's data plane key
+    /// (<paramref name="dataKey"/>, over the task pipe: never on its command line) and learns its data plane address.
+    /// </summary>
+    public static PoolWorker Start(int slot, byte[] dataKey, DataPeers peers, Action<long> countBytes)
     {
         var launch = WorkerLaunch.ForThisProcess;
         var stem = $"{SocketStem}{Environment.ProcessId}-{slot}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -75,6 +85,7 @@ internal sealed class PoolWorker : IDisposable
         psi.ArgumentList.Add(stem + "d");
         psi.ArgumentList.Add(slot.ToString());
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        string dataAddress;
         string prefix = $"[worker {slot}] ";
         var earlyErrors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Out.WriteLine(prefix + e.Data); };
@@ -104,6 +115,7 @@ internal sealed class PoolWorker : IDisposable
             // if this process is killed (a SIGKILLed parent cannot clean up; see SweepDeadParentsSockets).
             DeleteSocketFile(stem + "t");
             DeleteSocketFile(stem + "d");
+            dataAddress = Hello(task, dataKey, process, slot);
         }
         catch
         {
@@ -112,7 +124,39 @@ internal sealed class PoolWorker : IDisposable
             data.Dispose();
             throw;
         }
-        return new PoolWorker(slot, process, task, data, countBytes);
+        return new PoolWorker(slot, process, task, data, dataAddress, peers, countBytes);
+    }
+
+    /// <summary>The handshake (<see cref="Protocol.Hello"/>): sends the key, answers the worker's data plane address (within 60 s).</summary>
+    private static string Hello(Stream task, byte[] key, Process process, int slot)
+    {
+        var w = new WireWriter(64 + key.Length);
+        w.BeginFrame();
+        w.WriteByte(Protocol.Hello);
+        w.WriteInt32(key.Length);
+        w.WriteBytes(key);
+        w.WriteFrame(task);
+        var answer = Task.Run(() =>
+        {
+            var header = new byte[8 + 4];
+            if (!DataServer.ReadFully(task, header)) throw new EndOfStreamException("the worker closed its task pipe");
+            long length = BitConverter.ToInt64(header);
+            int n = BitConverter.ToInt32(header, 8);
+            if (n <= 0 || n > Protocol.MaxHelloBytes || length != 4 + n) throw new InvalidDataException($"a hello answer of {length} bytes");
+            var address = new byte[n];
+            if (!DataServer.ReadFully(task, address)) throw new EndOfStreamException("the worker closed its task pipe");
+            return System.Text.Encoding.UTF8.GetString(address);
+        });
+        try
+        {
+            if (answer.Wait(TimeSpan.FromSeconds(60))) return answer.Result;
+        }
+        catch (AggregateException e) when (e.InnerException is IOException or InvalidDataException)
+        {
+            throw new InvalidOperationException($"Worker process {slot} did not complete its handshake ({e.InnerException.Message}; " +
+                $"{(process.HasExited ? $"exit code {process.ExitCode}" : "still running")}).", e.InnerException);
+        }
+        throw new InvalidOperationException($"Worker process {slot} did not tell its data plane address within 60 s.");
     }
 
     /// <summary>The start of the pipes' names; the parent's process id follows (<c>tg1234-0-…</c>).</summary>
@@ -172,36 +216,6 @@ internal sealed class PoolWorker : IDisposable
         }
     }
 
-    /// <summary>Fetches the encoded result of <paramref name="node"/> of computation <paramref name="compute"/>; null when the worker does not have it (or died).</summary>
-    public byte[]? TryGet(int compute, int node) => Fetch(Protocol.Get, compute, node, wide: false);
-
-    // One request on the data pipe (the op, the computation, then the node as an int or a pin as a long) and its
-    // answer: a found byte, then the encoded value; null when the worker does not have it (or died).
-    private byte[]? Fetch(byte op, int compute, long id, bool wide)
-    {
-        try
-        {
-            lock (_dataLock)
-            {
-                _dataWriter.BeginFrame();
-                _dataWriter.WriteByte(op);
-                _dataWriter.WriteInt32(compute);
-                if (wide) _dataWriter.WriteInt64(id); else _dataWriter.WriteInt32((int)id);
-                _countBytes(_dataWriter.WriteFrame(_data));
-                long len = _dataReader.ReadInt64();
-                byte found = _dataReader.ReadByte();
-                if (found == 0) return null;
-                var bytes = _dataReader.ReadByteArray(len - 1);
-                _countBytes(len + 8);
-                return bytes;
-            }
-        }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Bytes of persisted results pinned in this process (<see cref="Pin"/>).</summary>
     public long PinnedBytes => Interlocked.Read(ref _pinnedBytes);
 
@@ -209,18 +223,14 @@ internal sealed class PoolWorker : IDisposable
 
     /// <summary>
     /// Keeps node <paramref name="node"/>'s result of computation <paramref name="compute"/> beyond the computation,
-    /// under <paramref name="pin"/> (no answer: the data pipe is ordered, so it is done before the computation's drop).
+    /// under <paramref name="pin"/>. Waits for the answer: the computation's drop goes over the data plane, another
+    /// connection, and must not overtake the pin. False when the worker does not have the result (or died).
     /// </summary>
-    public void Pin(int compute, int node, long pin, long size)
+    public bool Pin(int compute, int node, long pin, long size)
     {
+        if (!Ask(Protocol.Pin, compute, node, pin)) return false;
         Interlocked.Add(ref _pinnedBytes, size);
-        SendData(w =>
-        {
-            w.WriteByte(Protocol.Pin);
-            w.WriteInt32(compute);
-            w.WriteInt32(node);
-            w.WriteInt64(pin);
-        });
+        return true;
     }
 
     /// <summary>Drops a pinned result.</summary>
@@ -236,20 +246,23 @@ internal sealed class PoolWorker : IDisposable
     }
 
     /// <summary>Makes the pinned result <paramref name="pin"/> node <paramref name="node"/>'s result in computation <paramref name="compute"/>; false when the worker does not have it.</summary>
-    public bool Recall(int compute, int node, long pin)
+    public bool Recall(int compute, int node, long pin) => Ask(Protocol.Recall, compute, node, pin);
+
+    // A request on the data pipe about a node and a pin, answered by one byte: found or not (false also when the worker died).
+    private bool Ask(byte op, int compute, int node, long pin)
     {
         try
         {
             lock (_dataLock)
             {
                 _dataWriter.BeginFrame();
-                _dataWriter.WriteByte(Protocol.Recall);
+                _dataWriter.WriteByte(op);
                 _dataWriter.WriteInt32(compute);
                 _dataWriter.WriteInt32(node);
                 _dataWriter.WriteInt64(pin);
                 _countBytes(_dataWriter.WriteFrame(_data));
                 long len = _dataReader.ReadInt64();
-                if (len != 1) throw new InvalidDataException($"A recall answer of {len} bytes.");
+                if (len != 1) throw new InvalidDataException($"An answer of {len} bytes to data pipe request {op}.");
                 _countBytes(len + 8);
                 return _dataReader.ReadByte() == 1;
             }
@@ -261,26 +274,44 @@ internal sealed class PoolWorker : IDisposable
     }
 
     /// <summary>The encoded pinned result <paramref name="pin"/>; null when the worker does not have it (or died).</summary>
-    public byte[]? TryGetPinned(long pin) => Fetch(Protocol.GetPinned, 0, pin, wide: true);
-
-    /// <summary>Asks the worker to drop results (no answer expected; a dead worker has dropped them anyway).</summary>
-    public void Release(int compute, IReadOnlyList<int> nodes)
+    public byte[]? TryGetPinned(long pin)
     {
-        SendData(w =>
+        try
         {
-            w.WriteByte(Protocol.Release);
-            w.WriteInt32(compute);
-            w.WriteInt32(nodes.Count);
-            foreach (var n in nodes) w.WriteInt32(n);
-        });
+            lock (_dataLock)
+            {
+                _dataWriter.BeginFrame();
+                _dataWriter.WriteByte(Protocol.GetPinned);
+                _dataWriter.WriteInt32(0);
+                _dataWriter.WriteInt64(pin);
+                _countBytes(_dataWriter.WriteFrame(_data));
+                long len = _dataReader.ReadInt64();
+                byte found = _dataReader.ReadByte();
+                if (found == 0) return null;
+                var bytes = _dataReader.ReadByteArray(len - 1);
+                _countBytes(len + 8);
+                return bytes;
+            }
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
-    /// <summary>Tells the worker a computation ended: its queued runs are skipped and its results dropped.</summary>
-    public void Drop(int compute) => SendData(w =>
+    /// <summary>Asks the worker to drop results, over its data plane (no answer expected; a dead worker has dropped them anyway).</summary>
+    public void Release(int compute, IReadOnlyList<int> nodes)
     {
-        w.WriteByte(Protocol.Drop);
-        w.WriteInt32(compute);
-    });
+        try { _peers.Release(DataAddress, Protocol.ComputeId(compute), nodes); }
+        catch (Exception e) when (e is DataPlaneException or ObjectDisposedException) { /* the worker is gone; nothing to release */ }
+    }
+
+    /// <summary>Tells the worker, over its data plane, that a computation ended: its queued runs are skipped and its results dropped.</summary>
+    public void Drop(int compute)
+    {
+        try { _peers.Drop(DataAddress, Protocol.ComputeId(compute)); }
+        catch (Exception e) when (e is DataPlaneException or ObjectDisposedException) { /* the worker is gone; nothing to drop */ }
+    }
 
     private void SendData(Action<WireWriter> write)
     {

@@ -14,8 +14,11 @@ namespace TaskGraph.Processes;
 /// were told to drop it, <c>_crashes[n]</c> how often its worker died while running it.</para>
 ///
 /// <para>Inputs reach a worker in the cheapest way: already there (it made them or got them before), from the
-/// parent (small results came back with their completion), fetched from the worker that holds them, or — when
-/// that worker died — recomputed from their own inputs.</para>
+/// parent (small results came back with their completion), fetched by the worker itself from the worker that
+/// holds them (the batch names the holder's data plane address, <see cref="Protocol.ItemHeldAt"/>: the bytes
+/// never pass through the parent), or — when no live worker holds them — recomputed from their own inputs. A run
+/// whose worker could not fetch an input (its holder died or was replaced) answers <see cref="Protocol.StatusMissing"/>:
+/// the holder is forgotten and the run sent again, which finds the input elsewhere or recomputes it.</para>
 ///
 /// <para>Persisted results (<see cref="WorkerResident"/>) are nodes with nothing to run: the worker that keeps one
 /// aliases it under the node (<see cref="Protocol.Recall"/>), or its value is used when the parent keeps it. A
@@ -269,7 +272,7 @@ internal sealed class ProcessCompute
                 }
                 try
                 {
-                    d.RunBatch(batch);
+                    d.RunBatch(batch, retry);
                 }
                 catch (WorkerLostException lost)
                 {
@@ -394,12 +397,17 @@ internal sealed class ProcessCompute
 
         private string Name => Connection.Name;
 
-        public void RunBatch(List<int> batch)
+        // Inputs this worker was told to fetch from another worker (Protocol.ItemHeldAt): the holder's slot, to forget it when the fetch fails.
+        private readonly Dictionary<int, int> _fetchFrom = [];
+
+        /// <summary>Runs <paramref name="batch"/> on this worker; a run that could not have its inputs goes to <paramref name="retry"/>.</summary>
+        public void RunBatch(List<int> batch, Queue<int> retry)
         {
             var plan = c._plan;
             var sends = new List<int>(batch.Count);
-            var puts = new List<(int Node, object Source)>();
+            var puts = new List<Put>();
             var putSeen = new HashSet<int>();
+            _fetchFrom.Clear();
             try
             {
                 // Phase 1: find every input; a lost one is recomputed on this worker now, before the batch is built.
@@ -422,7 +430,7 @@ internal sealed class ProcessCompute
             w.WriteByte(Protocol.Batch);
             w.WriteInt32(c._id);
             WriteCells(w);
-            foreach (var (dep, source) in puts) WritePut(w, dep, source);
+            foreach (var put in puts) WritePut(w, put);
             foreach (var node in sends) WriteRun(w, node, (plan.IsOutput(node) && !c.Persists) || Slot >= 64);
             w.WriteByte(Protocol.ItemEnd);
             foreach (var node in sends) c._state.ReportStarted(node, Name);
@@ -440,7 +448,7 @@ internal sealed class ProcessCompute
             {
                 try
                 {
-                    ReadResult();
+                    ReadResult(retry);
                 }
                 catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
                 {
@@ -489,17 +497,25 @@ internal sealed class ProcessCompute
             int slot = System.Numerics.BitOperations.TrailingZeroCount(holders);
             if (holders == 0 || Volatile.Read(ref c._pool.Slots[slot].Current) is not { } worker) return;
             long pin = c._pool.NextPin();
+            // A worker that died meanwhile pins nothing: the resident is then lost, and computed again when read.
             worker.Pin(c._id, node, pin, held.Size);
             c._kept[node] = WorkerResident.InWorker(c._pool, c._plan.ResultTask(node), worker, pin, held.Size);
         }
 
-        private void Gather(int dep, List<(int, object)> puts, HashSet<int> putSeen, int depth)
+        /// <summary>An input to send with a batch: its value (from the parent) or the data plane address of a worker holding it.</summary>
+        private readonly record struct Put(int Node, Held? Value, string? Holder);
+
+        /// <summary>
+        /// Makes sure input <paramref name="dep"/> will be in this worker: already there, sent from the parent, or named
+        /// with a live holder for the worker to fetch it from; recomputed here when no live worker holds it.
+        /// </summary>
+        private void Gather(int dep, List<Put> puts, HashSet<int> putSeen, int depth)
         {
             var h = c._held[dep]!;
             if (h.IsHeldBy(Slot) || putSeen.Contains(dep)) return;
             if (Volatile.Read(ref h.InParent))
             {
-                puts.Add((dep, h));
+                puts.Add(new Put(dep, h, null));
                 putSeen.Add(dep);
                 return;
             }
@@ -507,17 +523,31 @@ internal sealed class ProcessCompute
             for (int y = 0; y < 64 && holders != 0; y++)
             {
                 if ((holders & (1L << y)) == 0 || y == Slot) continue;
-                var bytes = Volatile.Read(ref c._pool.Slots[y].Current)?.TryGet(c._id, dep);
-                if (bytes is not null)
+                if (Volatile.Read(ref c._pool.Slots[y].Current) is { IsBroken: false } holder)
                 {
-                    c._pool.CountReceived(bytes.Length + 9);
-                    puts.Add((dep, bytes));
+                    puts.Add(new Put(dep, null, holder.DataAddress));
                     putSeen.Add(dep);
+                    _fetchFrom[dep] = y;
                     return;
                 }
                 h.RemoveHolder(y);
             }
             Recompute(dep, depth + 1);
+        }
+
+        /// <summary>An input this worker could not have (Protocol.StatusMissing): neither it nor the holder it was sent to has it any more.</summary>
+        private void Forget(int node)
+        {
+            if ((uint)node >= (uint)c._held.Length || c._held[node] is not { } h) return;
+            h.RemoveHolder(Slot);
+            if (_fetchFrom.Remove(node, out int holder)) h.RemoveHolder(holder);
+        }
+
+        private void ReadMissing(WireReader r)
+        {
+            int count = r.ReadInt32();
+            if (count < 0 || count > c._plan.Count) throw new InvalidDataException($"A worker reported {count} missing inputs.");
+            for (int i = 0; i < count; i++) Forget(r.ReadInt32());
         }
 
         /// <summary>Runs a finished node again on this worker because every copy of its result was lost with a worker.</summary>
@@ -526,41 +556,50 @@ internal sealed class ProcessCompute
             if (depth > 10_000) throw new InvalidOperationException("Too many lost results to recompute after a worker crash.");
             if (IsParentNode(node))
                 throw new WorkerCrashedException($"The persisted result {c._plan.KeyOf(node)} was lost with its worker process during this computation.");
-            var puts = new List<(int, object)>();
-            var seen = new HashSet<int>();
-            foreach (var dep in c._plan.Dependencies[node]) Gather(dep, puts, seen, depth);
-            var w = new WireWriter(1024);
-            w.BeginFrame();
-            w.WriteByte(Protocol.Batch);
-            w.WriteInt32(c._id);
-            WriteCells(w);
-            foreach (var (dep, source) in puts) WritePut(w, dep, source);
-            WriteRun(w, node, false);
-            w.WriteByte(Protocol.ItemEnd);
-            try
+            // Each round that misses an input forgets at least one holder of it: after a few, the inputs are recomputed here.
+            for (int round = 0; ; round++)
             {
-                c._pool.CountBytes(w.WriteFrame(Connection.TaskStream));
-                var r = Connection.TaskReader;
-                long len = r.ReadInt64();
-                long start = r.Position;
-                r.ReadInt32();
-                byte status = r.ReadByte();
-                r.ReadInt64();
-                if (status == Protocol.StatusFailed)
+                if (round > 2 * 64 + 2) throw new InvalidOperationException($"The inputs of {c._plan.KeyOf(node)} could not be had from any worker.");
+                var puts = new List<Put>();
+                var seen = new HashSet<int>();
+                foreach (var dep in c._plan.Dependencies[node]) Gather(dep, puts, seen, depth);
+                var w = new WireWriter(1024);
+                w.BeginFrame();
+                w.WriteByte(Protocol.Batch);
+                w.WriteInt32(c._id);
+                WriteCells(w);
+                foreach (var put in puts) WritePut(w, put);
+                WriteRun(w, node, false);
+                w.WriteByte(Protocol.ItemEnd);
+                try
                 {
-                    int member = r.ReadInt32();
-                    var error = RemoteErrors.Read(r);
-                    var spec = c._plan.Tasks[c._plan.Members(node)[member]];
-                    throw new TaskFailedException(spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name, error);
+                    c._pool.CountBytes(w.WriteFrame(Connection.TaskStream));
+                    var r = Connection.TaskReader;
+                    long len = r.ReadInt64();
+                    long start = r.Position;
+                    r.ReadInt32();
+                    byte status = r.ReadByte();
+                    r.ReadInt64();
+                    c._pool.CountBytes(len + 8);
+                    c._pool.CountReceived(len + 8);
+                    if (status == Protocol.StatusFailed)
+                    {
+                        int member = r.ReadInt32();
+                        var error = RemoteErrors.Read(r);
+                        var spec = c._plan.Tasks[c._plan.Members(node)[member]];
+                        throw new TaskFailedException(spec.Key.ToString(), spec.Function?.ToString() ?? spec.Key.Name, error);
+                    }
+                    if (status == Protocol.StatusMissing) ReadMissing(r);
+                    r.Skip(start + len - r.Position);
+                    if (status == Protocol.StatusMissing) continue;
+                    if (status is Protocol.StatusHeld or Protocol.StatusValue) c._held[node]!.AddHolder(Slot);
+                    c._pool.CountRecomputed();
+                    return;
                 }
-                r.Skip(start + len - r.Position);
-                c._pool.CountBytes(len + 8);
-                c._pool.CountReceived(len + 8);
-                if (status is Protocol.StatusHeld or Protocol.StatusValue) c._held[node]!.AddHolder(Slot);
-            }
-            catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
-            {
-                throw new WorkerLostException(node, [], e);
+                catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+                {
+                    throw new WorkerLostException(node, [], e);
+                }
             }
         }
 
@@ -586,18 +625,25 @@ internal sealed class ProcessCompute
             }
         }
 
-        private void WritePut(WireWriter w, int dep, object source)
+        /// <summary>
+        /// Sends an input: its value, or where the worker fetches it. The worker counts as a holder from now on (a
+        /// fetch that fails is answered <see cref="Protocol.StatusMissing"/>, which takes that back).
+        /// </summary>
+        private void WritePut(WireWriter w, Put put)
         {
-            w.WriteByte(Protocol.ItemPut);
-            w.WriteInt32(dep);
-            if (source is Held h) WriteValue(w, h.Value);
+            if (put.Holder is { } holder)
+            {
+                w.WriteByte(Protocol.ItemHeldAt);
+                w.WriteInt32(put.Node);
+                w.WriteUtf8(holder);
+            }
             else
             {
-                var bytes = (byte[])source;
-                w.WriteInt64(bytes.Length);
-                w.WriteArrayMemory(bytes, bytes.Length);
+                w.WriteByte(Protocol.ItemPut);
+                w.WriteInt32(put.Node);
+                WriteValue(w, put.Value!.Value);
             }
-            c._held[dep]!.AddHolder(Slot);
+            c._held[put.Node]!.AddHolder(Slot);
         }
 
         private void WriteRun(WireWriter w, int node, bool returnValue)
@@ -647,7 +693,7 @@ internal sealed class ProcessCompute
             }
         }
 
-        private void ReadResult()
+        private void ReadResult(Queue<int> retry)
         {
             var r = Connection.TaskReader;
             long len = r.ReadInt64();
@@ -657,6 +703,14 @@ internal sealed class ProcessCompute
             long ticks = r.ReadInt64();
             c._pool.CountBytes(len + 8);
             c._pool.CountReceived(len + 8);
+            if (status == Protocol.StatusMissing)
+            {
+                // An input could not be had: sent again, after its holder is forgotten (found elsewhere or recomputed).
+                ReadMissing(r);
+                r.Skip(start + len - r.Position);
+                retry.Enqueue(node);
+                return;
+            }
             // The worker runs a batch's tasks one after another and measures each; answers arrive in bursts, so
             // each run is laid out after the previous one, ending no earlier than its answer allows.
             ticks = Math.Clamp(ticks, 0, Stopwatch.Frequency * 86_400L);

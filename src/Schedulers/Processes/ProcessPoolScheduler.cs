@@ -9,9 +9,12 @@ namespace TaskGraph.Processes;
 /// its method identity plus its closure's fields (see <see cref="Wire.WireCodec"/>).
 ///
 /// <para>Workers start on the first computation and are reused until <see cref="Dispose"/>; they exit with the
-/// parent process however it ends. Results stay in the worker that made them unless the parent or another
-/// worker needs them (small results travel back with their completion). A worker that dies mid-task is
-/// replaced and the task retried; a task that kills its worker three times fails.</para>
+/// parent process however it ends. Results stay in the worker that made them (small results also travel back
+/// with their completion); a task runs where most of its input bytes are, and a worker fetches an input held by
+/// another worker directly from it over the data plane (loopback TCP, authenticated with a random secret of this
+/// pool that the workers receive over their pipe), never through the parent. A worker that dies mid-task is
+/// replaced and the task retried; results lost with it are computed again from their inputs; a task that kills
+/// its worker three times fails.</para>
 /// <para>Persisted results (<see cref="PersistAsync"/>) over 64 KB stay pinned in their worker across
 /// computations until their handle is disposed; a later computation uses them where they are.</para>
 /// </summary>
@@ -19,6 +22,9 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
 {
     private readonly Slot[] _slots;
     private readonly object _startLock = new();
+    // The data plane's secret of this pool (given to each worker over its task pipe) and the parent's connections to the workers' data plane (releases, drops).
+    private readonly byte[] _dataKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    private readonly DataPeers _peers;
     private long _bytesMoved;
     private long _bytesReceived;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProcessCompute> _computes = new();
@@ -39,6 +45,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
         Workers = workers ?? Environment.ProcessorCount;
         _slots = new Slot[Workers];
         for (int i = 0; i < Workers; i++) _slots[i] = new Slot();
+        _peers = new DataPeers(new DataPlaneKey(_dataKey));
     }
 
     /// <summary>Number of worker processes.</summary>
@@ -59,7 +66,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
 
     /// <summary>
     /// Bytes this process (the parent) received from the workers since the pool was created: answers, small
-    /// results and the large results it fetched to move them to another worker or to return them.
+    /// results and outputs. Results moving from worker to worker do not pass through it.
     /// </summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
@@ -95,6 +102,26 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             return list;
         }
     }
+
+    /// <summary>Where each live worker's data plane server listens (for tests from outside: a stranger must be refused there).</summary>
+    internal IReadOnlyList<string> WorkerDataAddresses
+    {
+        get
+        {
+            EnsureStarted();
+            return _slots.Select(s => Volatile.Read(ref s.Current)?.DataAddress).OfType<string>().ToArray();
+        }
+    }
+
+    /// <summary>This pool's data plane secret (the workers receive it over their task pipe; never on a command line or in a log).</summary>
+    internal ReadOnlySpan<byte> DataKey => _dataKey;
+
+    /// <summary>Results computed again because every copy was lost with a worker process (lineage recovery).</summary>
+    internal long RecomputedResults => Interlocked.Read(ref _recomputed);
+
+    private long _recomputed;
+
+    internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
 
     internal void Track(int id, ProcessCompute compute) => _computes[id] = compute;
 
@@ -226,7 +253,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             PoolWorker.SweepDeadParentsSockets();
             var started = new PoolWorker[missing.Length];
             Parallel.For(0, missing.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(missing.Length, 8) },
-                i => started[i] = PoolWorker.Start(missing[i], CountBytes));
+                i => started[i] = PoolWorker.Start(missing[i], _dataKey, _peers, CountBytes));
             for (int i = 0; i < missing.Length; i++) Volatile.Write(ref _slots[missing[i]].Current, started[i]);
         }
     }
@@ -242,7 +269,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             {
                 broken.Kill();
                 broken.Dispose();
-                Volatile.Write(ref s.Current, PoolWorker.Start(slot, CountBytes));
+                Volatile.Write(ref s.Current, PoolWorker.Start(slot, _dataKey, _peers, CountBytes));
             }
             return s.Current!;
         }
@@ -257,6 +284,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             _disposed = true;
         }
         Parallel.ForEach(_slots, s => Interlocked.Exchange(ref s.Current, null)?.Dispose());
+        _peers.Dispose();
     }
 
     /// <inheritdoc />

@@ -2,17 +2,22 @@ namespace TaskGraph.Processes;
 
 /// <summary>
 /// The messages between the parent and a worker process. Every message is a frame: an 8-byte length, then the
-/// content. Each worker has two pipes:
+/// content. Each worker has two pipes and a data plane server:
 /// <list type="bullet">
+/// <item><b>handshake</b> (task pipe, once): the parent sends <see cref="Hello"/> with the pool's data plane key (a
+/// per-pool random secret: it never appears on a command line or in a log); the worker starts its
+/// <see cref="DataPlane.DataServer"/> on loopback (any free port) and answers <c>[string address]</c>.</item>
 /// <item><b>task pipe</b>: the parent sends a <see cref="Batch"/> (definitions of functions, values to store,
 /// tasks to run, ended by <see cref="ItemEnd"/>); the worker answers one frame per run, in order:
 /// <c>[node][status][elapsed ticks]</c> then the status's data. Only one side writes at a time: the parent sends
 /// a whole batch before reading answers, the worker reads a whole batch before answering (otherwise both could
 /// block writing into full pipe buffers).</item>
-/// <item><b>data pipe</b>: requests served while tasks run — <see cref="Get"/> a stored result (for another
-/// worker), <see cref="Release"/> results nobody needs, <see cref="Drop"/> everything of an ended computation; and for
-/// persisted results, which outlive their computation: <see cref="Pin"/>, <see cref="Recall"/>, <see cref="GetPinned"/>,
-/// <see cref="Unpin"/>.</item>
+/// <item><b>data plane</b> (<see cref="DataPlane.DataPeers"/> to the worker's <see cref="DataPlane.DataServer"/>, the
+/// cluster's protocol): another worker fetches a result it needs as an input, named by <see cref="ItemHeldAt"/>, straight
+/// from the worker holding it — never through the parent; the parent releases results nobody needs and drops those of
+/// an ended computation. Computations are named by <see cref="ComputeId"/>.</item>
+/// <item><b>data pipe</b>: persisted results, which outlive their computation: <see cref="Pin"/>, <see cref="Recall"/>,
+/// <see cref="GetPinned"/>, <see cref="Unpin"/>.</item>
 /// </list>
 /// Values inside items are length-prefixed, so a value that fails to decode is skipped and reported by the run
 /// that needs it instead of breaking the connection.
@@ -24,6 +29,15 @@ internal static class Protocol
 
     /// <summary>Task pipe: the worker exits.</summary>
     public const byte Shutdown = 2;
+
+    /// <summary>
+    /// Task pipe, first frame only: <c>[int n][n bytes: the pool's data plane key]</c>; the worker answers one frame
+    /// <c>[string address]</c>, where its data plane server listens.
+    /// </summary>
+    public const byte Hello = 3;
+
+    /// <summary>Longest data plane key (and longest handshake answer), in bytes.</summary>
+    public const int MaxHelloBytes = 1024;
 
     /// <summary>Batch item: end of the batch.</summary>
     public const byte ItemEnd = 0;
@@ -48,6 +62,13 @@ internal static class Protocol
     /// </summary>
     public const byte ItemAssembly = 4;
 
+    /// <summary>
+    /// Batch item: <c>[int node][string address]</c>, the node's result is held by the worker whose data plane listens
+    /// at that address: a run of this batch that needs it fetches it from there (and keeps it). When it cannot, the
+    /// run answers <see cref="StatusMissing"/>.
+    /// </summary>
+    public const byte ItemHeldAt = 5;
+
     /// <summary>Member of a run: <c>[long len][value]</c>, a literal task.</summary>
     public const byte MemberLiteral = 0;
 
@@ -69,16 +90,17 @@ internal static class Protocol
     /// <summary>Answer: not run, the computation was dropped.</summary>
     public const byte StatusSkipped = 3;
 
-    /// <summary>Data pipe: <c>[int compute][int node]</c>; answer <c>[byte found][value]</c>.</summary>
-    public const byte Get = 1;
+    /// <summary>
+    /// Answer: not run, <c>[int count][int node…]</c>: these inputs were neither in the worker nor to be had from the
+    /// holder named by <see cref="ItemHeldAt"/> (it died or released them); the parent finds them elsewhere or
+    /// recomputes them, then sends the run again.
+    /// </summary>
+    public const byte StatusMissing = 4;
 
-    /// <summary>Data pipe: <c>[int compute][int count][int node…]</c>; no answer.</summary>
-    public const byte Release = 2;
-
-    /// <summary>Data pipe: <c>[int compute]</c>; no answer.</summary>
-    public const byte Drop = 3;
-
-    /// <summary>Data pipe: <c>[int compute][int node][long pin]</c>; keeps the node's result beyond its computation (persist); no answer.</summary>
+    /// <summary>
+    /// Data pipe: <c>[int compute][int node][long pin]</c>; keeps the node's result beyond its computation (persist);
+    /// answer <c>[byte found]</c> (answered so the pin is done before the computation is dropped over the data plane).
+    /// </summary>
     public const byte Pin = 4;
 
     /// <summary>Data pipe: <c>[int 0][long pin]</c>; drops a pinned result; no answer.</summary>
@@ -87,7 +109,7 @@ internal static class Protocol
     /// <summary>Data pipe: <c>[int compute][int node][long pin]</c>; stores the pinned result as the node's (no copy); answer <c>[byte found]</c>.</summary>
     public const byte Recall = 6;
 
-    /// <summary>Data pipe: <c>[int 0][long pin]</c>; answer <c>[byte found][value]</c> like <see cref="Get"/>.</summary>
+    /// <summary>Data pipe: <c>[int 0][long pin]</c>; answer <c>[byte found][value]</c> (the parent reads a persisted value for itself).</summary>
     public const byte GetPinned = 7;
 
     /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
@@ -95,6 +117,9 @@ internal static class Protocol
 
     /// <summary>Inputs at least this large held by one worker pull their task to that worker (moving the task is cheaper than moving the data); the cluster uses the same rule.</summary>
     public const long LocalityBytes = 256 * 1024;
+
+    /// <summary>The name of pool computation <paramref name="compute"/> in the workers' stores and on the data plane.</summary>
+    public static string ComputeId(int compute) => compute.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The worker's key of a function (<paramref name="id"/>) defined for a computation.</summary>
     public static long StoreKey(int compute, int id) => ((long)compute << 32) | (uint)id;

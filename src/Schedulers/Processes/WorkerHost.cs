@@ -5,7 +5,9 @@ namespace TaskGraph.Processes;
 /// <summary>
 /// Entry point of a worker process (called by <c>TaskGraph.Worker.dll</c>, which the process pool launches
 /// with the parent's own runtimeconfig and deps files, so the worker resolves exactly the parent's assemblies).
-/// Arguments: the task pipe's name, the data pipe's name, the worker's slot number.
+/// Arguments: the task pipe's name, the data pipe's name, the worker's slot number. The pool's data plane key comes
+/// over the task pipe (<see cref="Protocol.Hello"/>), never on the command line; the worker then serves its results to
+/// the other workers of the pool on a loopback port (<see cref="DataServer"/>) and fetches theirs directly.
 ///
 /// <para>The worker exits when the parent asks, when a pipe closes, or when its standard input reaches end of
 /// file — which is what happens when the parent dies, however it dies: no orphans. Its standard output and
@@ -30,7 +32,14 @@ public static class WorkerHost
         using var data = new NamedPipeClientStream(".", args[1], PipeDirection.InOut);
         task.Connect(60_000);
         data.Connect(60_000);
-        var runner = new WorkerTaskRunner(acceptsCompiledCode: true); // its task pipe comes from the parent that launched it
+        var key = new DataPlaneKey(ReadHello(task));
+        using var peers = new DataPeers(key);
+        var runner = new WorkerTaskRunner(acceptsCompiledCode: true, peers); // its task pipe comes from the parent that launched it
+        using var server = new DataServer(runner.Store, key, log: line => Console.Error.WriteLine(line));
+        var answer = new WireWriter(256);
+        answer.BeginFrame();
+        answer.WriteUtf8(server.Address);
+        answer.WriteFrame(task);
         var dataThread = new Thread(() =>
         {
             try { runner.ServeData(data); }
@@ -41,6 +50,20 @@ public static class WorkerHost
         try { runner.ServeTasks(task); }
         catch (IOException) { /* the parent went away */ }
         return 0;
+    }
+
+    /// <summary>The handshake's first frame (<see cref="Protocol.Hello"/>): the pool's data plane key.</summary>
+    private static byte[] ReadHello(Stream task)
+    {
+        var header = new byte[8 + 1 + 4];
+        if (!DataServer.ReadFully(task, header)) throw new EndOfStreamException("The parent closed the task pipe before its hello.");
+        long length = BitConverter.ToInt64(header);
+        int n = BitConverter.ToInt32(header, 9);
+        if (header[8] != Protocol.Hello || n < 16 || n > Protocol.MaxHelloBytes || length != 1 + 4 + n)
+            throw new InvalidDataException("The parent's first frame is not a hello with a data plane key.");
+        var key = new byte[n];
+        if (!DataServer.ReadFully(task, key)) throw new EndOfStreamException("The parent closed the task pipe during its hello.");
+        return key;
     }
 
     /// <summary>

@@ -7,10 +7,13 @@ using TaskGraph.Wire;
 namespace TaskGraph.Processes;
 
 /// <summary>
-/// The worker side of the process pool (and the task runner other out-of-process schedulers reuse): keeps the
-/// functions and results of each computation, runs the tasks of a batch in order and answers one frame per run.
-/// The task pipe is served by one thread (tasks run there, one at a time); the data pipe by another, so a
-/// result can be fetched for another worker while a long task runs.
+/// The worker side of the process pool: keeps the functions and results of each computation, runs the tasks of a
+/// batch in order and answers one frame per run. The task pipe is served by one thread (tasks run there, one at a
+/// time); the results are served to peers by the worker's <see cref="DataServer"/> (over <see cref="Store"/>), so
+/// another worker can fetch a result while a long task runs here; the data pipe serves persisted results.
+/// <para>A run's inputs are in <see cref="Store"/> (made here, stored by the parent, or fetched before): those that
+/// are not are fetched from the holders the batch names (<see cref="Protocol.ItemHeldAt"/>) with
+/// <see cref="DataPeers"/>, the cluster worker's fetch, and kept.</para>
 /// </summary>
 internal sealed class WorkerTaskRunner
 {
@@ -20,6 +23,10 @@ internal sealed class WorkerTaskRunner
     private readonly ConcurrentDictionary<long, object?> _pinned = new();
     private readonly WireWriter _out = new(4096);
     private readonly WireWriter _data = new(4096);
+    private readonly DataPeers? _peers;
+    // The holders named by the batch being run (Protocol.ItemHeldAt), and the inputs they could not give.
+    private readonly Dictionary<int, string> _heldAt = [];
+    private readonly HashSet<int> _unfetchable = [];
 
     private readonly bool _acceptsCompiledCode;
 
@@ -28,14 +35,22 @@ internal sealed class WorkerTaskRunner
     /// True only for a process-pool worker, whose task pipe comes from the parent that launched it (see
     /// <see cref="InMemoryAssemblies.Load"/>); never for a runner fed from the network.
     /// </param>
-    public WorkerTaskRunner(bool acceptsCompiledCode = false) => _acceptsCompiledCode = acceptsCompiledCode;
+    /// <param name="peers">Connections to the other workers' data plane, to fetch inputs held there (null: every input must be sent).</param>
+    public WorkerTaskRunner(bool acceptsCompiledCode = false, DataPeers? peers = null)
+    {
+        _acceptsCompiledCode = acceptsCompiledCode;
+        _peers = peers;
+    }
+
+    /// <summary>The results kept here (served to peers by the worker's <see cref="DataServer"/>).</summary>
+    public ResultStore Store => _store;
 
     // The pool's computations are numbered; the store (shared with the cluster's worker) names them by text.
     private static readonly ConcurrentDictionary<int, string> StoreIds = new();
 
     private static string StoreId(int compute) => StoreIds.Count > 10_000 && !StoreIds.ContainsKey(compute)
-        ? compute.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        : StoreIds.GetOrAdd(compute, static c => c.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ? Protocol.ComputeId(compute)
+        : StoreIds.GetOrAdd(compute, Protocol.ComputeId);
 
     private sealed record Function(TaskFunction? Value, Exception? Error);
 
@@ -57,7 +72,7 @@ internal sealed class WorkerTaskRunner
         }
     }
 
-    /// <summary>Serves the data pipe (fetch, release, drop) until it closes.</summary>
+    /// <summary>Serves the data pipe (persisted results: pin, unpin, recall, read) until it closes.</summary>
     public void ServeData(Stream stream)
     {
         var r = new WireReader(stream);
@@ -69,36 +84,15 @@ internal sealed class WorkerTaskRunner
             int compute = r.ReadInt32();
             switch (op)
             {
-                case Protocol.Get:
-                {
-                    int node = r.ReadInt32();
-                    _data.BeginFrame();
-                    if (_store.TryGet(StoreId(compute), node, out var v) && v is not Undecodable)
-                    {
-                        _data.WriteByte(1);
-                        try { WireCodec.Write(_data, v); }
-                        catch (WireException) { _data.BeginFrame(); _data.WriteByte(0); }
-                    }
-                    else _data.WriteByte(0);
-                    _data.WriteFrame(stream);
-                    break;
-                }
-                case Protocol.Release:
-                {
-                    int n = r.ReadInt32();
-                    for (int i = 0; i < n; i++) _store.Release(StoreId(compute), r.ReadInt32());
-                    break;
-                }
-                case Protocol.Drop:
-                {
-                    _store.Drop(StoreId(compute));
-                    break;
-                }
                 case Protocol.Pin:
                 {
                     int node = r.ReadInt32();
                     long pin = r.ReadInt64();
-                    if (_store.TryGet(StoreId(compute), node, out var v)) _pinned[pin] = v;
+                    bool found = _store.TryGet(StoreId(compute), node, out var v);
+                    if (found) _pinned[pin] = v;
+                    _data.BeginFrame();
+                    _data.WriteByte(found ? (byte)1 : (byte)0);
+                    _data.WriteFrame(stream);
                     break;
                 }
                 case Protocol.Unpin:
@@ -147,6 +141,8 @@ internal sealed class WorkerTaskRunner
     {
         int compute = r.ReadInt32();
         var runs = new List<PendingRun>();
+        _heldAt.Clear();
+        _unfetchable.Clear();
         while (true)
         {
             byte item = r.ReadByte();
@@ -184,6 +180,14 @@ internal sealed class WorkerTaskRunner
                 case Protocol.ItemRun:
                     runs.Add(ReadRun(r, compute));
                     break;
+                case Protocol.ItemHeldAt:
+                {
+                    int node = r.ReadInt32();
+                    var holder = r.ReadUtf8();
+                    if (holder.Length > 300) throw new InvalidDataException($"A holder address of {holder.Length} characters.");
+                    _heldAt[node] = holder;
+                    break;
+                }
                 case Protocol.ItemAssembly:
                 {
                     var name = r.ReadUtf8();
@@ -300,6 +304,15 @@ internal sealed class WorkerTaskRunner
             _out.PatchLength(mark);
             return;
         }
+        if (failure is null && FetchInputs(StoreId(compute), inputs) is { } missing)
+        {
+            _out.WriteByte(Protocol.StatusMissing);
+            _out.WriteInt64(0);
+            _out.WriteInt32(missing.Count);
+            foreach (var m in missing) _out.WriteInt32(m);
+            _out.PatchLength(mark);
+            return;
+        }
         long t0 = Stopwatch.GetTimestamp();
         object? previous;
         try
@@ -346,6 +359,44 @@ internal sealed class WorkerTaskRunner
             RemoteErrors.Write(_out, new WireException("The task's result cannot be sent back to the parent process: " + e.Message, "", e));
         }
         _out.PatchLength(mark);
+    }
+
+    /// <summary>
+    /// Brings the run's inputs that are not in the store from the holders the batch named, and keeps them; returns the
+    /// inputs that could not be had (null when every input is here).
+    /// </summary>
+    private List<int>? FetchInputs(string compute, int[] inputs)
+    {
+        List<int>? missing = null;
+        List<(string Holder, int Node)>? wanted = null;
+        foreach (var node in inputs)
+        {
+            if (_store.TryGet(compute, node, out _)) continue;
+            if (_peers is not null && !_unfetchable.Contains(node) && _heldAt.TryGetValue(node, out var holder))
+            {
+                if (wanted is null || !wanted.Contains((holder, node))) (wanted ??= []).Add((holder, node));
+            }
+            else if (missing is null || !missing.Contains(node)) (missing ??= []).Add(node);
+        }
+        if (wanted is null) return missing;
+        var got = wanted.ToArray();
+        (int[] Missing, string[] Unreachable) result;
+        try
+        {
+            result = _peers!.FetchAll(compute, got, (i, value) => _store.Put(compute, got[i].Node, value));
+        }
+        catch (DataPlaneException e)
+        {
+            // A holder that answered malformed bytes or refused us: its results are as good as lost.
+            Console.Error.WriteLine($"fetching inputs failed: {e.Message}");
+            result = (got.Select(g => g.Node).Where(n => !_store.TryGet(compute, n, out _)).ToArray(), []);
+        }
+        foreach (var node in result.Missing)
+        {
+            _unfetchable.Add(node);
+            (missing ??= []).Add(node);
+        }
+        return missing;
     }
 
     /// <summary>A run's inputs in this worker: results in the store, by the node numbers the parent listed.</summary>

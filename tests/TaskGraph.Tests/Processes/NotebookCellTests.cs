@@ -92,7 +92,9 @@ public class NotebookCellTests
         var image = InMemoryAssemblies.ImageOf(cell);
         var changed = Guid.NewGuid();
 
-        using var worker = PoolWorker.Start(0, _ => { });
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        using var peers = new DataPeers(new DataPlaneKey(key));
+        using var worker = PoolWorker.Start(0, key, peers, _ => { });
         // The honest message: the cell's bytes, then its closure. It runs.
         Assert.That(Run(worker, 1, (name, mvid, image), define.ToArray()), Is.EqualTo((Protocol.StatusValue, "42")));
         // The same closure naming another module version of that assembly (a changed cell): refused, nothing runs.
