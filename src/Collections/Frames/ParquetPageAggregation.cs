@@ -7,10 +7,12 @@ namespace TaskGraph.Frames;
 
 /// <summary>
 /// A group-by's chunk over a Parquet part computed page by page: the needed column chunks of a row group are walked
-/// side by side, each data page decoded into a page-sized buffer, and every stretch of rows that all columns' current
-/// pages cover is filtered and aggregated at once, while it is in cache (an <see cref="AggAccumulator"/> keeps the
-/// running states). No whole-row-group column is built: a string key stays dictionary codes (mapped to group ids
-/// through one array), and no string is stored per row. Used when the key is one String, Int32 or Int64 column, the
+/// side by side, each column decoded <see cref="Batch"/> rows at a time (or up to the end of its page) into a small
+/// buffer, and every stretch of rows that all columns' buffers cover is filtered and aggregated at once, while it is
+/// in cache (an <see cref="AggAccumulator"/> keeps the running states). No whole-row-group column is built: a string
+/// key stays dictionary codes (mapped to group ids through one array), and no string is stored per row. A column
+/// that is only counted is not read at all in a row group without missing values in it (required, or its
+/// statistics' null count is 0): its count is the rows'. Used when the key is one String, Int32 or Int64 column, the
 /// aggregations are ones the accumulator keeps, every column is one <see cref="ParquetColumnDecoder"/> decodes, and
 /// the steps before the group-by only filter and select; otherwise (or when a page has an encoding the decoder does
 /// not know) the caller reads whole columns and chunks the table.
