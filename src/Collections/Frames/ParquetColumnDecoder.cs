@@ -151,12 +151,32 @@ internal static class ParquetColumnDecoder
             for (int i = 0; i < count; i++) _map[i] = Code(_page[i]);
         }
 
+        // Plain pages repeat values too (writers that do not dictionary-encode): each is looked up by its characters,
+        // decoded into a reused buffer, and a string is made only for a value not seen before.
         public override int Plain(ReadOnlySpan<byte> plain, int at, int count)
         {
-            var s = new string[count];
-            int used = ReadPlain(plain, count, s);
-            for (int i = 0; i < count; i++) { if (values is not null) values[at + i] = s[i]; codes[at + i] = Code(s[i]); }
-            return used;
+            var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+            var chars = ArrayPool<char>.Shared.Rent(256);
+            try
+            {
+                int pos = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    int len = BinaryPrimitives.ReadInt32LittleEndian(plain[pos..]);
+                    if (len < 0 || len > plain.Length - pos - 4) throw new InvalidDataException($"a string of {len} bytes overruns its page");
+                    var bytes = plain.Slice(pos + 4, len);
+                    pos += 4 + len;
+                    if (chars.Length < len) { ArrayPool<char>.Shared.Return(chars); chars = ArrayPool<char>.Shared.Rent(len); }
+                    var text = chars.AsSpan(0, System.Text.Encoding.UTF8.GetChars(bytes, chars));
+                    string value;
+                    if (lookup.TryGetValue(text, out int code)) value = _words[code];
+                    else code = Code(value = new string(text));
+                    if (values is not null) values[at + i] = value;
+                    codes[at + i] = code;
+                }
+                return pos;
+            }
+            finally { ArrayPool<char>.Shared.Return(chars); }
         }
 
         public override void Indices(ReadOnlySpan<int> indices, int at)
