@@ -149,7 +149,7 @@ internal static class ColumnKernels
         return new Column(ColumnType.Bool, r, n, mask);
     }
 
-    private static void CompareScalar<T>(BinaryOp op, ReadOnlySpan<T> x, T y, Span<bool> r) where T : INumber<T>
+    internal static void CompareScalar<T>(BinaryOp op, ReadOnlySpan<T> x, T y, Span<bool> r) where T : INumber<T>
     {
         switch (op)
         {

@@ -64,8 +64,8 @@ internal static class ParquetColumnDecoder
     {
         /// <summary>The dictionary page's values (plain-encoded).</summary>
         public abstract void Dictionary(ReadOnlySpan<byte> plain, int count);
-        /// <summary>Dense present values, plain-encoded, into rows [at, at+count).</summary>
-        public abstract void Plain(ReadOnlySpan<byte> plain, int at, int count);
+        /// <summary>Dense present values, plain-encoded, into rows [at, at+count); returns the bytes they took.</summary>
+        public abstract int Plain(ReadOnlySpan<byte> plain, int at, int count);
         /// <summary>Dense present values as dictionary indices, into rows [at, at+count).</summary>
         public abstract void Indices(ReadOnlySpan<int> indices, int at);
         /// <summary>Moves the dense values of rows [at, at+present) to their rows in [at, at+rows) (defs: 1 present, 0 missing).</summary>
@@ -75,11 +75,16 @@ internal static class ParquetColumnDecoder
     /// <summary>Numbers (INT32, INT64, DOUBLE) into a frame array.</summary>
     internal sealed class NumberSink<T>(T[] data) : Sink where T : unmanaged
     {
+
         private T[] _dict = [];
 
         public override void Dictionary(ReadOnlySpan<byte> plain, int count) => _dict = MemoryMarshal.Cast<byte, T>(plain)[..count].ToArray();
 
-        public override void Plain(ReadOnlySpan<byte> plain, int at, int count) => MemoryMarshal.Cast<byte, T>(plain)[..count].CopyTo(data.AsSpan(at, count));
+        public override int Plain(ReadOnlySpan<byte> plain, int at, int count)
+        {
+            MemoryMarshal.Cast<byte, T>(plain)[..count].CopyTo(data.AsSpan(at, count));
+            return count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        }
 
         public override void Indices(ReadOnlySpan<int> indices, int at)
         {
@@ -98,9 +103,10 @@ internal static class ParquetColumnDecoder
 
     /// <summary>
     /// Strings as dictionary codes: each row group's dictionary page maps onto one dictionary for the whole
-    /// partition (values already seen keep their code), so rows only copy codes and string references.
+    /// partition (values already seen keep their code), so rows only copy codes and string references. Without
+    /// <paramref name="values"/> only the codes are written (a group-by key needs no string per row).
     /// </summary>
-    internal sealed class StringSink(string?[] values, int[] codes, int maxDictionary) : Sink
+    internal sealed class StringSink(string?[]? values, int[] codes, int maxDictionary) : Sink
     {
         private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
         private readonly List<string> _words = [];
@@ -111,6 +117,9 @@ internal static class ParquetColumnDecoder
         public bool Coded { get; private set; } = true;
 
         public string[] Words => _words.ToArray();
+
+        /// <summary>The distinct values so far, by code (a live view: it grows as pages add values).</summary>
+        public IReadOnlyList<string> WordList => _words;
 
         private int Code(string s)
         {
@@ -142,27 +151,58 @@ internal static class ParquetColumnDecoder
             for (int i = 0; i < count; i++) _map[i] = Code(_page[i]);
         }
 
-        public override void Plain(ReadOnlySpan<byte> plain, int at, int count)
+        // Plain pages repeat values too (writers that do not dictionary-encode): each is looked up by its characters,
+        // decoded into a reused buffer, and a string is made only for a value not seen before.
+        public override int Plain(ReadOnlySpan<byte> plain, int at, int count)
         {
-            var s = new string[count];
-            ReadPlain(plain, count, s);
-            for (int i = 0; i < count; i++) { values[at + i] = s[i]; codes[at + i] = Code(s[i]); }
+            var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+            var chars = ArrayPool<char>.Shared.Rent(256);
+            try
+            {
+                int pos = 0;
+                for (int i = 0; i < count; i++)
+                {
+                    int len = BinaryPrimitives.ReadInt32LittleEndian(plain[pos..]);
+                    if (len < 0 || len > plain.Length - pos - 4) throw new InvalidDataException($"a string of {len} bytes overruns its page");
+                    var bytes = plain.Slice(pos + 4, len);
+                    pos += 4 + len;
+                    if (chars.Length < len) { ArrayPool<char>.Shared.Return(chars); chars = ArrayPool<char>.Shared.Rent(len); }
+                    var text = chars.AsSpan(0, System.Text.Encoding.UTF8.GetChars(bytes, chars));
+                    string value;
+                    if (lookup.TryGetValue(text, out int code)) value = _words[code];
+                    else code = Code(value = new string(text));
+                    if (values is not null) values[at + i] = value;
+                    codes[at + i] = code;
+                }
+                return pos;
+            }
+            finally { ArrayPool<char>.Shared.Return(chars); }
         }
 
         public override void Indices(ReadOnlySpan<int> indices, int at)
         {
             var map = _map;
+            var c = codes.AsSpan(at, indices.Length);
+            if (values is null)
+            {
+                for (int i = 0; i < c.Length; i++) c[i] = map[indices[i]];
+                return;
+            }
             var page = _page;
             var v = values.AsSpan(at, indices.Length);
-            var c = codes.AsSpan(at, indices.Length);
             for (int i = 0; i < v.Length; i++) { int k = indices[i]; v[i] = page[k]; c[i] = map[k]; }
         }
 
         public override void Spread(ReadOnlySpan<int> defs, int at, int present)
         {
-            var v = values.AsSpan(at, defs.Length);
             var c = codes.AsSpan(at, defs.Length);
             int j = present - 1;
+            if (values is null)
+            {
+                for (int i = defs.Length - 1; i >= 0; i--) c[i] = defs[i] != 0 ? c[j--] : -1;
+                return;
+            }
+            var v = values.AsSpan(at, defs.Length);
             for (int i = defs.Length - 1; i >= 0; i--)
             {
                 if (defs[i] != 0) { v[i] = v[j]; c[i] = c[j]; j--; }
@@ -177,16 +217,164 @@ internal static class ParquetColumnDecoder
     /// </summary>
     internal static void Decode(ArraySegment<byte> chunkBytes, ColumnChunk meta, bool nullable, int rows, int at, int total, Sink sink, ref bool[]? valid)
     {
-        // Scratch (definition levels, dictionary indices, inflated pages) comes from the shared pools and goes back
-        // at the end: per row group these are megabytes that would otherwise be garbage at once.
-        var pool = new Scratch();
-        try
+        using var pages = new Pages(chunkBytes, meta, nullable, rows);
+        int n;
+        while ((n = pages.NextPage(sink)) > 0)
         {
-            DecodePages(chunkBytes.Array!, chunkBytes.Count, meta, nullable, rows, at, total, sink, ref valid, ref pool);
+            int start = at + pages.Done;
+            pages.Read(sink, start, n, out var defs);
+            if (defs is not null)
+            {
+                if (valid is null) { valid = new bool[total]; Array.Fill(valid, true, 0, start); }
+                for (int i = 0; i < n; i++) valid[start + i] = defs[i] != 0;
+            }
+            else if (valid is not null) Array.Fill(valid, true, start, n);
         }
-        finally
+    }
+
+    /// <summary>
+    /// The data pages of one column chunk, decoded a stretch of rows at a time into a sink: the whole-chunk
+    /// <see cref="Decode"/> reads each page at once, the streamed group-by reads a few thousand rows at a time and
+    /// aggregates them while they are in cache (a writer such as DuckDB puts a whole row group's column in one page).
+    /// Scratch (definition levels, dictionary indices, the inflated page) comes from the shared pools and goes back on
+    /// dispose.
+    /// </summary>
+    internal sealed class Pages(ArraySegment<byte> chunkBytes, ColumnChunk meta, bool nullable, int rows) : IDisposable
+    {
+        private readonly byte[] _chunk = chunkBytes.Array!;
+        private readonly int _length = chunkBytes.Offset + chunkBytes.Count;
+        private readonly bool _snappy = meta.MetaData!.Codec == CompressionCodec.SNAPPY;
+        private int _pos = chunkBytes.Offset;
+        private Scratch _scratch = new();
+        // the current data page: rows left, definition levels (unless all present), and its values
+        private int _pageLeft;
+        private bool _allPresent;
+        private RleReader _levels;
+        private ArraySegment<byte> _values;
+        private int _plainAt;
+        private bool _dictionary;
+        private RleReader _indices;
+
+        /// <summary>Rows read so far.</summary>
+        public int Done { get; private set; }
+
+        /// <summary>Rows of the current page not read yet.</summary>
+        public int PageLeft => _pageLeft;
+
+        /// <summary>
+        /// Moves to the next data page (a dictionary page met on the way goes to <see cref="Sink.Dictionary"/>) and
+        /// returns its rows, or 0 once the chunk's rows are all read. The rows of the current page must be read first.
+        /// </summary>
+        public int NextPage(Sink sink)
         {
-            pool.Return();
+            if (_pageLeft > 0) throw new InvalidOperationException("the current page has rows left");
+            while (Done < rows)
+            {
+                if (_pos >= _length) throw new InvalidDataException($"the column chunk ends after {Done} of {rows} rows");
+                var h = PageHeaderReader.Read(_chunk.AsSpan(0, _length), ref _pos);
+                if (h.CompressedSize < 0 || h.CompressedSize > _length - _pos || h.UncompressedSize is < 0 or > MaxPageBytes)
+                    throw new InvalidDataException($"a page of {h.CompressedSize} bytes ({h.UncompressedSize} uncompressed) overruns its column chunk");
+                var body = new ArraySegment<byte>(_chunk, _pos, h.CompressedSize);
+                _pos += h.CompressedSize;
+                switch (h.Type)
+                {
+                    case 2: // dictionary page
+                        if (h.Encoding is not (0 or 2)) throw new NotSupportedException($"dictionary encoding {h.Encoding}");
+                        sink.Dictionary(Inflate(body, h.UncompressedSize, _snappy, ref _scratch.Page), h.NumValues);
+                        continue;
+                    case 0 or 3:
+                        if (OpenDataPage(h, body) > 0) return _pageLeft;
+                        continue;
+                    default: continue; // index pages and the like carry no rows
+                }
+            }
+            return 0;
+        }
+
+        private int OpenDataPage(PageHeaderInfo h, ArraySegment<byte> body)
+        {
+            int n = h.NumValues;
+            if (n > rows - Done || n < 0) throw new InvalidDataException($"a page of {n} values overruns the row group's {rows} rows");
+            ArraySegment<byte> levels, values;
+            if (h.Type == 0)
+            {
+                var data = Inflate(body, h.UncompressedSize, _snappy, ref _scratch.Page);
+                if (nullable)
+                {
+                    if (h.DefinitionLevelEncoding != 3) throw new NotSupportedException($"definition level encoding {h.DefinitionLevelEncoding}");
+                    int len = BinaryPrimitives.ReadInt32LittleEndian(data);
+                    if (len < 0 || len > data.Count - 4) throw new InvalidDataException("definition levels overrun their page");
+                    levels = data.Slice(4, len);
+                    values = data.Slice(4 + len);
+                }
+                else { levels = default; values = data; }
+            }
+            else
+            {
+                if (h.RepLength != 0) throw new NotSupportedException("repetition levels");
+                if (h.DefLength < 0 || h.DefLength > body.Count) throw new InvalidDataException("definition levels overrun their page");
+                levels = body.Slice(0, h.DefLength);
+                var rest = body.Slice(h.DefLength);
+                values = h.V2Compressed && _snappy ? Inflate(rest, h.UncompressedSize - h.DefLength, true, ref _scratch.Page) : rest;
+            }
+            _allPresent = !nullable || RleReader.IsOneRun(levels, 1, n);
+            if (!_allPresent) _levels = new RleReader(levels, 1);
+            _values = values;
+            _plainAt = 0;
+            switch (h.Encoding)
+            {
+                case 0: _dictionary = false; break;
+                case 2 or 8:
+                    _dictionary = true;
+                    int width = values.Count == 0 ? 0 : values[0];
+                    if (width > 32) throw new InvalidDataException($"dictionary indices of {width} bits");
+                    _indices = values.Count == 0 ? default : new RleReader(values.Slice(1), width);
+                    break;
+                default: throw new NotSupportedException($"value encoding {h.Encoding}");
+            }
+            _pageLeft = n;
+            return n;
+        }
+
+        /// <summary>
+        /// Decodes the current page's next <paramref name="count"/> rows into rows [at, at+count) of
+        /// <paramref name="sink"/>. <paramref name="defs"/> holds their definition levels from index 0 (1 present,
+        /// 0 missing) when a value is missing, else it is null; it is scratch, overwritten by the next call.
+        /// </summary>
+        public void Read(Sink sink, int at, int count, out int[]? defs)
+        {
+            if (count > _pageLeft || count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"{count} rows asked of a page with {_pageLeft} left");
+            defs = null;
+            int present = count;
+            int[]? d = null;
+            if (!_allPresent)
+            {
+                d = Scratch.Grow(ref _scratch.Defs, Math.Max(count, 1));
+                _levels.Read(d.AsSpan(0, count));
+                present = 0;
+                for (int i = 0; i < count; i++) present += d[i];
+            }
+            if (_dictionary)
+            {
+                var idx = Scratch.Grow(ref _scratch.Idx, Math.Max(present, 1));
+                if (present > 0) _indices.Read(idx.AsSpan(0, present));
+                sink.Indices(idx.AsSpan(0, present), at);
+            }
+            else _plainAt += sink.Plain(_values.AsSpan(_plainAt), at, present);
+            if (present < count)
+            {
+                sink.Spread(d.AsSpan(0, count), at, present);
+                defs = d;
+            }
+            _pageLeft -= count;
+            Done += count;
+        }
+
+        /// <summary>Gives the scratch buffers back to the pools.</summary>
+        public void Dispose()
+        {
+            _scratch.Return();
+            _scratch = new Scratch();
         }
     }
 
@@ -213,86 +401,6 @@ internal static class ParquetColumnDecoder
         }
     }
 
-    private static void DecodePages(byte[] chunk, int chunkLength, ColumnChunk meta, bool nullable, int rows, int at, int total, Sink sink, ref bool[]? valid, ref Scratch scratch)
-    {
-        int pos = 0, done = 0;
-        int[] defs = nullable ? Scratch.Grow(ref scratch.Defs, Math.Max(rows, 1)) : [];
-        bool snappy = meta.MetaData!.Codec == CompressionCodec.SNAPPY;
-        while (done < rows)
-        {
-            if (pos >= chunkLength) throw new InvalidDataException($"the column chunk ends after {done} of {rows} rows");
-            var h = PageHeaderReader.Read(chunk.AsSpan(0, chunkLength), ref pos);
-            if (h.CompressedSize < 0 || h.CompressedSize > chunkLength - pos || h.UncompressedSize is < 0 or > MaxPageBytes)
-                throw new InvalidDataException($"a page of {h.CompressedSize} bytes ({h.UncompressedSize} uncompressed) overruns its column chunk");
-            var body = new ArraySegment<byte>(chunk, pos, h.CompressedSize);
-            pos += h.CompressedSize;
-            switch (h.Type)
-            {
-                case 2: // dictionary page
-                    if (h.Encoding is not (0 or 2)) throw new NotSupportedException($"dictionary encoding {h.Encoding}");
-                    sink.Dictionary(Inflate(body, h.UncompressedSize, snappy, ref scratch.Page), h.NumValues);
-                    continue;
-                case 0 or 3: break;
-                default: continue; // index pages and the like carry no rows
-            }
-            int n = h.NumValues;
-            if (n > rows - done || n < 0) throw new InvalidDataException($"a page of {n} values overruns the row group's {rows} rows");
-            ReadOnlySpan<byte> levels, values;
-            if (h.Type == 0)
-            {
-                ReadOnlySpan<byte> data = Inflate(body, h.UncompressedSize, snappy, ref scratch.Page);
-                if (nullable)
-                {
-                    if (h.DefinitionLevelEncoding != 3) throw new NotSupportedException($"definition level encoding {h.DefinitionLevelEncoding}");
-                    int len = BinaryPrimitives.ReadInt32LittleEndian(data);
-                    if (len < 0 || len > data.Length - 4) throw new InvalidDataException("definition levels overrun their page");
-                    levels = data.Slice(4, len);
-                    values = data[(4 + len)..];
-                }
-                else { levels = default; values = data; }
-            }
-            else
-            {
-                if (h.RepLength != 0) throw new NotSupportedException("repetition levels");
-                if (h.DefLength < 0 || h.DefLength > body.Count) throw new InvalidDataException("definition levels overrun their page");
-                levels = body.Slice(0, h.DefLength);
-                var rest = body.Slice(h.DefLength);
-                values = h.V2Compressed && snappy ? Inflate(rest, h.UncompressedSize - h.DefLength, true, ref scratch.Page) : rest;
-            }
-            int present = n;
-            var d = defs.AsSpan(0, n);
-            if (nullable)
-            {
-                RleDecode(levels, 1, d);
-                present = 0;
-                foreach (int v in d) present += v;
-            }
-            switch (h.Encoding)
-            {
-                case 0: sink.Plain(values, at + done, present); break;
-                case 2 or 8:
-                    var idx = Scratch.Grow(ref scratch.Idx, Math.Max(present, 1));
-                    if (present > 0)
-                    {
-                        int width = values[0];
-                        if (width > 32) throw new InvalidDataException($"dictionary indices of {width} bits");
-                        RleDecode(values[1..], width, idx.AsSpan(0, present));
-                    }
-                    sink.Indices(idx.AsSpan(0, present), at + done);
-                    break;
-                default: throw new NotSupportedException($"value encoding {h.Encoding}");
-            }
-            if (present < n)
-            {
-                sink.Spread(d, at + done, present);
-                if (valid is null) { valid = new bool[total]; Array.Fill(valid, true, 0, at + done); }
-                for (int i = 0; i < n; i++) valid[at + done + i] = d[i] != 0;
-            }
-            else if (valid is not null) Array.Fill(valid, true, at + done, n);
-            done += n;
-        }
-    }
-
     private static ArraySegment<byte> Inflate(ArraySegment<byte> body, int size, bool snappy, ref byte[] buffer)
     {
         if (!snappy) return body;
@@ -303,45 +411,101 @@ internal static class ParquetColumnDecoder
         return new ArraySegment<byte>(buffer, 0, n);
     }
 
-    /// <summary>Parquet's RLE / bit-packing hybrid: exactly <c>output.Length</c> values of <paramref name="width"/> bits.</summary>
-    internal static void RleDecode(ReadOnlySpan<byte> data, int width, Span<int> output)
+    /// <summary>
+    /// Parquet's RLE / bit-packing hybrid read a stretch at a time (runs may span stretches): definition levels and
+    /// dictionary indices of a page.
+    /// </summary>
+    internal struct RleReader
     {
-        int pos = 0, o = 0;
-        int bytesPerValue = (width + 7) / 8;
-        uint mask = width == 32 ? uint.MaxValue : (1u << width) - 1;
-        while (o < output.Length)
+        private readonly ArraySegment<byte> _data;
+        private readonly int _width, _bytesPerValue;
+        private readonly uint _mask;
+        private int _pos;        // next run header, relative to _data
+        private int _runLeft;    // values left in the current run
+        private bool _packed;
+        private int _value;      // an RLE run's value
+        private long _bit;       // a bit-packed run's next value, in bits from _data's start
+
+        public RleReader(ArraySegment<byte> data, int width)
         {
+            _data = data;
+            _width = width;
+            _bytesPerValue = (width + 7) / 8;
+            _mask = width == 32 ? uint.MaxValue : (1u << width) - 1;
+        }
+
+        /// <summary>True when <paramref name="data"/> is one RLE run of at least <paramref name="count"/> ones (what writers emit for a page without missing values).</summary>
+        public static bool IsOneRun(ReadOnlySpan<byte> data, int width, int count)
+        {
+            if (data.Length < 2 || data.Length > 9 || width > 8) return false;
+            int pos = 0;
             uint header = ReadVarint(data, ref pos);
-            if ((header & 1) == 0)
+            return (header & 1) == 0 && header >> 1 >= (uint)count && pos == data.Length - 1 && data[pos] == 1;
+        }
+
+        /// <summary>The next <c>output.Length</c> values.</summary>
+        public void Read(Span<int> output)
+        {
+            var data = _data.AsSpan();
+            int o = 0;
+            while (o < output.Length)
             {
-                int count = (int)Math.Min(header >> 1, (uint)(output.Length - o));
-                int value = 0;
-                for (int b = 0; b < bytesPerValue; b++) value |= data[pos + b] << (8 * b);
-                pos += bytesPerValue;
-                output.Slice(o, count).Fill(value);
-                o += count;
-            }
-            else
-            {
-                int groups = (int)(header >> 1);
-                int values = groups * 8, bytes = groups * width;
-                if (bytes > data.Length - pos) throw new InvalidDataException("bit-packed values overrun their page");
-                var packed = data.Slice(pos, bytes);
-                int take = Math.Min(values, output.Length - o);
-                if (width == 0) output.Slice(o, take).Clear();
-                else
+                if (_runLeft == 0)
                 {
-                    long bit = 0;
-                    for (int i = 0; i < take; i++, bit += width)
+                    uint header = ReadVarint(data, ref _pos);
+                    if ((header & 1) == 0)
                     {
-                        int byteAt = (int)(bit >> 3);
-                        ulong word = packed.Length - byteAt >= 8 ? BinaryPrimitives.ReadUInt64LittleEndian(packed[byteAt..]) : Tail(packed[byteAt..]);
-                        output[o + i] = (int)((word >> (int)(bit & 7)) & mask);
+                        _packed = false;
+                        _runLeft = (int)Math.Min(header >> 1, int.MaxValue);
+                        if (_bytesPerValue > data.Length - _pos) throw new InvalidDataException("an RLE run overruns its page");
+                        int value = 0;
+                        for (int b = 0; b < _bytesPerValue; b++) value |= data[_pos + b] << (8 * b);
+                        _pos += _bytesPerValue;
+                        _value = value;
                     }
+                    else
+                    {
+                        long groups = header >> 1;
+                        long bytes = groups * _width;
+                        if (bytes > data.Length - _pos) throw new InvalidDataException("bit-packed values overrun their page");
+                        _packed = true;
+                        _runLeft = (int)(groups * 8);
+                        _bit = (long)_pos * 8;
+                        _pos += (int)bytes;
+                    }
+                    continue;
                 }
-                pos += bytes;
+                int take = Math.Min(_runLeft, output.Length - o);
+                var dst = output.Slice(o, take);
+                if (!_packed) dst.Fill(_value);
+                else if (_width == 0) dst.Clear();
+                else Unpack(data, dst);
+                _runLeft -= take;
                 o += take;
             }
+        }
+
+        private void Unpack(ReadOnlySpan<byte> data, Span<int> dst)
+        {
+            long bit = _bit;
+            int width = _width;
+            uint mask = _mask;
+            // whole 8-byte words while they lie inside the data; the last few values read byte by byte
+            int i = 0;
+            long safeEnd = ((long)data.Length - 8) * 8;
+            ref byte start = ref MemoryMarshal.GetReference(data);
+            for (; i < dst.Length && bit <= safeEnd; i++, bit += width)
+            {
+                ulong word = System.Runtime.CompilerServices.Unsafe.ReadUnaligned<ulong>(ref System.Runtime.CompilerServices.Unsafe.Add(ref start, (nint)(bit >> 3)));
+                dst[i] = (int)((word >> (int)(bit & 7)) & mask);
+            }
+            for (; i < dst.Length; i++, bit += width)
+            {
+                int byteAt = (int)(bit >> 3);
+                ulong word = Tail(data[byteAt..]);
+                dst[i] = (int)((word >> (int)(bit & 7)) & mask);
+            }
+            _bit = bit;
         }
     }
 

@@ -129,6 +129,29 @@ internal static class ParquetFiles
     /// gives them back.
     /// </remarks>
     internal static Table ReadPart(ParquetPart part, Schema columns, Expr? predicate, int maxDictionary = 4096, List<Array>? rented = null)
+        => WithRowGroups(part, columns, predicate, (handle, fields, groups, n) =>
+        {
+            var cols = new Column[fields.Length];
+            for (int c = 0; c < fields.Length; c++)
+                cols[c] = TryReadDirect(handle, part.File, fields[c], columns[c].Type, groups, n, maxDictionary, rented)
+                    ?? ReadColumn(part.File, fields[c], columns[c].Type, groups, n, maxDictionary);
+            if (columns.Count > 0) CountDecoded(part.File, groups.Count);
+            return new Table(columns, cols, n);
+        });
+
+    /// <summary>Counts row groups whose columns were read (see <see cref="RowGroupsDecoded"/>).</summary>
+    internal static void CountDecoded(string file, int rowGroups) => s_rowGroupsDecoded.AddOrUpdate(Path.GetFullPath(file), rowGroups, (_, k) => k + rowGroups);
+
+    /// <summary>Counts column chunks decoded by <see cref="ParquetColumnDecoder"/> (see <see cref="DirectChunks"/>).</summary>
+    internal static void CountDirect(string file, int chunks) => s_directChunks.AddOrUpdate(Path.GetFullPath(file), chunks, (_, k) => k + chunks);
+
+    /// <summary>
+    /// Opens a part's file (failing if it changed since planning), finds <paramref name="columns"/> in its schema and
+    /// the part's row groups that <paramref name="predicate"/> does not rule out, and hands them to
+    /// <paramref name="read"/> with their total row count.
+    /// </summary>
+    internal static T WithRowGroups<T>(ParquetPart part, Schema columns, Expr? predicate,
+        Func<Microsoft.Win32.SafeHandles.SafeFileHandle, DataField[], List<(int Index, ParquetRowGroupReader Reader)>, int, T> read)
     {
         using var handle = File.OpenHandle(part.File);
         var now = CsvReader.Stamp(handle);
@@ -152,13 +175,7 @@ internal static class ParquetFiles
                 rows += rg.RowCount;
             }
             if (rows > Array.MaxLength) throw new ParquetFileException(part.File, part.FirstRowGroup, $"a partition of {rows} rows is too large; read with a smaller block size.");
-            int n = (int)rows;
-            var cols = new Column[fields.Length];
-            for (int c = 0; c < fields.Length; c++)
-                cols[c] = TryReadDirect(handle, part.File, fields[c], columns[c].Type, groups, n, maxDictionary, rented)
-                    ?? ReadColumn(part.File, fields[c], columns[c].Type, groups, n, maxDictionary);
-            if (columns.Count > 0) s_rowGroupsDecoded.AddOrUpdate(Path.GetFullPath(part.File), groups.Count, (_, k) => k + groups.Count);
-            return new Table(columns, cols, n);
+            return read(handle, fields, groups, (int)rows);
         }
         finally { Await(reader.DisposeAsync()); }
     }
@@ -228,7 +245,7 @@ internal static class ParquetFiles
             }
             at += rows;
         }
-        s_directChunks.AddOrUpdate(Path.GetFullPath(file), chunks.Length, (_, k) => k + chunks.Length);
+        CountDirect(file, chunks.Length);
         return sink is ParquetColumnDecoder.StringSink { Coded: true } strings
             ? new Column(type, data, n, valid, codes, strings.Words)
             : new Column(type, data, n, valid);

@@ -42,8 +42,14 @@ internal sealed class ParquetScanNode(ParquetPart[] parts, Schema schema) : Plan
     /// <summary>
     /// The task body of a group-by over Parquet: the part's partial aggregate, where the group-by's own filter also
     /// rules out row groups by their statistics (the rows of the groups read are filtered inside the chunk as usual).
+    /// Page by page (<see cref="ParquetPageAggregation"/>) when the query allows it, else from whole columns.
     /// </summary>
     public static AggPartial ReadAndChunk(ParquetPart part, Schema schema, string[] columns, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa = true)
+        => ParquetPageAggregation.TryChunk(part, Restrict(schema, columns), ops, keys, aggs, predicate, dropNa)
+            ?? ChunkWholeColumns(part, schema, columns, ops, keys, aggs, predicate, dropNa);
+
+    /// <summary>The part's partial aggregate from its needed columns read whole, then run through the steps and chunked as a table.</summary>
+    internal static AggPartial ChunkWholeColumns(ParquetPart part, Schema schema, string[] columns, PartitionOp[] ops, string[] keys, Aggregation[] aggs, Expr? predicate, bool dropNa = true)
     {
         // The decoded columns live only until the partial is made (it copies what it keeps: keys, states), so they
         // come from the shared pools and go back right after: no tens of megabytes of garbage per row group. Not with
