@@ -7,7 +7,8 @@ namespace TaskGraph.Distributed;
 /// One computation on the cluster: a dispatcher thread takes ready nodes from the shared
 /// <see cref="ExecutionState"/> (at most <see cref="DistributedScheduler.Window"/> in flight) and publishes them;
 /// results arriving on the reply queue complete them. A result for a node already done (a redelivered task that
-/// ran twice) is ignored.
+/// ran twice) is ignored. Many short tasks ready at once travel several to a message (<see cref="TaskBatch"/>, sized
+/// by the run time workers report, see <see cref="Flush"/>), and their results come back together.
 /// <para>Data stays on the workers: a result over <see cref="Processes.Protocol.InlineResultBytes"/> that is not
 /// an output stays in the worker that made it, and this compute records only where (<see cref="ClusterResult"/>,
 /// the node's result in the execution state). A task's message carries its small inputs and the holders of the
@@ -54,6 +55,31 @@ internal sealed class DistributedCompute
     private readonly List<int> _deferred = [];
     private readonly System.Threading.Channels.Channel<(string Holder, int Node)> _releases = System.Threading.Channels.Channel.CreateUnbounded<(string, int)>(new() { SingleReader = true });
     private int _recomputed;
+
+    // Batching (see TaskBatch). Tasks packed since the last flush, by destination worker (null: the shared queue),
+    // guarded by _gate; the mean run time workers report (microseconds, 0 until the first result), which sizes
+    // batches; the workers consuming the queue as last counted; and a gate closed while a reply's results are
+    // recorded, so that the dispatcher takes the tasks they make ready together rather than one by one.
+    private readonly List<(RemoteTask Task, string? Worker)> _outgoing = [];
+    private double _meanRunMicros;
+    private int _workers = 2;
+    private readonly ManualResetEventSlim _recorded = new(true);
+
+    /// <summary>The run time one message's tasks should add up to, at most (longer, and a worker idles while another has tasks in hand).</summary>
+    private const double BatchMicros = 10_000;
+
+    /// <summary>Tasks per message while no run time is known yet (a few: a batch of long tasks is split among the workers anyway).</summary>
+    private const int FirstPerMessage = 4;
+
+    /// <summary>How long the dispatcher waits for more results to fill a round of messages when the window is full.</summary>
+    private static readonly long CoalesceTicks = Stopwatch.Frequency / 500; // 2 ms
+
+    /// <summary>How many tasks one message carries: as many as add up to <see cref="BatchMicros"/> of the run time workers report.</summary>
+    private int PerMessage()
+    {
+        double mean = Volatile.Read(ref _meanRunMicros);
+        return mean <= 0 ? FirstPerMessage : (int)Math.Clamp(BatchMicros / mean, 1, TaskBatch.MaxTasks);
+    }
 
     public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id)
     {
@@ -130,7 +156,12 @@ internal sealed class DistributedCompute
                 {
                     continue; // a lost connection is reported by the connection itself
                 }
-                if (workers > 0) { lastAlive = DateTime.UtcNow; continue; }
+                if (workers > 0)
+                {
+                    lastAlive = DateTime.UtcNow;
+                    Volatile.Write(ref _workers, (int)Math.Min(workers, 1024));
+                    continue;
+                }
                 if (DateTime.UtcNow - lastAlive < timeout) continue;
                 int finished = Volatile.Read(ref _finished), sent = Volatile.Read(ref _sent);
                 Abort(new NoWorkersException(
@@ -148,15 +179,47 @@ internal sealed class DistributedCompute
 
     private void Dispatch()
     {
+        var taken = new List<int>();
         try
         {
             while (true)
             {
                 _window.Wait(_stop.Token);
                 if (!_state.TryTake(out int node)) return;
-                Volatile.Write(ref _takenAt[node], Stopwatch.GetTimestamp());
-                _state.ReportStarted(node, "cluster");
-                lock (_gate) PublishWhenReady(node);
+                // A reply being recorded makes more tasks ready: take them with this one.
+                _recorded.Wait(_stop.Token);
+                taken.Clear();
+                taken.Add(node);
+                // Take what is ready, up to a round of full messages. When the window is what stops it, wait a moment
+                // for results on their way rather than send a small message per returning result (which would then
+                // come back alone too, and so on).
+                int round = Math.Min(PerMessage() * Math.Max(1, Volatile.Read(ref _workers)), Math.Max(1, _scheduler.Window / 2));
+                long deadline = Stopwatch.GetTimestamp() + CoalesceTicks;
+                while (taken.Count < round)
+                {
+                    if (!_window.Wait(0))
+                    {
+                        long left = deadline - Stopwatch.GetTimestamp();
+                        if (left <= 0 || !_window.Wait(TimeSpan.FromTicks(Math.Max(1, left * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), _stop.Token)) break;
+                    }
+                    if (_state.TryTakeNow(out int more)) taken.Add(more);
+                    else
+                    {
+                        _window.Release();
+                        break;
+                    }
+                }
+                long now = Stopwatch.GetTimestamp();
+                foreach (var n in taken)
+                {
+                    Volatile.Write(ref _takenAt[n], now);
+                    _state.ReportStarted(n, "cluster");
+                }
+                lock (_gate)
+                {
+                    foreach (var n in taken) PublishWhenReady(n);
+                    Flush();
+                }
             }
         }
         catch (OperationCanceledException)
@@ -198,27 +261,82 @@ internal sealed class DistributedCompute
         PublishWhenReady(input);
     }
 
+    /// <summary>Packs <paramref name="node"/> for its worker (sent by the next <see cref="Flush"/>). Called under <c>_gate</c>.</summary>
     private void Publish(int node)
     {
         RemoteTask task;
-        byte[] body;
         try
         {
             task = RemoteTask.Pack(Id, _plan, node, dep => _where[dep] is { Holder.Length: > 0 } r
                 ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size })
                 : (_where[dep]!.Value, null));
-            body = WireCodec.ToBytes(task);
         }
         catch (Exception e)
         {
             _state.Fail(node, e);
             return;
         }
-        Interlocked.Increment(ref _sent);
-        var worker = PreferredWorker(node);
+        _outgoing.Add((task, PreferredWorker(node)));
+    }
+
+    /// <summary>
+    /// Sends the packed tasks: per destination, in messages of as many tasks as add up to <see cref="BatchMicros"/> of
+    /// measured run time (<see cref="FirstPerMessage"/> until a run time is known, at most <see cref="TaskBatch.MaxTasks"/>), and for the
+    /// shared queue in at least as many messages as there are workers, so that none idles while another runs a
+    /// batch. Called under <c>_gate</c>.
+    /// </summary>
+    private void Flush()
+    {
+        if (_outgoing.Count == 0) return;
+        int perMessage = PerMessage();
+        foreach (var group in _outgoing.GroupBy(o => o.Worker))
+        {
+            var tasks = group.Select(o => o.Task).ToArray();
+            int messages = (tasks.Length + perMessage - 1) / perMessage;
+            if (group.Key is null) messages = Math.Max(messages, Math.Min(tasks.Length, Math.Max(1, Volatile.Read(ref _workers))));
+            for (int m = 0, at = 0; m < messages; m++)
+            {
+                int count = (tasks.Length - at) / (messages - m);
+                Send(new ArraySegment<RemoteTask>(tasks, at, count), group.Key);
+                at += count;
+            }
+        }
+        _outgoing.Clear();
+    }
+
+    /// <summary>Encodes and publishes one message of <paramref name="tasks"/>; a batch over <see cref="TaskBatch.MaxBytes"/> goes as two.</summary>
+    private void Send(ArraySegment<RemoteTask> tasks, string? worker)
+    {
+        byte[]? body = null;
+        try
+        {
+            body = tasks.Count == 1 ? WireCodec.ToBytes(tasks[0]) : WireCodec.ToBytes(new TaskBatch { Compute = Id, Tasks = [.. tasks] });
+        }
+        catch (Exception e) when (tasks.Count == 1)
+        {
+            _state.Fail(tasks[0].Node, e);
+            return;
+        }
+        catch (Exception)
+        {
+            // One of them cannot be written: sent one by one below, so that only that one fails.
+        }
+        if (body is null)
+        {
+            foreach (var one in tasks) Send(new ArraySegment<RemoteTask>([one]), worker);
+            return;
+        }
+        if (tasks.Count > 1 && body.Length > TaskBatch.MaxBytes)
+        {
+            int half = tasks.Count / 2;
+            Send(tasks[..half], worker);
+            Send(tasks[half..], worker);
+            return;
+        }
+        Interlocked.Add(ref _sent, tasks.Count);
         // Not awaited one by one (that caps publishing near 1k messages/s): the window bounds what is in
         // flight, and a failed publish (no confirm) ends the computation.
-        _scheduler.PublishAsync(task, body, worker, _stop.Token).ContinueWith(
+        _scheduler.PublishAsync(tasks[0], tasks.Count, body, worker, _stop.Token).ContinueWith(
             t => Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(t.Exception!).Message))),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
@@ -243,10 +361,36 @@ internal sealed class DistributedCompute
 
     private static Exception Inner(Exception e) => e is AggregateException { InnerException: { } i } ? Inner(i) : e;
 
+    /// <summary>Records the results of one reply (one task's, or several of a batch).</summary>
+    public void OnResults(RemoteResult[] results)
+    {
+        if (results.Length == 1)
+        {
+            OnResult(results[0]);
+            return;
+        }
+        _recorded.Reset();
+        try
+        {
+            foreach (var r in results)
+                if (r.Compute == Id) OnResult(r);
+        }
+        finally
+        {
+            _recorded.Set();
+        }
+    }
+
     public void OnResult(RemoteResult r)
     {
         if ((uint)r.Node >= (uint)_done.Length) return;
         Interlocked.Increment(ref _finished);
+        if (r.Error is null && r.Missing is null && r.RunMicros >= 0)
+        {
+            // The mean run time sizes batches (a moving mean: recent tasks weigh most; the reply thread is the only writer).
+            double mean = Volatile.Read(ref _meanRunMicros);
+            Volatile.Write(ref _meanRunMicros, mean <= 0 ? Math.Max(1, r.RunMicros) : 0.9 * mean + 0.1 * r.RunMicros);
+        }
         if (r.ProcessId > 0) _state.ReportWorker(new WorkerReport(r.Worker, r.ProcessId, TimeSpan.FromMilliseconds(r.CpuMillis), r.WorkingSet));
         if (r.Missing is not null)
         {
@@ -274,6 +418,7 @@ internal sealed class DistributedCompute
                             _awaiting.Remove(w);
                             PublishWhenReady(w);
                         }
+                Flush();
                 if (_awaiting.Count == 0) FlushDeferredReleases();
                 return;
             }
@@ -319,6 +464,7 @@ internal sealed class DistributedCompute
                 return;
             }
             PublishWhenReady(r.Node);
+            Flush();
         }
     }
 

@@ -36,6 +36,8 @@ public sealed class DistributedScheduler : IScheduler
     private long _bytesReceived;
     private long _recomputed;
     private long _placed;
+    private long _taskMessages;
+    private long _tasksSent;
     private DataPeers? _peers;
     private volatile bool _disposed;
 
@@ -93,6 +95,12 @@ public sealed class DistributedScheduler : IScheduler
 
     /// <summary>Tasks sent to the queue of the worker that holds most of their input bytes (data locality) rather than to the shared queue.</summary>
     public long PlacedTasks => Interlocked.Read(ref _placed);
+
+    /// <summary>Task messages published (several small tasks share one, see <see cref="TaskBatch"/>).</summary>
+    public long TaskMessages => Interlocked.Read(ref _taskMessages);
+
+    /// <summary>Tasks published (in <see cref="TaskMessages"/> messages).</summary>
+    public long TasksSent => Interlocked.Read(ref _tasksSent);
 
     /// <summary>This client's connections to the workers' data plane (to release and drop results).</summary>
     internal DataPeers Peers
@@ -198,20 +206,20 @@ public sealed class DistributedScheduler : IScheduler
             return;
         }
         if (body is null) return;
-        RemoteResult result;
+        RemoteResult[] results;
         try
         {
-            result = WireCodec.FromBytes(body) as RemoteResult ?? throw new WireException("The reply is not a task result.");
+            results = ResultBatch.Decode(body);
         }
         catch (Exception e)
         {
             if (_computes.TryGetValue(props.CorrelationId ?? "", out var c)) c.Abort(new InvalidDataException($"An undecodable result arrived from the broker: {e.Message}", e));
             return;
         }
-        if (!_computes.TryGetValue(result.Compute, out var compute)) return;
+        if (!_computes.TryGetValue(results[0].Compute, out var compute)) return;
         try
         {
-            compute.OnResult(result);
+            compute.OnResults(results);
         }
         catch (Exception e)
         {
@@ -222,20 +230,24 @@ public sealed class DistributedScheduler : IScheduler
     }
 
     /// <summary>
-    /// Publishes a signed task to the shared work queue, or to the queue of <paramref name="worker"/> (the one
-    /// holding most of its inputs; the signature names the shared queue either way, where the task may move). A task
+    /// Publishes a signed task message (<paramref name="count"/> tasks from <paramref name="first"/>: one, or a
+    /// <see cref="TaskBatch"/>) to the shared work queue, or to the queue of <paramref name="worker"/> (the one
+    /// holding most of their inputs; the signature names the shared queue either way, where the task may move). A task
     /// for a worker whose queue is gone (the broker returns it) goes to the shared queue.
     /// </summary>
-    internal async Task PublishAsync(RemoteTask task, byte[] body, string? worker, CancellationToken cancellationToken)
+    internal async Task PublishAsync(RemoteTask first, int count, byte[] body, string? worker, CancellationToken cancellationToken)
     {
         var publish = _publish ?? throw new InvalidOperationException("Not connected.");
+        Interlocked.Increment(ref _taskMessages);
+        Interlocked.Add(ref _tasksSent, count);
         var props = new BasicProperties
         {
-            MessageId = $"{task.Compute}:{task.Node}",
-            CorrelationId = task.Compute,
+            // A batch is named by its first task: a refusal before decoding fails the computation naming that one.
+            MessageId = $"{first.Compute}:{first.Node}",
+            CorrelationId = first.Compute,
             ReplyTo = _replyQueue,
             DeliveryMode = DeliveryModes.Persistent,
-            Type = task.Key,
+            Type = count == 1 ? first.Key : $"{first.Key} and {count - 1} more",
             // The signed deadline stops a worker running it later; the broker drops what nobody consumed at all.
             // Later than the deadline, so that a consumed queue always answers "expired" rather than dropping silently.
             Expiration = ((long)(TaskLifetime + TimeSpan.FromMinutes(10)).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -250,7 +262,7 @@ public sealed class DistributedScheduler : IScheduler
             try
             {
                 await publish.BasicPublishAsync("", Topology.WorkerQueue(Queue, worker), mandatory: true, props, body, cancellationToken).ConfigureAwait(false);
-                Interlocked.Increment(ref _placed);
+                Interlocked.Add(ref _placed, count);
                 return;
             }
             catch (RabbitMQ.Client.Exceptions.PublishException e) when (e.IsReturn)

@@ -57,9 +57,12 @@ internal sealed class RemoteTask
     /// for the inputs it carries.
     /// </summary>
     /// <exception cref="WireException">The bytes are malformed, or the program is, naming the task.</exception>
-    public static RemoteTask Decode(byte[] bytes)
+    public static RemoteTask Decode(byte[] bytes) => Check(WireCodec.FromBytes<RemoteTask>(bytes));
+
+    /// <summary>Checks a decoded task as <see cref="Decode"/> does (a task of a <see cref="TaskBatch"/> too); returns it.</summary>
+    /// <exception cref="WireException">The task is malformed, naming it.</exception>
+    public static RemoteTask Check(RemoteTask task)
     {
-        var task = WireCodec.FromBytes<RemoteTask>(bytes);
         if (task.Inputs is null) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): no inputs.");
         if (task.Program.Defect(task.Inputs.Length) is { } defect) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {defect}.");
         // Held: none (every input inline) or one entry per input.
