@@ -81,11 +81,20 @@ internal sealed class DistributedCompute
         return mean <= 0 ? FirstPerMessage : (int)Math.Clamp(BatchMicros / mean, 1, TaskBatch.MaxTasks);
     }
 
-    public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id)
+    // Persist (see ClusterResident): where this computation pins its outputs on the workers (null: it does not).
+    private readonly PinnedResults? _pin;
+    // Per node: the persisted result it stands for (Fuse leaves such a task a node of its own), else null.
+    private readonly IResidentResult?[] _kept;
+
+    public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id, PinnedResults? pin = null)
     {
         _scheduler = scheduler;
         _plan = plan;
         Id = id;
+        _pin = pin;
+        _kept = new IResidentResult?[plan.Count];
+        for (int g = 0; g < plan.Count; g++)
+            if (plan.Members(g) is [var only] && plan.Tasks[only].Function?.Target is IResidentResult kept) _kept[g] = kept;
         // The state records where a result is (ClusterResult); an output told to a listener as it finishes is its value.
         _state = new ExecutionState(plan, context) { OutputValue = ValueOf };
         _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
@@ -101,6 +110,9 @@ internal sealed class DistributedCompute
     /// <summary>Lost results recomputed so far (lineage recovery).</summary>
     public int Recomputed => Volatile.Read(ref _recomputed);
 
+    /// <summary>Every worker that held a result of this computation (where a persist's pinned outputs may be).</summary>
+    public string[] Holders { get { lock (_gate) return [.. _holders]; } }
+
     public async Task<object?[]> RunAsync()
     {
         var dispatcher = new Thread(Dispatch) { IsBackground = true, Name = $"taskgraph-dispatch-{Id[..8]}" };
@@ -111,7 +123,8 @@ internal sealed class DistributedCompute
         {
             var values = await _state.Completion.ConfigureAwait(false);
             var outputs = new object?[values.Length];
-            for (int i = 0; i < values.Length; i++) outputs[i] = ValueOf(values[i]);
+            // A persist answers where its outputs are (ClusterResult); a compute, their values.
+            for (int i = 0; i < values.Length; i++) outputs[i] = _pin is null ? ValueOf(values[i]) : values[i];
             return outputs;
         }
         finally
@@ -213,8 +226,15 @@ internal sealed class DistributedCompute
                 foreach (var n in taken)
                 {
                     Volatile.Write(ref _takenAt[n], now);
-                    _state.ReportStarted(n, "cluster");
+                    _state.ReportStarted(n, _kept[n] is null ? "cluster" : "client");
                 }
+                // Persisted results are not run: they are where they are kept.
+                for (int i = taken.Count - 1; i >= 0; i--)
+                    if (_kept[taken[i]] is { } kept)
+                    {
+                        Recall(taken[i], kept);
+                        taken.RemoveAt(i);
+                    }
                 lock (_gate)
                 {
                     foreach (var n in taken) PublishWhenReady(n);
@@ -261,15 +281,52 @@ internal sealed class DistributedCompute
         PublishWhenReady(input);
     }
 
+    /// <summary>
+    /// A persisted result, recorded without running anything: one of this cluster's as held where it is (its
+    /// readers go to its holder or fetch it from there); an output, or another scheduler's, as its value.
+    /// </summary>
+    private void Recall(int node, IResidentResult kept)
+    {
+        ClusterResult where;
+        try
+        {
+            if (kept is ClusterResident mine && mine.Scheduler == _scheduler && !_plan.IsOutput(node)) where = mine.Recall();
+            else
+            {
+                var spec = _plan.Tasks[_plan.Members(node)[0]];
+                where = new ClusterResult { Value = spec.Function!.Invoker(spec.Function.Delegate, []) };
+            }
+        }
+        catch (Exception e)
+        {
+            _state.ReportFinished(node, "client", true);
+            _state.Fail(node, new TaskFailedException(_plan.KeyOf(node).ToString(), "persisted", e));
+            return;
+        }
+        long now = Stopwatch.GetTimestamp();
+        Finish(node, where, "client", now, now);
+    }
+
     /// <summary>Packs <paramref name="node"/> for its worker (sent by the next <see cref="Flush"/>). Called under <c>_gate</c>.</summary>
     private void Publish(int node)
     {
+        if (_kept[node] is { } kept)
+        {
+            // A persisted result whose holder died: it cannot be made again here (its lineage is another graph).
+            _state.Abort(kept is ClusterResident lost ? new ResidentLostException(lost, "was lost") : new InvalidOperationException($"The persisted result {_plan.KeyOf(node)} was lost."));
+            return;
+        }
         RemoteTask task;
         try
         {
             task = RemoteTask.Pack(Id, _plan, node, dep => _where[dep] is { Holder.Length: > 0 } r
-                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size })
+                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size, Store = r.Store, StoredAs = r.StoredAs })
                 : (_where[dep]!.Value, null));
+            if (_pin is not null && _plan.IsOutput(node))
+            {
+                task.ReturnValue = false; // a persisted output stays on its worker (when it is large)
+                task.Pin = _pin.Id;
+            }
         }
         catch (Exception e)
         {
@@ -423,27 +480,40 @@ internal sealed class DistributedCompute
                 return;
             }
         }
+        // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
+        long ended = Stopwatch.GetTimestamp();
+        long started = Math.Max(Volatile.Read(ref _takenAt[r.Node]),
+            ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6)));
+        if (where is not null)
+        {
+            Finish(r.Node, where, r.Worker, started, ended);
+            return;
+        }
         lock (_done)
         {
             if (_done[r.Node]) return;
             _done[r.Node] = true;
         }
-        // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
-        long ended = Stopwatch.GetTimestamp();
-        long started = Math.Max(Volatile.Read(ref _takenAt[r.Node]),
-            ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6)));
-        _state.ReportFinished(r.Node, r.Worker, where is null, started, ended);
-        if (where is null)
-            _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
-        else
+        _state.ReportFinished(r.Node, r.Worker, true, started, ended);
+        _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
+        _window.Release();
+    }
+
+    /// <summary>Records <paramref name="node"/>'s result (the first one: a node's later results are ignored) and releases what it no longer needs.</summary>
+    private void Finish(int node, ClusterResult where, string worker, long started, long ended)
+    {
+        lock (_done)
         {
-            _where[r.Node] = where;
-            _state.Complete(r.Node, where);
-            lock (_gate)
-            {
-                foreach (var dep in _plan.Dependencies[r.Node]) CheckRelease(dep);
-                CheckRelease(r.Node);
-            }
+            if (_done[node]) return;
+            _done[node] = true;
+        }
+        _state.ReportFinished(node, worker, false, started, ended);
+        _where[node] = where;
+        _state.Complete(node, where);
+        lock (_gate)
+        {
+            foreach (var dep in _plan.Dependencies[node]) CheckRelease(dep);
+            CheckRelease(node);
         }
         _window.Release();
     }
@@ -455,6 +525,13 @@ internal sealed class DistributedCompute
         {
             if (_state.IsEnded || Volatile.Read(ref _done[r.Node])) return;
             foreach (var holder in r.Unreachable ?? []) _dead.Add(holder);
+            foreach (var node in r.Missing!)
+                if ((uint)node < (uint)_where.Length && _kept[node] is ClusterResident lost)
+                {
+                    // A persisted result is gone with its worker: the scheduler makes it again from its lineage and retries.
+                    _state.Abort(new ResidentLostException(lost, "was lost"));
+                    return;
+                }
             foreach (var node in r.Missing!)
                 if ((uint)node < (uint)_where.Length && _where[node] is { Holder.Length: > 0 } lost && !_recomputing[node]) lost.Released = true;
             if (++_recoveries[r.Node] > MaxRecoveries)

@@ -16,7 +16,7 @@ namespace TaskGraph.Distributed;
 /// is dropped (and counted in <see cref="RejectedReplies"/>).
 /// The bookkeeping is the shared <see cref="ExecutionState"/>; this class only moves tasks and results.
 /// </summary>
-public sealed class DistributedScheduler : IScheduler
+public sealed class DistributedScheduler : IPersistingScheduler
 {
     /// <summary>The environment variable giving the default <see cref="WorkerTimeout"/>, in seconds.</summary>
     public const string WorkerTimeoutVariable = "TASKGRAPH_WORKER_TIMEOUT";
@@ -126,20 +126,80 @@ public sealed class DistributedScheduler : IScheduler
     public string Name => "distributed";
 
     /// <inheritdoc />
-    public async Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context)
+    public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context) => RunAsync(plan, context, null, null);
+
+    /// <summary>
+    /// Runs <paramref name="plan"/> and keeps its outputs (Dask's <c>persist</c>): results over 64 KB stay pinned on
+    /// the worker that computed them after the computation ends, smaller ones in this client. Later computations on
+    /// this cluster read them where they are (tasks go to their holder, or fetch them from it over the data plane);
+    /// disposing the answer drops them from the workers. A holder that died takes them with it: the computation
+    /// that misses one computes it again from its lineage first.
+    /// </summary>
+    public async Task<PersistedResults> PersistAsync(ExecutionPlan plan, ComputeContext context)
+    {
+        var pin = new PinnedResults("pin-" + Guid.NewGuid().ToString("N"));
+        var holders = new HashSet<string>(StringComparer.Ordinal);
+        object?[] recorded;
+        try
+        {
+            recorded = await RunAsync(plan, context, pin, holders).ConfigureAwait(false);
+        }
+        catch
+        {
+            pin.Hold(holders, 0, Peers); // whatever was pinned before the failure goes
+            throw;
+        }
+        var residents = new ClusterResident[recorded.Length];
+        int onWorkers = 0;
+        for (int i = 0; i < residents.Length; i++)
+        {
+            int node = plan.Outputs[i];
+            var lineage = plan.ResultTask(node);
+            if (recorded[i] is ClusterResult { Holder.Length: > 0 } held)
+            {
+                residents[i] = ClusterResident.OnWorker(this, lineage, pin, node, held);
+                onWorkers++;
+            }
+            else residents[i] = ClusterResident.InClient(this, lineage, recorded[i] is ClusterResult here ? here.Value : recorded[i]);
+        }
+        pin.Hold(holders, onWorkers, Peers);
+        return new PersistedResults(residents.Select(r => r.Spec).ToArray(), () =>
+        {
+            foreach (var r in residents) r.Release();
+        });
+    }
+
+    /// <summary>
+    /// Runs one computation (pinning its outputs under <paramref name="pin"/> when persisting; every worker that held
+    /// a result goes into <paramref name="holders"/>). A persisted result it reads that was lost with its worker is
+    /// computed again from its lineage, and the computation runs again (twice at most).
+    /// </summary>
+    private async Task<object?[]> RunAsync(ExecutionPlan plan, ComputeContext context, PinnedResults? pin, HashSet<string>? holders)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         RemoteCapture.Check(plan); // an unserializable capture fails here, before any work runs
         await ConnectAsync(context.CancellationToken).ConfigureAwait(false);
-        var compute = new DistributedCompute(this, plan, context, Guid.NewGuid().ToString("N"));
-        _computes[compute.Id] = compute;
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            return await compute.RunAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _computes.TryRemove(compute.Id, out _);
+            var compute = new DistributedCompute(this, plan, context, Guid.NewGuid().ToString("N"), pin);
+            _computes[compute.Id] = compute;
+            try
+            {
+                return await compute.RunAsync().ConfigureAwait(false);
+            }
+            catch (ResidentLostException lost) when (attempt < 3 && !context.CancellationToken.IsCancellationRequested)
+            {
+                // Every persisted result of this plan that the same worker held went with it.
+                string holder = lost.Resident.Holder;
+                var gone = plan.Tasks.Select(t => t.Function?.Target).OfType<ClusterResident>()
+                    .Where(r => r.Scheduler == this && (r == lost.Resident || (holder.Length > 0 && r.Holder == holder))).Distinct().ToList();
+                foreach (var r in gone) await r.Renew(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                _computes.TryRemove(compute.Id, out _);
+                holders?.UnionWith(compute.Holders);
+            }
         }
     }
 

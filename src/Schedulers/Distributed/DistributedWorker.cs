@@ -253,6 +253,8 @@ public sealed class DistributedWorker
         {
             if (_replyQueueOf.Count > 10_000) _replyQueueOf.Clear(); // bounded; a compute forgotten here is dropped by its client
             _replyQueueOf[tasks[0].Compute] = props.ReplyTo;
+            foreach (var t in tasks)
+                if (t.Pin is { } pin) _replyQueueOf[pin] = props.ReplyTo; // dropped too when the client is gone
         }
         if (!batched)
         {
@@ -389,7 +391,7 @@ public sealed class DistributedWorker
         for (int i = 0; i < task.Held.Length; i++)
         {
             if (task.Held[i] is not { } h) continue;
-            if (h.Holder == local && _store.TryGet(task.Compute, h.Node, out var here)) task.Inputs[i] = here;
+            if (h.Holder == local && _store.TryGet(h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs, out var here)) task.Inputs[i] = here;
             else if (h.Holder == local) missing.Add(h.Node);
             else fetch.Add(i);
         }
@@ -399,7 +401,7 @@ public sealed class DistributedWorker
             if (unreachable.ContainsKey(h.Holder)) { missing.Add(h.Node); return; }
             try
             {
-                if (_peers.TryGet(h.Holder, task.Compute, h.Node, out var value)) task.Inputs[i] = value;
+                if (_peers.TryGet(h.Holder, h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs, out var value)) task.Inputs[i] = value;
                 else missing.Add(h.Node);
             }
             catch (DataPlaneException e) when (e.Unreachable)
@@ -436,6 +438,7 @@ public sealed class DistributedWorker
         if (task.ReturnValue || size <= Protocol.InlineResultBytes)
             return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Value = value };
         _store.Put(task.Compute, task.Node, value);
+        if (task.Pin is { } pin) _store.Put(pin, task.Node, value); // persisted: outlives the computation, until its client drops it
         return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Holder = _server!.Address, Size = size };
     }
 

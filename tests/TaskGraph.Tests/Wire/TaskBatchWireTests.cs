@@ -81,6 +81,20 @@ public class TaskBatchWireTests
             bad.Inputs = null!;
             return Batch(bad);
         }, "Malformed task 'times-6' (node 6): no inputs");
+        yield return Case("a pin id too long", () =>
+        {
+            var bad = TimesTen("c", 5, 1);
+            bad.Pin = new string('p', RemoteTask.MaxStoreIdLength + 1);
+            return Batch(bad);
+        }, $"Malformed task 'times-5' (node 5): a pin id of {RemoteTask.MaxStoreIdLength + 1} characters");
+        yield return Case("a held input's store id too long", () =>
+        {
+            var bad = TimesTen("c", 7, 1);
+            bad.Program = new NodeProgram([bad.Program.Member(0)], null, 0, 1, [0], [ArgumentSource.Input(0), ArgumentSource.Literal], 1);
+            bad.Inputs = [null];
+            bad.Held = [new HeldInput { Node = 3, Holder = "127.0.0.1:1", Store = new string('s', RemoteTask.MaxStoreIdLength + 1) }];
+            return Batch(bad);
+        }, $"Malformed task 'times-7' (node 7): a held input's store id of {RemoteTask.MaxStoreIdLength + 1} characters");
         yield return Case("neither a task nor a batch", () => new RemoteResult { Compute = "c" }, "expected a task or a batch of tasks");
     }
 
