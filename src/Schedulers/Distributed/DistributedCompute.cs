@@ -206,13 +206,15 @@ internal sealed class DistributedCompute
                 // Take what is ready, up to a round of full messages. When the window is what stops it, wait a moment
                 // for results on their way rather than send a small message per returning result (which would then
                 // come back alone too, and so on).
-                int round = Math.Min(PerMessage() * Math.Max(1, Volatile.Read(ref _workers)), Math.Max(1, _scheduler.Window / 2));
+                int perMessage = PerMessage();
+                int round = Math.Min(perMessage * Math.Max(1, Volatile.Read(ref _workers)), Math.Max(1, _scheduler.Window / 2));
                 long deadline = Stopwatch.GetTimestamp() + CoalesceTicks;
                 while (taken.Count < round)
                 {
                     if (!_window.Wait(0))
                     {
                         long left = deadline - Stopwatch.GetTimestamp();
+                        if (taken.Count >= perMessage) break; // a full message: no need to wait
                         if (left <= 0 || !_window.Wait(TimeSpan.FromTicks(Math.Max(1, left * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), _stop.Token)) break;
                     }
                     if (_state.TryTakeNow(out int more)) taken.Add(more);
@@ -339,8 +341,8 @@ internal sealed class DistributedCompute
     /// <summary>
     /// Sends the packed tasks: per destination, in messages of as many tasks as add up to <see cref="BatchMicros"/> of
     /// measured run time (<see cref="FirstPerMessage"/> until a run time is known, at most <see cref="TaskBatch.MaxTasks"/>), and for the
-    /// shared queue in at least as many messages as there are workers, so that none idles while another runs a
-    /// batch. Called under <c>_gate</c>.
+    /// shared queue, while the workers have little in hand, in at least as many messages as there are workers, so that
+    /// none idles while another runs a batch. Called under <c>_gate</c>.
     /// </summary>
     private void Flush()
     {
@@ -350,7 +352,11 @@ internal sealed class DistributedCompute
         {
             var tasks = group.Select(o => o.Task).ToArray();
             int messages = (tasks.Length + perMessage - 1) / perMessage;
-            if (group.Key is null) messages = Math.Max(messages, Math.Min(tasks.Length, Math.Max(1, Volatile.Read(ref _workers))));
+            // Split among the workers only when they have little else to do: splitting every round would shrink the
+            // messages (and the replies that free the window for the next round) down to one task each.
+            int workers = Math.Max(1, Volatile.Read(ref _workers));
+            if (group.Key is null && Volatile.Read(ref _sent) - Volatile.Read(ref _finished) < (long)perMessage * workers)
+                messages = Math.Max(messages, Math.Min(tasks.Length, workers));
             for (int m = 0, at = 0; m < messages; m++)
             {
                 int count = (tasks.Length - at) / (messages - m);
