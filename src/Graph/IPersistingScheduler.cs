@@ -2,7 +2,7 @@ namespace TaskGraph;
 
 /// <summary>
 /// A scheduler that keeps computed results where they were made, for later computations (<c>Persist</c>). The
-/// process pool implements it by leaving large results in its worker processes. A scheduler without it persists
+/// process pool and the cluster implement it by leaving large results in their worker processes. A scheduler without it persists
 /// by computing the values into this process (see <see cref="Persisted{T}"/>).
 /// </summary>
 public interface IPersistingScheduler : IScheduler

@@ -3,7 +3,7 @@ namespace TaskGraph;
 /// <summary>
 /// A collection or delayed value backed by computed results (from <c>Persist</c>): graphs built on
 /// <see cref="Value"/> read the kept results instead of computing them again (Dask's <c>persist</c>). On the
-/// process pool large results stay in the worker processes that made them, and later computations use them
+/// process pool and the cluster large results stay in the worker processes that made them, and later computations use them
 /// there; a worker that died took its results with it, and they are computed again from their lineage. On the
 /// other schedulers the results are kept in this process. Dispose the handle to release them.
 /// <code>

@@ -87,8 +87,8 @@ public sealed class TaskGraphClient : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Places <paramref name="value"/> with the scheduler once, for many tasks to read (Dask's <c>scatter</c>): on
-    /// the process pool a value over 64 KB is kept in one worker process, and tasks run where it is or fetch it
-    /// from there once per computation — never from this process again. In-process schedulers pass the same object
+    /// the process pool and the cluster a value over 64 KB is kept in one worker process, and tasks run where it is
+    /// or fetch it from there — never from this process again. In-process schedulers pass the same object
     /// to every task. The returned future is finished; pass it to <c>Submit</c>/<c>Map</c> or call
     /// <see cref="Future{T}.ToDelayed"/>. Kept until the client is disposed.
     /// </summary>

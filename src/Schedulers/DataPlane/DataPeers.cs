@@ -45,38 +45,40 @@ internal sealed class DataPeers : IDisposable
     }
 
     /// <summary>
-    /// Fetches results of <paramref name="compute"/> from their holders, up to four at once: the one way a worker of
+    /// Fetches results from their holders, up to four at once: the one way a worker of
     /// the runtime (the pool's and the cluster's) gets the inputs it does not hold. A holder that cannot be reached is
     /// not asked again in this call: every result it holds is reported missing.
     /// </summary>
-    /// <param name="compute">The computation.</param>
-    /// <param name="wanted">The results to fetch: their holder's address and node.</param>
+    /// <param name="wanted">The results to fetch: their holder's address, store and node.</param>
     /// <param name="found">Called (from several threads) with the index in <paramref name="wanted"/> and the value of each result fetched.</param>
-    /// <returns>The nodes that could not be had, and the holders that could not be reached at all.</returns>
+    /// <returns>The indices in <paramref name="wanted"/> that could not be had, and the holders that could not be reached at all.</returns>
     /// <exception cref="DataPlaneException">A holder refused us or answered malformed bytes.</exception>
-    public (int[] Missing, string[] Unreachable) FetchAll(string compute, IReadOnlyList<(string Holder, int Node)> wanted, Action<int, object?> found)
+    public (int[] Missing, string[] Unreachable) FetchAll(IReadOnlyList<Wanted> wanted, Action<int, object?> found)
     {
         var missing = new ConcurrentBag<int>();
         var unreachable = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         void One(int i)
         {
-            var (holder, node) = wanted[i];
-            if (unreachable.ContainsKey(holder)) { missing.Add(node); return; }
+            var w = wanted[i];
+            if (unreachable.ContainsKey(w.Holder)) { missing.Add(i); return; }
             try
             {
-                if (TryGet(holder, compute, node, out var value)) found(i, value);
-                else missing.Add(node);
+                if (TryGet(w.Holder, w.Store, w.Node, out var value)) found(i, value);
+                else missing.Add(i);
             }
             catch (DataPlaneException e) when (e.Unreachable)
             {
-                unreachable[holder] = true;
-                missing.Add(node);
+                unreachable[w.Holder] = true;
+                missing.Add(i);
             }
         }
         if (wanted.Count == 1) One(0);
         else if (wanted.Count > 1) Parallel.For(0, wanted.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, One);
-        return (missing.Distinct().ToArray(), unreachable.Keys.ToArray());
+        return (missing.Order().ToArray(), unreachable.Keys.ToArray());
     }
+
+    /// <summary>One result to fetch: the peer holding it, and where it is in that peer's store (a computation's id, or a persist's, and the node it is stored as).</summary>
+    public readonly record struct Wanted(string Holder, string Store, int Node);
 
     /// <summary>Tells the peer at <paramref name="address"/> that these results are no longer needed.</summary>
     public void Release(string address, string compute, IReadOnlyList<int> nodes)

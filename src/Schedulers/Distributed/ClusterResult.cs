@@ -19,6 +19,15 @@ internal sealed class ClusterResult
     /// <summary>The encoded size of a held result.</summary>
     public long Size;
 
+    /// <summary>
+    /// For a persisted result (<see cref="ClusterResident"/>): the id its holder keeps it under instead of this
+    /// computation's, and its node there. Null for the computation's own results.
+    /// </summary>
+    public string? Store;
+
+    /// <summary>The node a persisted result is kept under in <see cref="Store"/>.</summary>
+    public int StoredAs;
+
     /// <summary>True once the result is gone: released (nobody needed it) or lost with its worker.</summary>
     public bool Released;
 }

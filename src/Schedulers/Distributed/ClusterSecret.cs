@@ -8,7 +8,7 @@ namespace TaskGraph.Distributed;
 /// <summary>
 /// The key a cluster's clients and workers share: every task and every reply carries an HMAC-SHA256 over its body
 /// and the properties that decide what it does and where its answer goes (message id, correlation id, reply-to,
-/// type, chunk headers, timestamp, deadline, destination queue). A worker runs only tasks signed with it; a client
+/// type, chunk headers, timestamp, deadline, deaths so far, destination queue). A worker runs only tasks signed with it; a client
 /// accepts only replies signed with it. Anyone who can publish on the broker but lacks the secret can no longer
 /// make a worker run anything.
 /// <para>The secret comes from <c>TASKGRAPH_CLUSTER_SECRET</c> (the secret itself) or
@@ -135,7 +135,7 @@ public sealed class ClusterSecret
         Field(mac, props.ReplyTo);
         Field(mac, props.Type);
         Field(mac, props.Expiration);
-        foreach (var h in (ReadOnlySpan<string>)[Topology.ChunkHeader, Topology.ChunksHeader, TimestampHeader, DeadlineHeader, Topology.RefusalHeader])
+        foreach (var h in (ReadOnlySpan<string>)[Topology.ChunkHeader, Topology.ChunksHeader, TimestampHeader, DeadlineHeader, Topology.RefusalHeader, Topology.DeathsHeader])
             Field(mac, props.Headers is not null && props.Headers.TryGetValue(h, out var v) ? HeaderText(v) : null);
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(length, body.Length);

@@ -7,7 +7,8 @@ namespace TaskGraph.Distributed;
 /// One computation on the cluster: a dispatcher thread takes ready nodes from the shared
 /// <see cref="ExecutionState"/> (at most <see cref="DistributedScheduler.Window"/> in flight) and publishes them;
 /// results arriving on the reply queue complete them. A result for a node already done (a redelivered task that
-/// ran twice) is ignored.
+/// ran twice) is ignored. Many short tasks ready at once travel several to a message (<see cref="TaskBatch"/>, sized
+/// by the run time workers report, see <see cref="Flush"/>), and their results come back together.
 /// <para>Data stays on the workers: a result over <see cref="Processes.Protocol.InlineResultBytes"/> that is not
 /// an output stays in the worker that made it, and this compute records only where (<see cref="ClusterResult"/>,
 /// the node's result in the execution state). A task's message carries its small inputs and the holders of the
@@ -55,11 +56,45 @@ internal sealed class DistributedCompute
     private readonly System.Threading.Channels.Channel<(string Holder, int Node)> _releases = System.Threading.Channels.Channel.CreateUnbounded<(string, int)>(new() { SingleReader = true });
     private int _recomputed;
 
-    public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id)
+    // Batching (see TaskBatch). Tasks packed since the last flush, by destination worker (null: the shared queue),
+    // guarded by _gate; the mean run time workers report (microseconds, 0 until the first result), which sizes
+    // batches; the workers consuming the queue as last counted; and a gate closed while a reply's results are
+    // recorded, so that the dispatcher takes the tasks they make ready together rather than one by one.
+    private readonly List<(RemoteTask Task, string? Worker)> _outgoing = [];
+    private double _meanRunMicros;
+    private int _workers = 2;
+    private readonly ManualResetEventSlim _recorded = new(true);
+
+    /// <summary>The run time one message's tasks should add up to, at most (longer, and a worker idles while another has tasks in hand).</summary>
+    private const double BatchMicros = 10_000;
+
+    /// <summary>Tasks per message while no run time is known yet (a few: a batch of long tasks is split among the workers anyway).</summary>
+    private const int FirstPerMessage = 4;
+
+    /// <summary>How long the dispatcher waits for more results to fill a round of messages when the window is full.</summary>
+    private static readonly long CoalesceTicks = Stopwatch.Frequency / 500; // 2 ms
+
+    /// <summary>How many tasks one message carries: as many as add up to <see cref="BatchMicros"/> of the run time workers report.</summary>
+    private int PerMessage()
+    {
+        double mean = Volatile.Read(ref _meanRunMicros);
+        return mean <= 0 ? FirstPerMessage : (int)Math.Clamp(BatchMicros / mean, 1, TaskBatch.MaxTasks);
+    }
+
+    // Persist (see ClusterResident): where this computation pins its outputs on the workers (null: it does not).
+    private readonly PinnedResults? _pin;
+    // Per node: the persisted result it stands for (Fuse leaves such a task a node of its own), else null.
+    private readonly IResidentResult?[] _kept;
+
+    public DistributedCompute(DistributedScheduler scheduler, ExecutionPlan plan, ComputeContext context, string id, PinnedResults? pin = null)
     {
         _scheduler = scheduler;
         _plan = plan;
         Id = id;
+        _pin = pin;
+        _kept = new IResidentResult?[plan.Count];
+        for (int g = 0; g < plan.Count; g++)
+            if (plan.Members(g) is [var only] && plan.Tasks[only].Function?.Target is IResidentResult kept) _kept[g] = kept;
         // The state records where a result is (ClusterResult); an output told to a listener as it finishes is its value.
         _state = new ExecutionState(plan, context) { OutputValue = ValueOf };
         _window = new SemaphoreSlim(scheduler.Window, scheduler.Window);
@@ -75,6 +110,9 @@ internal sealed class DistributedCompute
     /// <summary>Lost results recomputed so far (lineage recovery).</summary>
     public int Recomputed => Volatile.Read(ref _recomputed);
 
+    /// <summary>Every worker that held a result of this computation (where a persist's pinned outputs may be).</summary>
+    public string[] Holders { get { lock (_gate) return [.. _holders]; } }
+
     public async Task<object?[]> RunAsync()
     {
         var dispatcher = new Thread(Dispatch) { IsBackground = true, Name = $"taskgraph-dispatch-{Id[..8]}" };
@@ -85,7 +123,8 @@ internal sealed class DistributedCompute
         {
             var values = await _state.Completion.ConfigureAwait(false);
             var outputs = new object?[values.Length];
-            for (int i = 0; i < values.Length; i++) outputs[i] = ValueOf(values[i]);
+            // A persist answers where its outputs are (ClusterResult); a compute, their values.
+            for (int i = 0; i < values.Length; i++) outputs[i] = _pin is null ? ValueOf(values[i]) : values[i];
             return outputs;
         }
         finally
@@ -130,7 +169,12 @@ internal sealed class DistributedCompute
                 {
                     continue; // a lost connection is reported by the connection itself
                 }
-                if (workers > 0) { lastAlive = DateTime.UtcNow; continue; }
+                if (workers > 0)
+                {
+                    lastAlive = DateTime.UtcNow;
+                    Volatile.Write(ref _workers, (int)Math.Min(workers, 1024));
+                    continue;
+                }
                 if (DateTime.UtcNow - lastAlive < timeout) continue;
                 int finished = Volatile.Read(ref _finished), sent = Volatile.Read(ref _sent);
                 Abort(new NoWorkersException(
@@ -148,15 +192,56 @@ internal sealed class DistributedCompute
 
     private void Dispatch()
     {
+        var taken = new List<int>();
         try
         {
             while (true)
             {
                 _window.Wait(_stop.Token);
                 if (!_state.TryTake(out int node)) return;
-                Volatile.Write(ref _takenAt[node], Stopwatch.GetTimestamp());
-                _state.ReportStarted(node, "cluster");
-                lock (_gate) PublishWhenReady(node);
+                // A reply being recorded makes more tasks ready: take them with this one.
+                _recorded.Wait(_stop.Token);
+                taken.Clear();
+                taken.Add(node);
+                // Take what is ready, up to a round of full messages. When the window is what stops it, wait a moment
+                // for results on their way rather than send a small message per returning result (which would then
+                // come back alone too, and so on).
+                int perMessage = PerMessage();
+                int round = Math.Min(perMessage * Math.Max(1, Volatile.Read(ref _workers)), Math.Max(1, _scheduler.Window / 2));
+                long deadline = Stopwatch.GetTimestamp() + CoalesceTicks;
+                while (taken.Count < round)
+                {
+                    if (!_window.Wait(0))
+                    {
+                        long left = deadline - Stopwatch.GetTimestamp();
+                        if (taken.Count >= perMessage) break; // a full message: no need to wait
+                        if (left <= 0 || !_window.Wait(TimeSpan.FromTicks(Math.Max(1, left * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), _stop.Token)) break;
+                    }
+                    if (_state.TryTakeNow(out int more)) taken.Add(more);
+                    else
+                    {
+                        _window.Release();
+                        break;
+                    }
+                }
+                long now = Stopwatch.GetTimestamp();
+                foreach (var n in taken)
+                {
+                    Volatile.Write(ref _takenAt[n], now);
+                    _state.ReportStarted(n, _kept[n] is null ? "cluster" : "client");
+                }
+                // Persisted results are not run: they are where they are kept.
+                for (int i = taken.Count - 1; i >= 0; i--)
+                    if (_kept[taken[i]] is { } kept)
+                    {
+                        Recall(taken[i], kept);
+                        taken.RemoveAt(i);
+                    }
+                lock (_gate)
+                {
+                    foreach (var n in taken) PublishWhenReady(n);
+                    Flush();
+                }
             }
         }
         catch (OperationCanceledException)
@@ -198,27 +283,123 @@ internal sealed class DistributedCompute
         PublishWhenReady(input);
     }
 
+    /// <summary>
+    /// A persisted result, recorded without running anything: one of this cluster's as held where it is (its
+    /// readers go to its holder or fetch it from there); an output, or another scheduler's, as its value.
+    /// </summary>
+    private void Recall(int node, IResidentResult kept)
+    {
+        ClusterResult where;
+        try
+        {
+            if (kept is ClusterResident mine && mine.Scheduler == _scheduler && !_plan.IsOutput(node)) where = mine.Recall();
+            else
+            {
+                var spec = _plan.Tasks[_plan.Members(node)[0]];
+                where = new ClusterResult { Value = spec.Function!.Invoker(spec.Function.Delegate, []) };
+            }
+        }
+        catch (Exception e)
+        {
+            _state.ReportFinished(node, "client", true);
+            _state.Fail(node, new TaskFailedException(_plan.KeyOf(node).ToString(), "persisted", e));
+            return;
+        }
+        long now = Stopwatch.GetTimestamp();
+        Finish(node, where, "client", now, now);
+    }
+
+    /// <summary>Packs <paramref name="node"/> for its worker (sent by the next <see cref="Flush"/>). Called under <c>_gate</c>.</summary>
     private void Publish(int node)
     {
+        if (_kept[node] is { } kept)
+        {
+            // A persisted result whose holder died: it cannot be made again here (its lineage is another graph).
+            _state.Abort(kept is ClusterResident lost ? new ResidentLostException(lost, "was lost") : new InvalidOperationException($"The persisted result {_plan.KeyOf(node)} was lost."));
+            return;
+        }
         RemoteTask task;
-        byte[] body;
         try
         {
             task = RemoteTask.Pack(Id, _plan, node, dep => _where[dep] is { Holder.Length: > 0 } r
-                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size })
+                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size, Store = r.Store, StoredAs = r.StoredAs })
                 : (_where[dep]!.Value, null));
-            body = WireCodec.ToBytes(task);
+            if (_pin is not null && _plan.IsOutput(node))
+            {
+                task.ReturnValue = false; // a persisted output stays on its worker (when it is large)
+                task.Pin = _pin.Id;
+            }
         }
         catch (Exception e)
         {
             _state.Fail(node, e);
             return;
         }
-        Interlocked.Increment(ref _sent);
-        var worker = PreferredWorker(node);
+        _outgoing.Add((task, PreferredWorker(node)));
+    }
+
+    /// <summary>
+    /// Sends the packed tasks: per destination, in messages of as many tasks as add up to <see cref="BatchMicros"/> of
+    /// measured run time (<see cref="FirstPerMessage"/> until a run time is known, at most <see cref="TaskBatch.MaxTasks"/>), and for the
+    /// shared queue, while the workers have little in hand, in at least as many messages as there are workers, so that
+    /// none idles while another runs a batch. Called under <c>_gate</c>.
+    /// </summary>
+    private void Flush()
+    {
+        if (_outgoing.Count == 0) return;
+        int perMessage = PerMessage();
+        foreach (var group in _outgoing.GroupBy(o => o.Worker))
+        {
+            var tasks = group.Select(o => o.Task).ToArray();
+            int messages = (tasks.Length + perMessage - 1) / perMessage;
+            // Split among the workers only when they have little else to do: splitting every round would shrink the
+            // messages (and the replies that free the window for the next round) down to one task each.
+            int workers = Math.Max(1, Volatile.Read(ref _workers));
+            if (group.Key is null && Volatile.Read(ref _sent) - Volatile.Read(ref _finished) < (long)perMessage * workers)
+                messages = Math.Max(messages, Math.Min(tasks.Length, workers));
+            for (int m = 0, at = 0; m < messages; m++)
+            {
+                int count = (tasks.Length - at) / (messages - m);
+                Send(new ArraySegment<RemoteTask>(tasks, at, count), group.Key);
+                at += count;
+            }
+        }
+        _outgoing.Clear();
+    }
+
+    /// <summary>Encodes and publishes one message of <paramref name="tasks"/>; a batch over <see cref="TaskBatch.MaxBytes"/> goes as two.</summary>
+    private void Send(ArraySegment<RemoteTask> tasks, string? worker)
+    {
+        byte[]? body = null;
+        try
+        {
+            body = tasks.Count == 1 ? WireCodec.ToBytes(tasks[0]) : WireCodec.ToBytes(new TaskBatch { Compute = Id, Tasks = [.. tasks] });
+        }
+        catch (Exception e) when (tasks.Count == 1)
+        {
+            _state.Fail(tasks[0].Node, e);
+            return;
+        }
+        catch (Exception)
+        {
+            // One of them cannot be written: sent one by one below, so that only that one fails.
+        }
+        if (body is null)
+        {
+            foreach (var one in tasks) Send(new ArraySegment<RemoteTask>([one]), worker);
+            return;
+        }
+        if (tasks.Count > 1 && body.Length > TaskBatch.MaxBytes)
+        {
+            int half = tasks.Count / 2;
+            Send(tasks[..half], worker);
+            Send(tasks[half..], worker);
+            return;
+        }
+        Interlocked.Add(ref _sent, tasks.Count);
         // Not awaited one by one (that caps publishing near 1k messages/s): the window bounds what is in
         // flight, and a failed publish (no confirm) ends the computation.
-        _scheduler.PublishAsync(task, body, worker, _stop.Token).ContinueWith(
+        _scheduler.PublishAsync(tasks[0], tasks.Count, body, worker, _stop.Token).ContinueWith(
             t => Abort(new BrokerUnavailableException($"Publishing a task to the broker at {_scheduler.Address.Redacted} failed", _scheduler.Address.Scrub(Inner(t.Exception!).Message))),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
@@ -243,10 +424,36 @@ internal sealed class DistributedCompute
 
     private static Exception Inner(Exception e) => e is AggregateException { InnerException: { } i } ? Inner(i) : e;
 
+    /// <summary>Records the results of one reply (one task's, or several of a batch).</summary>
+    public void OnResults(RemoteResult[] results)
+    {
+        if (results.Length == 1)
+        {
+            OnResult(results[0]);
+            return;
+        }
+        _recorded.Reset();
+        try
+        {
+            foreach (var r in results)
+                if (r.Compute == Id) OnResult(r);
+        }
+        finally
+        {
+            _recorded.Set();
+        }
+    }
+
     public void OnResult(RemoteResult r)
     {
         if ((uint)r.Node >= (uint)_done.Length) return;
         Interlocked.Increment(ref _finished);
+        if (r.Error is null && r.Missing is null && r.RunMicros >= 0)
+        {
+            // The mean run time sizes batches (a moving mean: recent tasks weigh most; the reply thread is the only writer).
+            double mean = Volatile.Read(ref _meanRunMicros);
+            Volatile.Write(ref _meanRunMicros, mean <= 0 ? Math.Max(1, r.RunMicros) : 0.9 * mean + 0.1 * r.RunMicros);
+        }
         if (r.ProcessId > 0) _state.ReportWorker(new WorkerReport(r.Worker, r.ProcessId, TimeSpan.FromMilliseconds(r.CpuMillis), r.WorkingSet));
         if (r.Missing is not null)
         {
@@ -274,31 +481,45 @@ internal sealed class DistributedCompute
                             _awaiting.Remove(w);
                             PublishWhenReady(w);
                         }
+                Flush();
                 if (_awaiting.Count == 0) FlushDeferredReleases();
                 return;
             }
+        }
+        // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
+        long ended = Stopwatch.GetTimestamp();
+        long started = Math.Max(Volatile.Read(ref _takenAt[r.Node]),
+            ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6)));
+        if (where is not null)
+        {
+            Finish(r.Node, where, r.Worker, started, ended);
+            return;
         }
         lock (_done)
         {
             if (_done[r.Node]) return;
             _done[r.Node] = true;
         }
-        // The worker measured how long it ran the node; placed ending now (the reply's transit is small next to a task).
-        long ended = Stopwatch.GetTimestamp();
-        long started = Math.Max(Volatile.Read(ref _takenAt[r.Node]),
-            ended - (long)(Math.Clamp(r.RunMicros, 0, long.MaxValue / Stopwatch.Frequency) * (Stopwatch.Frequency / 1e6)));
-        _state.ReportFinished(r.Node, r.Worker, where is null, started, ended);
-        if (where is null)
-            _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
-        else
+        _state.ReportFinished(r.Node, r.Worker, true, started, ended);
+        _state.Fail(r.Node, new TaskFailedException(r.FailedKey ?? _plan.KeyOf(r.Node).ToString(), r.FailedFunction ?? _plan.FunctionOf(r.Node), r.ReadError()));
+        _window.Release();
+    }
+
+    /// <summary>Records <paramref name="node"/>'s result (the first one: a node's later results are ignored) and releases what it no longer needs.</summary>
+    private void Finish(int node, ClusterResult where, string worker, long started, long ended)
+    {
+        lock (_done)
         {
-            _where[r.Node] = where;
-            _state.Complete(r.Node, where);
-            lock (_gate)
-            {
-                foreach (var dep in _plan.Dependencies[r.Node]) CheckRelease(dep);
-                CheckRelease(r.Node);
-            }
+            if (_done[node]) return;
+            _done[node] = true;
+        }
+        _state.ReportFinished(node, worker, false, started, ended);
+        _where[node] = where;
+        _state.Complete(node, where);
+        lock (_gate)
+        {
+            foreach (var dep in _plan.Dependencies[node]) CheckRelease(dep);
+            CheckRelease(node);
         }
         _window.Release();
     }
@@ -311,6 +532,13 @@ internal sealed class DistributedCompute
             if (_state.IsEnded || Volatile.Read(ref _done[r.Node])) return;
             foreach (var holder in r.Unreachable ?? []) _dead.Add(holder);
             foreach (var node in r.Missing!)
+                if ((uint)node < (uint)_where.Length && _kept[node] is ClusterResident lost)
+                {
+                    // A persisted result is gone with its worker: the scheduler makes it again from its lineage and retries.
+                    _state.Abort(new ResidentLostException(lost, "was lost"));
+                    return;
+                }
+            foreach (var node in r.Missing!)
                 if ((uint)node < (uint)_where.Length && _where[node] is { Holder.Length: > 0 } lost && !_recomputing[node]) lost.Released = true;
             if (++_recoveries[r.Node] > MaxRecoveries)
             {
@@ -319,6 +547,7 @@ internal sealed class DistributedCompute
                 return;
             }
             PublishWhenReady(r.Node);
+            Flush();
         }
     }
 

@@ -16,7 +16,7 @@ namespace TaskGraph.Distributed;
 /// is dropped (and counted in <see cref="RejectedReplies"/>).
 /// The bookkeeping is the shared <see cref="ExecutionState"/>; this class only moves tasks and results.
 /// </summary>
-public sealed class DistributedScheduler : IScheduler
+public sealed class DistributedScheduler : IPersistingScheduler
 {
     /// <summary>The environment variable giving the default <see cref="WorkerTimeout"/>, in seconds.</summary>
     public const string WorkerTimeoutVariable = "TASKGRAPH_WORKER_TIMEOUT";
@@ -36,6 +36,8 @@ public sealed class DistributedScheduler : IScheduler
     private long _bytesReceived;
     private long _recomputed;
     private long _placed;
+    private long _taskMessages;
+    private long _tasksSent;
     private DataPeers? _peers;
     private volatile bool _disposed;
 
@@ -94,6 +96,12 @@ public sealed class DistributedScheduler : IScheduler
     /// <summary>Tasks sent to the queue of the worker that holds most of their input bytes (data locality) rather than to the shared queue.</summary>
     public long PlacedTasks => Interlocked.Read(ref _placed);
 
+    /// <summary>Task messages published (several small tasks share one, see <see cref="TaskBatch"/>).</summary>
+    public long TaskMessages => Interlocked.Read(ref _taskMessages);
+
+    /// <summary>Tasks published (in <see cref="TaskMessages"/> messages).</summary>
+    public long TasksSent => Interlocked.Read(ref _tasksSent);
+
     /// <summary>This client's connections to the workers' data plane (to release and drop results).</summary>
     internal DataPeers Peers
     {
@@ -118,20 +126,80 @@ public sealed class DistributedScheduler : IScheduler
     public string Name => "distributed";
 
     /// <inheritdoc />
-    public async Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context)
+    public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context) => RunAsync(plan, context, null, null);
+
+    /// <summary>
+    /// Runs <paramref name="plan"/> and keeps its outputs (Dask's <c>persist</c>): results over 64 KB stay pinned on
+    /// the worker that computed them after the computation ends, smaller ones in this client. Later computations on
+    /// this cluster read them where they are (tasks go to their holder, or fetch them from it over the data plane);
+    /// disposing the answer drops them from the workers. A holder that died takes them with it: the computation
+    /// that misses one computes it again from its lineage first.
+    /// </summary>
+    public async Task<PersistedResults> PersistAsync(ExecutionPlan plan, ComputeContext context)
+    {
+        var pin = new PinnedResults("pin-" + Guid.NewGuid().ToString("N"));
+        var holders = new HashSet<string>(StringComparer.Ordinal);
+        object?[] recorded;
+        try
+        {
+            recorded = await RunAsync(plan, context, pin, holders).ConfigureAwait(false);
+        }
+        catch
+        {
+            pin.Hold(holders, 0, Peers); // whatever was pinned before the failure goes
+            throw;
+        }
+        var residents = new ClusterResident[recorded.Length];
+        int onWorkers = 0;
+        for (int i = 0; i < residents.Length; i++)
+        {
+            int node = plan.Outputs[i];
+            var lineage = plan.ResultTask(node);
+            if (recorded[i] is ClusterResult { Holder.Length: > 0 } held)
+            {
+                residents[i] = ClusterResident.OnWorker(this, lineage, pin, node, held);
+                onWorkers++;
+            }
+            else residents[i] = ClusterResident.InClient(this, lineage, recorded[i] is ClusterResult here ? here.Value : recorded[i]);
+        }
+        pin.Hold(holders, onWorkers, Peers);
+        return new PersistedResults(residents.Select(r => r.Spec).ToArray(), () =>
+        {
+            foreach (var r in residents) r.Release();
+        });
+    }
+
+    /// <summary>
+    /// Runs one computation (pinning its outputs under <paramref name="pin"/> when persisting; every worker that held
+    /// a result goes into <paramref name="holders"/>). A persisted result it reads that was lost with its worker is
+    /// computed again from its lineage, and the computation runs again (twice at most).
+    /// </summary>
+    private async Task<object?[]> RunAsync(ExecutionPlan plan, ComputeContext context, PinnedResults? pin, HashSet<string>? holders)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         RemoteCapture.Check(plan); // an unserializable capture fails here, before any work runs
         await ConnectAsync(context.CancellationToken).ConfigureAwait(false);
-        var compute = new DistributedCompute(this, plan, context, Guid.NewGuid().ToString("N"));
-        _computes[compute.Id] = compute;
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            return await compute.RunAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _computes.TryRemove(compute.Id, out _);
+            var compute = new DistributedCompute(this, plan, context, Guid.NewGuid().ToString("N"), pin);
+            _computes[compute.Id] = compute;
+            try
+            {
+                return await compute.RunAsync().ConfigureAwait(false);
+            }
+            catch (ResidentLostException lost) when (attempt < 3 && !context.CancellationToken.IsCancellationRequested)
+            {
+                // Every persisted result of this plan that the same worker held went with it.
+                string holder = lost.Resident.Holder;
+                var gone = plan.Tasks.Select(t => t.Function?.Target).OfType<ClusterResident>()
+                    .Where(r => r.Scheduler == this && (r == lost.Resident || (holder.Length > 0 && r.Holder == holder))).Distinct().ToList();
+                foreach (var r in gone) await r.Renew(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                _computes.TryRemove(compute.Id, out _);
+                holders?.UnionWith(compute.Holders);
+            }
         }
     }
 
@@ -198,20 +266,20 @@ public sealed class DistributedScheduler : IScheduler
             return;
         }
         if (body is null) return;
-        RemoteResult result;
+        RemoteResult[] results;
         try
         {
-            result = WireCodec.FromBytes(body) as RemoteResult ?? throw new WireException("The reply is not a task result.");
+            results = ResultBatch.Decode(body);
         }
         catch (Exception e)
         {
             if (_computes.TryGetValue(props.CorrelationId ?? "", out var c)) c.Abort(new InvalidDataException($"An undecodable result arrived from the broker: {e.Message}", e));
             return;
         }
-        if (!_computes.TryGetValue(result.Compute, out var compute)) return;
+        if (!_computes.TryGetValue(results[0].Compute, out var compute)) return;
         try
         {
-            compute.OnResult(result);
+            compute.OnResults(results);
         }
         catch (Exception e)
         {
@@ -222,20 +290,24 @@ public sealed class DistributedScheduler : IScheduler
     }
 
     /// <summary>
-    /// Publishes a signed task to the shared work queue, or to the queue of <paramref name="worker"/> (the one
-    /// holding most of its inputs; the signature names the shared queue either way, where the task may move). A task
+    /// Publishes a signed task message (<paramref name="count"/> tasks from <paramref name="first"/>: one, or a
+    /// <see cref="TaskBatch"/>) to the shared work queue, or to the queue of <paramref name="worker"/> (the one
+    /// holding most of their inputs; the signature names the shared queue either way, where the task may move). A task
     /// for a worker whose queue is gone (the broker returns it) goes to the shared queue.
     /// </summary>
-    internal async Task PublishAsync(RemoteTask task, byte[] body, string? worker, CancellationToken cancellationToken)
+    internal async Task PublishAsync(RemoteTask first, int count, byte[] body, string? worker, CancellationToken cancellationToken)
     {
         var publish = _publish ?? throw new InvalidOperationException("Not connected.");
+        Interlocked.Increment(ref _taskMessages);
+        Interlocked.Add(ref _tasksSent, count);
         var props = new BasicProperties
         {
-            MessageId = $"{task.Compute}:{task.Node}",
-            CorrelationId = task.Compute,
+            // A batch is named by its first task: a refusal before decoding fails the computation naming that one.
+            MessageId = $"{first.Compute}:{first.Node}",
+            CorrelationId = first.Compute,
             ReplyTo = _replyQueue,
             DeliveryMode = DeliveryModes.Persistent,
-            Type = task.Key,
+            Type = count == 1 ? first.Key : $"{first.Key} and {count - 1} more",
             // The signed deadline stops a worker running it later; the broker drops what nobody consumed at all.
             // Later than the deadline, so that a consumed queue always answers "expired" rather than dropping silently.
             Expiration = ((long)(TaskLifetime + TimeSpan.FromMinutes(10)).TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -250,7 +322,7 @@ public sealed class DistributedScheduler : IScheduler
             try
             {
                 await publish.BasicPublishAsync("", Topology.WorkerQueue(Queue, worker), mandatory: true, props, body, cancellationToken).ConfigureAwait(false);
-                Interlocked.Increment(ref _placed);
+                Interlocked.Add(ref _placed, count);
                 return;
             }
             catch (RabbitMQ.Client.Exceptions.PublishException e) when (e.IsReturn)

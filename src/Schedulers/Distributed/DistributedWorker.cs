@@ -9,6 +9,9 @@ namespace TaskGraph.Distributed;
 /// A cluster worker: consumes the work queue with <c>threads</c> tasks at a time (the prefetch bound), runs each
 /// task, publishes its signed result to the client's reply queue (with a publisher confirm) and only then
 /// acknowledges the task — a worker killed mid-task leaves it unacknowledged, and the broker redelivers it to another.
+/// A message may carry several small tasks (<see cref="TaskBatch"/>): they run one after the other and their results
+/// go back in one reply (or a few, when the batch runs long); a batch that comes back after its worker died is split
+/// into one message per task, each counting that death, so deaths are counted per task.
 /// <para>Every byte from the broker is untrusted. Before decoding anything the worker checks the message's
 /// signature (<see cref="ClusterSecret"/>), its deadline, and how often it was delivered before without being
 /// finished (the quorum queue's <c>x-delivery-count</c>: each time, the worker running it died). A message that
@@ -215,10 +218,14 @@ public sealed class DistributedWorker
                 new TimeoutException("The task waited in the queue past its deadline and was not run (dead-lettered).")).ConfigureAwait(false);
             return;
         }
-        if (Header(props, "x-delivery-count") is long deliveries && deliveries >= _allowedFailures)
+        // Deaths so far: the broker's count of this message's deliveries that ended with no acknowledgement, plus the
+        // deaths a task caused inside a batch before the batch was split (signed, see TaskBatch).
+        long deliveries = Header(props, "x-delivery-count") is long d ? d : 0;
+        long deaths = deliveries + (Header(props, Topology.DeathsHeader) is long prior and > 0 and < Topology.DeliveryLimit ? prior : 0);
+        if (deaths >= _allowedFailures)
         {
-            await RefuseAsync(channel, ea, bytes, "crashed-workers", $"{what} was delivered {deliveries} times before and never finished: each time its worker died",
-                new WorkerCrashedException($"The task was delivered {deliveries} times and each time the worker running it died (crashed, was killed or lost its connection); " +
+            await RefuseAsync(channel, ea, bytes, "crashed-workers", $"{what} was delivered {deaths} times before and never finished: each time its worker died",
+                new WorkerCrashedException($"The task was delivered {deaths} times and each time the worker running it died (crashed, was killed or lost its connection); " +
                     $"it is not run again (allowed failures: {_allowedFailures}) and was dead-lettered to {Topology.Dead}.")).ConfigureAwait(false);
             return;
         }
@@ -228,10 +235,11 @@ public sealed class DistributedWorker
             await DeadLetterAsync(channel, ea, bytes, "client-gone", $"{what}: its client's reply queue no longer exists").ConfigureAwait(false);
             return;
         }
-        RemoteTask task;
+        RemoteTask[] tasks;
+        bool batched;
         try
         {
-            task = RemoteTask.Decode(bytes);
+            tasks = TaskBatch.Decode(bytes, out batched);
         }
         catch (Exception e)
         {
@@ -239,36 +247,136 @@ public sealed class DistributedWorker
                 new InvalidDataException($"The worker {_name} refused the task (dead-lettered): {e.Message}")).ConfigureAwait(false);
             return;
         }
-        if (Debug) Log($"start {task.Key}");
-        var sw = Stopwatch.StartNew();
+        if (batched && (ea.Redelivered || deliveries > 0))
+        {
+            // Its worker died running it: which task killed it is unknown, so each goes on alone, counting this death.
+            await SplitAsync(channel, ea, tasks, Math.Max(deliveries, 1)).ConfigureAwait(false);
+            return;
+        }
         if (!string.IsNullOrEmpty(props.ReplyTo))
         {
             if (_replyQueueOf.Count > 10_000) _replyQueueOf.Clear(); // bounded; a compute forgotten here is dropped by its client
-            _replyQueueOf[task.Compute] = props.ReplyTo;
+            _replyQueueOf[tasks[0].Compute] = props.ReplyTo;
+            foreach (var t in tasks)
+                if (t.Pin is { } pin) _replyQueueOf[pin] = props.ReplyTo; // dropped too when the client is gone
         }
+        if (!batched)
+        {
+            var result = await Task.Run(() => RunOne(tasks[0])).ConfigureAwait(false);
+            await ReplyAsync(channel, props, Encode(result)).ConfigureAwait(false);
+        }
+        else
+        {
+            // One after the other; the results go back together, or in several replies when the batch runs long
+            // (the client sized it by run times it saw, which a task may exceed): a reply at least every ReplyEvery.
+            int next = 0;
+            while (next < tasks.Length)
+            {
+                var results = await Task.Run(() =>
+                {
+                    var done = new List<RemoteResult>(tasks.Length - next);
+                    long started = Stopwatch.GetTimestamp();
+                    do done.Add(RunOne(tasks[next++]));
+                    while (next < tasks.Length && Stopwatch.GetElapsedTime(started) < ReplyEvery);
+                    return done;
+                }).ConfigureAwait(false);
+                await ReplyAsync(channel, props, EncodeBatch(results)).ConfigureAwait(false);
+            }
+        }
+        // Acknowledged only now: had this worker died before the results were published, the message would be redelivered.
+        await channel.BasicAckAsync(ea.DeliveryTag, multiple: false).ConfigureAwait(false);
+    }
+
+    /// <summary>The longest a batch's finished results wait on the worker before they are sent.</summary>
+    private static readonly TimeSpan ReplyEvery = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Runs one task here: fetches its held inputs, runs it, keeps or returns its result; a failure becomes a failed result.</summary>
+    private RemoteResult RunOne(RemoteTask task)
+    {
+        if (Debug) Log($"start {task.Key}");
+        long started = Stopwatch.GetTimestamp();
         RemoteResult result;
         try
         {
-            result = await Task.Run(() => FetchInputs(task) ?? Keep(task, task.Run())).ConfigureAwait(false);
+            result = FetchInputs(task) ?? Keep(task, task.Run());
         }
         catch (Exception e)
         {
             result = RemoteResult.Failed(task.Compute, task.Node, _name, e);
         }
-        if (Debug) Log($"finish {task.Key} in {sw.Elapsed.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
-        result.RunMicros = (long)sw.Elapsed.TotalMicroseconds;
+        var took = Stopwatch.GetElapsedTime(started);
+        if (Debug) Log($"finish {task.Key} in {took.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
+        result.RunMicros = (long)took.TotalMicroseconds;
         ProcessSample.Attach(result);
-        byte[] body;
+        return result;
+    }
+
+    private byte[] Encode(RemoteResult result)
+    {
         try
         {
-            body = WireCodec.ToBytes(result);
+            return WireCodec.ToBytes(result);
         }
         catch (Exception e)
         {
-            body = WireCodec.ToBytes(RemoteResult.Failed(task.Compute, task.Node, _name, new InvalidOperationException($"The task's result cannot be sent back: {e.Message}", e)));
+            return WireCodec.ToBytes(Unsendable(result, e));
         }
-        await ReplyAsync(channel, props, body).ConfigureAwait(false);
-        // Acknowledged only now: had this worker died before the result was published, the task would be redelivered.
+    }
+
+    private byte[] EncodeBatch(List<RemoteResult> results)
+    {
+        try
+        {
+            return WireCodec.ToBytes(new ResultBatch { Results = [.. results] });
+        }
+        catch (Exception)
+        {
+            // A result cannot be written: only that one is reported as failed.
+            var safe = new RemoteResult[results.Count];
+            for (int i = 0; i < results.Count; i++)
+            {
+                try
+                {
+                    WireCodec.Check(results[i]);
+                    safe[i] = results[i];
+                }
+                catch (Exception e)
+                {
+                    safe[i] = Unsendable(results[i], e);
+                }
+            }
+            return WireCodec.ToBytes(new ResultBatch { Results = safe });
+        }
+    }
+
+    private RemoteResult Unsendable(RemoteResult result, Exception e)
+        => RemoteResult.Failed(result.Compute, result.Node, _name, new InvalidOperationException($"The task's result cannot be sent back: {e.Message}", e));
+
+    /// <summary>
+    /// A batch whose worker died is republished as one message per task (signed, to the shared queue), each carrying
+    /// the deaths so far (<see cref="Topology.DeathsHeader"/>), then acknowledged. Dying meanwhile redelivers the
+    /// batch again, and tasks already republished run twice: the client keeps a node's first result.
+    /// </summary>
+    private async Task SplitAsync(IChannel channel, BasicDeliverEventArgs ea, RemoteTask[] tasks, long deaths)
+    {
+        var props = ea.BasicProperties;
+        Log($"a batch of {tasks.Length} tasks of computation {Printable(props.CorrelationId)} came back after its worker died: each runs alone now ({deaths} death(s) counted)");
+        foreach (var task in tasks)
+        {
+            var body = WireCodec.ToBytes(task);
+            var single = new BasicProperties
+            {
+                MessageId = $"{task.Compute}:{task.Node}",
+                CorrelationId = props.CorrelationId,
+                ReplyTo = props.ReplyTo,
+                DeliveryMode = DeliveryModes.Persistent,
+                Type = Printable(task.Key),
+                Headers = new Dictionary<string, object?> { [Topology.DeathsHeader] = deaths },
+            };
+            if (Header(props, ClusterSecret.DeadlineHeader) is long deadline) single.Headers[ClusterSecret.DeadlineHeader] = deadline;
+            _secret.Sign(single, _queue, body);
+            await channel.BasicPublishAsync("", _queue, mandatory: false, single, body).ConfigureAwait(false);
+        }
         await channel.BasicAckAsync(ea.DeliveryTag, multiple: false).ConfigureAwait(false);
     }
 
@@ -286,12 +394,12 @@ public sealed class DistributedWorker
         for (int i = 0; i < task.Held.Length; i++)
         {
             if (task.Held[i] is not { } h) continue;
-            if (h.Holder == local && _store.TryGet(task.Compute, h.Node, out var here)) task.Inputs[i] = here;
+            if (h.Holder == local && _store.TryGet(h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs, out var here)) task.Inputs[i] = here;
             else if (h.Holder == local) missing.Add(h.Node);
             else fetch.Add(i);
         }
-        var (lost, unreachable) = _peers.FetchAll(task.Compute, fetch.Select(i => (task.Held[i]!.Holder, task.Held[i]!.Node)).ToList(), (j, value) => task.Inputs[fetch[j]] = value);
-        missing.AddRange(lost);
+        var (lost, unreachable) = _peers.FetchAll(fetch.Select(i => task.Held[i]!).Select(h => new DataPeers.Wanted(h.Holder, h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs)).ToList(), (j, value) => task.Inputs[fetch[j]] = value);
+        missing.AddRange(lost.Select(j => task.Held[fetch[j]]!.Node));
         if (missing.Count == 0) return null;
         Log($"{task.Key}: {missing.Count} input(s) not found{(unreachable.Length == 0 ? "" : $" (unreachable: {string.Join(", ", unreachable)})")}; the client recomputes them");
         return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Missing = missing.Distinct().ToArray(), Unreachable = unreachable };
@@ -320,6 +428,7 @@ public sealed class DistributedWorker
         if (task.ReturnValue || size <= Protocol.InlineResultBytes)
             return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Value = value };
         _store.Put(task.Compute, task.Node, value);
+        if (task.Pin is { } pin) _store.Put(pin, task.Node, value); // persisted: outlives the computation, until its client drops it
         return new RemoteResult { Compute = task.Compute, Node = task.Node, Worker = _name, Holder = _server!.Address, Size = size };
     }
 

@@ -9,7 +9,7 @@ namespace TaskGraph.Distributed;
 /// environment (<c>TASKGRAPH_BROKER</c>, <c>TASKGRAPH_CLUSTER_SECRET</c>), never on its command line. The cluster is
 /// itself a scheduler (<c>x.Compute(cluster)</c>), through its client <see cref="Scheduler"/>; disposing it stops the workers.
 /// </summary>
-public sealed class LocalCluster : IScheduler
+public sealed class LocalCluster : IPersistingScheduler
 {
     private readonly List<Process> _workers = new();
     private readonly BrokerAddress _address;
@@ -54,6 +54,9 @@ public sealed class LocalCluster : IScheduler
 
     /// <inheritdoc />
     public Task<object?[]> ExecuteAsync(ExecutionPlan plan, ComputeContext context) => Scheduler.ExecuteAsync(plan, context);
+
+    /// <inheritdoc />
+    public Task<PersistedResults> PersistAsync(ExecutionPlan plan, ComputeContext context) => Scheduler.PersistAsync(plan, context);
 
     /// <summary>Starts one more worker and waits until it is connected.</summary>
     public Process StartWorker()

@@ -14,7 +14,8 @@ internal static class RemoteCapture
         var seen = new HashSet<Delegate>(ReferenceEqualityComparer.Instance);
         foreach (var spec in plan.Tasks)
         {
-            if (spec.Function is not { } f || !seen.Add(f.Delegate)) continue;
+            // A persisted result is used where it is kept, never sent (see ClusterResident).
+            if (spec.Function is not { } f || f.Target is IResidentResult || !seen.Add(f.Delegate)) continue;
             try
             {
                 WireCodec.Check(f.Delegate, $"task {spec.Key}");

@@ -35,6 +35,15 @@ internal sealed class RemoteTask
     /// <summary>True when the client wants the value itself back (an output of the computation); else a large result stays on the worker.</summary>
     public bool ReturnValue;
 
+    /// <summary>Longest pin or store id accepted (any 64 characters fit the data plane's 256 UTF-8 bytes of computation id).</summary>
+    public const int MaxStoreIdLength = DataPlane.DataPlaneProtocol.MaxComputeIdBytes / 4;
+
+    /// <summary>
+    /// Persist: the id under which the worker also keeps a large result after the computation ends (an output of a
+    /// persisting computation, see <see cref="ClusterResident"/>); null for every other task.
+    /// </summary>
+    public string? Pin;
+
     /// <summary>
     /// Packs node <paramref name="node"/> of <paramref name="plan"/>; <paramref name="input"/> gives each
     /// dependency's value (inline) or where it is held.
@@ -57,14 +66,22 @@ internal sealed class RemoteTask
     /// for the inputs it carries.
     /// </summary>
     /// <exception cref="WireException">The bytes are malformed, or the program is, naming the task.</exception>
-    public static RemoteTask Decode(byte[] bytes)
+    public static RemoteTask Decode(byte[] bytes) => Check(WireCodec.FromBytes<RemoteTask>(bytes));
+
+    /// <summary>Checks a decoded task as <see cref="Decode"/> does (a task of a <see cref="TaskBatch"/> too); returns it.</summary>
+    /// <exception cref="WireException">The task is malformed, naming it.</exception>
+    public static RemoteTask Check(RemoteTask task)
     {
-        var task = WireCodec.FromBytes<RemoteTask>(bytes);
         if (task.Inputs is null) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): no inputs.");
         if (task.Program.Defect(task.Inputs.Length) is { } defect) throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {defect}.");
+        if (task.Pin is { Length: > MaxStoreIdLength })
+            throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): a pin id of {task.Pin.Length} characters.");
         // Held: none (every input inline) or one entry per input.
         if (task.Held is null || (task.Held.Length != 0 && task.Held.Length != task.Inputs.Length))
             throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): {task.Held?.Length ?? 0} held-input entries for {task.Inputs.Length} inputs.");
+        foreach (var h in task.Held)
+            if (h is { Store.Length: > MaxStoreIdLength })
+                throw new WireException($"Malformed task '{task.Key}' (node {task.Node}): a held input's store id of {h.Store.Length} characters.");
         return task;
     }
 
@@ -86,6 +103,12 @@ internal sealed class HeldInput
 
     /// <summary>The result's size in the wire codec.</summary>
     public long Size;
+
+    /// <summary>A persisted result: the id its holder keeps it under (null: the task's own computation, under <see cref="Node"/>).</summary>
+    public string? Store;
+
+    /// <summary>A persisted result: its node in <see cref="Store"/>.</summary>
+    public int StoredAs;
 }
 
 /// <summary>

@@ -36,6 +36,12 @@ public static class Topology
     /// <summary>Reply header: a worker refused the task without running it; the value is the reason code.</summary>
     public const string RefusalHeader = "tg-refused";
 
+    /// <summary>
+    /// Task header (signed): deaths of workers the task already caused inside a <see cref="TaskBatch"/>, before a
+    /// worker split the redelivered batch into messages of their own (whose broker count starts again at zero).
+    /// </summary>
+    public const string DeathsHeader = "tg-deaths";
+
     /// <summary>Broker-side limit of unacknowledged deliveries, beyond which the broker itself dead-letters a message.</summary>
     public const int DeliveryLimit = 10;
 

@@ -46,7 +46,11 @@ internal sealed class PoolWorker : IDisposable
     public HashSet<Guid> ReceivedAssemblies { get; } = [];
 
     /// <summary>True once the process has exited or its pipes broke.</summary>
-    public bool IsBroken => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
+    public bool IsBroken => Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _pipeFailed) != 0 || _process.HasExited;
+
+    // Set when the data pipe failed: the process may not be reaped yet (HasExited lags its death), but a caller
+    // deciding whether a result it pinned is lost must already see the worker as broken.
+    private int _pipeFailed;
 
     private PoolWorker(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, string dataAddress, DataPeers peers, Action<long> countBytes)
     {
@@ -269,6 +273,7 @@ internal sealed class PoolWorker : IDisposable
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
         {
+            Volatile.Write(ref _pipeFailed, 1);
             return false;
         }
     }

@@ -383,7 +383,8 @@ internal sealed class WorkerTaskRunner
         (int[] Missing, string[] Unreachable) result;
         try
         {
-            result = _peers!.FetchAll(compute, got, (i, value) => _store.Put(compute, got[i].Node, value));
+            var lost = _peers!.FetchAll(got.Select(g => new DataPeers.Wanted(g.Holder, compute, g.Node)).ToArray(), (i, value) => _store.Put(compute, got[i].Node, value));
+            result = (lost.Missing.Select(i => got[i].Node).Distinct().ToArray(), lost.Unreachable);
         }
         catch (DataPlaneException e)
         {

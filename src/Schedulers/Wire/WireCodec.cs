@@ -313,7 +313,21 @@ internal static class WireCodec
             }
         }
 
-        private void WriteType(Type t) => Guard(() => Identities.WriteType(w, t));
+        // Types met before in this value are written as their number, negated (~n), not as their identity again: a
+        // batch of tasks or results names the same few types over and over.
+        private Dictionary<Type, int>? _types;
+
+        private void WriteType(Type t)
+        {
+            _types ??= [];
+            if (_types.TryGetValue(t, out int seen))
+            {
+                w.WriteInt32(~seen);
+                return;
+            }
+            Guard(() => Identities.WriteType(w, t));
+            _types.Add(t, _types.Count);
+        }
 
         // The reader refuses it (a message could name Process.Start): say so here, where the path is known.
         private void CheckCallable(MethodInfo m)
@@ -381,7 +395,7 @@ internal static class WireCodec
                 case Tag.DateTime: return DateTime.FromBinary(r.Read<long>());
                 case Tag.TimeSpan: return new TimeSpan(r.Read<long>());
                 case Tag.Guid: return r.Read<Guid>();
-                case Tag.Type: return Identities.ReadType(r);
+                case Tag.Type: return ReadType();
                 case Tag.Method: return Identities.ReadMethod(r);
                 case Tag.BackRef:
                 {
@@ -545,9 +559,26 @@ internal static class WireCodec
 
         private WireException Malformed(string what) => new($"Malformed message at byte {r.Position}: {what}.");
 
+        // A type identity, or the number (negated, ~n) of one read before in this value (see Encoder.WriteType).
+        private List<Type>? _types;
+
+        private Type ReadType()
+        {
+            int n = System.Runtime.InteropServices.MemoryMarshal.Read<int>(r.Peek(sizeof(int)));
+            if (n >= 0)
+            {
+                var read = Identities.ReadType(r);
+                (_types ??= []).Add(read);
+                return read;
+            }
+            r.Skip(sizeof(int));
+            if (_types is null || ~n >= _types.Count) throw Malformed($"a reference to type {~n}, which was not read yet");
+            return _types[~n];
+        }
+
         private Type CheckedType(ShapeKind kind, string what)
         {
-            var t = Identities.ReadType(r);
+            var t = ReadType();
             var shape = TypeShape.Of(t);
             if (shape.Kind == ShapeKind.Refused) throw new WireException($"{t} cannot be read from the wire: it is {shape.Refusal}.");
             if (shape.Kind != kind) throw Malformed($"{t} is not {what}");

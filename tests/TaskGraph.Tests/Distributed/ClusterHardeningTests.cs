@@ -240,6 +240,65 @@ public class ClusterHardeningTests
         Assert.That(Delayed.Run(() => 7).Then(x => x * 6).Compute(cluster), Is.EqualTo(42));
     }
 
+    /// <summary>Kills its worker, as <see cref="KillMyWorker"/>, but takes an argument (a task of a hand-made batch).</summary>
+    public static int KillMyWorkerToo(string _)
+    {
+        Environment.Exit(13);
+        return 0;
+    }
+
+    [Test]
+    public async Task ATaskThatKillsItsWorkerInsideABatchIsRefusedAloneAfterThreeDeaths()
+    {
+        // Deaths are counted per task, not per message: the batch [touch a, suicide, touch b] kills its worker once;
+        // redelivered, it is split into three messages carrying that death; the suicide dies twice more and is
+        // refused (three deaths), the two others run.
+        using var cluster = TestCluster.Start("taskgraph.tests.batchcrash", workers: 1, threads: 1, workerTimeout: TimeSpan.FromMinutes(3));
+        await using var publisher = await Publisher.OpenAsync();
+        using var stop = new CancellationTokenSource();
+        int replaced = 0;
+        var nanny = Task.Run(() =>
+        {
+            var seen = new HashSet<int>();
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var p in cluster.Workers)
+                    if (p.HasExited && seen.Add(p.Id)) { cluster.StartWorker(); Interlocked.Increment(ref replaced); }
+                Thread.Sleep(100);
+            }
+        });
+        string a = TempPath("a"), b = TempPath("b");
+        var batch = new TaskBatch
+        {
+            Compute = "batch",
+            Tasks =
+            [
+                RemoteTasks.Call("batch", 0, "touch-a", new Func<string, int>(Touch), TaskInvokers.Call1<string, int>, a),
+                RemoteTasks.Call("batch", 1, "suicide", new Func<string, int>(KillMyWorkerToo), TaskInvokers.Call1<string, int>, "x"),
+                RemoteTasks.Call("batch", 2, "touch-b", new Func<string, int>(Touch), TaskInvokers.Call1<string, int>, b),
+            ],
+        };
+        await publisher.PublishAsync(cluster.Queue, "batch", WireCodec.ToBytes(batch), cluster.Scheduler.Secret);
+        var results = new Dictionary<int, RemoteResult>();
+        for (int i = 0; i < 1200 && results.Count < 3; i++)
+        {
+            lock (publisher.Replies)
+                foreach (var (props, body) in publisher.Replies)
+                    if (props.CorrelationId == "batch" && body.Length > 0 && cluster.Scheduler.Secret.Verify(props, publisher.ReplyQueue, body))
+                        foreach (var r in ResultBatch.Decode(body)) results.TryAdd(r.Node, r);
+            await Task.Delay(100);
+        }
+        stop.Cancel();
+        await nanny;
+        Assert.That(results.Keys, Is.EquivalentTo(new[] { 0, 1, 2 }), "every task of the batch was answered");
+        Assert.That(results[0].Error, Is.Null);
+        Assert.That(results[2].Error, Is.Null);
+        Assert.That(File.Exists(a) && File.Exists(b), Is.True, "the suicide's neighbours ran");
+        Assert.That(results[1].ReadError(), Is.TypeOf<WorkerCrashedException>());
+        Assert.That(results[1].ReadError().Message, Does.Contain("3 times"));
+        Assert.That(replaced, Is.EqualTo(3), "three workers died running it, the fourth refused it");
+    }
+
     [Test]
     public async Task AllWorkersKilledMidComputeFailsWithinTheTimeoutAndLeavesNoTasks()
     {
@@ -280,8 +339,10 @@ public class ClusterHardeningTests
         var tasks = Delayed.All(Enumerable.Range(0, 10).Select(i => Delayed.Run(() => i).Impure()));
         var run = tasks.ComputeAsync(new ComputeOptions { Scheduler = cluster, CancellationToken = cts.Token });
         await using var observer = await Publisher.OpenAsync();
-        for (int i = 0; i < 300 && await observer.Channel.MessageCountAsync(cluster.Queue) < 10; i++) await Task.Delay(100);
-        Assert.That(await observer.Channel.MessageCountAsync(cluster.Queue), Is.EqualTo(10u));
+        // Small tasks travel several to a message: all ten sent, in one to ten messages.
+        for (int i = 0; i < 300 && (cluster.Scheduler.TasksSent < 10 || await observer.Channel.MessageCountAsync(cluster.Queue) == 0); i++) await Task.Delay(100);
+        Assert.That(cluster.Scheduler.TasksSent, Is.EqualTo(10));
+        Assert.That(await observer.Channel.MessageCountAsync(cluster.Queue), Is.InRange(1u, 10u));
         cts.Cancel();
         Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
         await AssertQueueEmptyAsync(cluster.Queue);

@@ -189,6 +189,22 @@ public class WireHostileInputTests : TempFileTests
         yield return new TestCaseData((object)(byte[])[(byte)Tag.Method, .. Int(-1)]).SetName("Method identity of -1 bytes");
     }
 
+    [Test]
+    public void ATypeMetTwiceIsSentOnceAndAReferenceToATypeNotReadIsRefused()
+    {
+        // Within one value a type's identity is written the first time only; later it is its number, negated.
+        var twice = WireCodec.ToBytes(new object?[] { new Dictionary<string, int> { ["a"] = 1 }, new Dictionary<string, int> { ["b"] = 2 } });
+        var once = WireCodec.ToBytes(new object?[] { new Dictionary<string, int> { ["a"] = 1 } });
+        Assert.That(twice.Length - once.Length, Is.LessThan(40), "the second dictionary's type is a reference");
+        Assert.That(WireCodec.FromBytes(twice), Is.EqualTo(new object?[] { new Dictionary<string, int> { ["a"] = 1 }, new Dictionary<string, int> { ["b"] = 2 } }));
+        // A reference to a type this value has not named: to the first type when none was read, to a later one.
+        Assert.That(() => WireCodec.FromBytes([(byte)Tag.Type, .. Int(~0)]), Throws.TypeOf<WireException>().With.Message.Contains("a reference to type 0, which was not read yet"));
+        Assert.That(() => WireCodec.FromBytes([(byte)Tag.Type, .. Int(int.MinValue)]), Throws.TypeOf<WireException>().With.Message.Contains("which was not read yet"));
+        var array = Header(Tag.Array, typeof(object[]));
+        Assert.That(() => WireCodec.FromBytes([.. array, .. Int(1), (byte)Tag.Type, .. Int(~1)]), Throws.TypeOf<WireException>().With.Message.Contains("a reference to type 1"));
+        Assert.That(WireCodec.FromBytes([.. array, .. Int(1), (byte)Tag.Type, .. Int(~0)]), Is.EqualTo(new object[] { typeof(object[]) }), "type 0 is the array's own");
+    }
+
     [TestCaseSource(nameof(HugeLengths))]
     public void AHugeLengthFailsFastAndAllocatesLittle(byte[] bytes)
     {
