@@ -97,6 +97,7 @@ internal sealed class AggAccumulator
     {
         private long[] _n = [];
         protected override void Resize(int capacity) => Array.Resize(ref _n, capacity);
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             var n = _n;
@@ -109,6 +110,7 @@ internal sealed class AggAccumulator
     {
         private long[] _n = [];
         protected override void Resize(int capacity) => Array.Resize(ref _n, capacity);
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             var n = _n;
@@ -126,6 +128,7 @@ internal sealed class AggAccumulator
         private long[] _n = [];
         protected override void Resize(int capacity) { Array.Resize(ref _s, capacity); if (withCount) Array.Resize(ref _n, capacity); }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             switch (col.Data)
@@ -171,6 +174,7 @@ internal sealed class AggAccumulator
         private long[] _s = [];
         protected override void Resize(int capacity) => Array.Resize(ref _s, capacity);
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             if (type == ColumnType.Int64) Sum(gid, ((long[])col.Data).AsSpan(col.Offset, gid.Length), col.Defs, col.Offset);
@@ -195,6 +199,7 @@ internal sealed class AggAccumulator
         private bool[] _has = [];
         protected override void Resize(int capacity) { Array.Resize(ref _best, capacity); Array.Resize(ref _has, capacity); }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             var v = ((double[])col.Data).AsSpan(col.Offset, gid.Length);
@@ -221,6 +226,7 @@ internal sealed class AggAccumulator
         private bool[] _has = [];
         protected override void Resize(int capacity) { Array.Resize(ref _best, capacity); Array.Resize(ref _has, capacity); }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             if (type == ColumnType.Int64) Pick(gid, ((long[])col.Data).AsSpan(col.Offset, gid.Length), col);
