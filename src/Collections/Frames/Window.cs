@@ -29,7 +29,7 @@ public sealed class Window
 
     /// <summary>
     /// The running sum (pandas' <c>cumsum()</c>, <c>skipna=True</c>): a missing value or NaN stays in its row and the
-    /// sum goes on past it. Integer columns give Int64, Double gives Double.
+    /// sum goes on past it. Integer columns give Int64 (wrapping on overflow, as NumPy's integers do), Double gives Double.
     /// </summary>
     public static Window CumSum(string column) => Cumulative(WindowKind.CumSum, column);
 

@@ -71,6 +71,14 @@ internal sealed class DistributedCompute
     /// <summary>Tasks per message while no run time is known yet (a few: a batch of long tasks is split among the workers anyway).</summary>
     private const int FirstPerMessage = 4;
 
+    /// <summary>
+    /// Slow start: once the first messages are out, how long the dispatcher waits for the first run time before it
+    /// sends more. Short tasks then go many to a message from the start instead of <see cref="FirstPerMessage"/> each
+    /// until the window is full; long tasks lose at most this wait.
+    /// </summary>
+    private static readonly TimeSpan FirstRunTimeWait = TimeSpan.FromMilliseconds(20);
+    private readonly ManualResetEventSlim _runTimeKnown = new(false);
+
     /// <summary>How long the dispatcher waits for more results to fill a round of messages when the window is full.</summary>
     private static readonly long CoalesceTicks = Stopwatch.Frequency / 500; // 2 ms
 
@@ -201,6 +209,7 @@ internal sealed class DistributedCompute
                 if (!_state.TryTake(out int node)) return;
                 // A reply being recorded makes more tasks ready: take them with this one.
                 _recorded.Wait(_stop.Token);
+                if (!_runTimeKnown.IsSet && Volatile.Read(ref _sent) > 0) _runTimeKnown.Wait(FirstRunTimeWait, _stop.Token);
                 taken.Clear();
                 taken.Add(node);
                 // Take what is ready, up to a round of full messages. When the window is what stops it, wait a moment
@@ -453,6 +462,7 @@ internal sealed class DistributedCompute
             // The mean run time sizes batches (a moving mean: recent tasks weigh most; the reply thread is the only writer).
             double mean = Volatile.Read(ref _meanRunMicros);
             Volatile.Write(ref _meanRunMicros, mean <= 0 ? Math.Max(1, r.RunMicros) : 0.9 * mean + 0.1 * r.RunMicros);
+            if (!_runTimeKnown.IsSet) _runTimeKnown.Set();
         }
         if (r.ProcessId > 0) _state.ReportWorker(new WorkerReport(r.Worker, r.ProcessId, TimeSpan.FromMilliseconds(r.CpuMillis), r.WorkingSet));
         if (r.Missing is not null)
