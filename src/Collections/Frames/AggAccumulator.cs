@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TaskGraph.Frames;
 
 /// <summary>
@@ -61,8 +63,8 @@ internal sealed class AggAccumulator
 
         public static State For(AggKind kind, ColumnType type) => kind switch
         {
-            AggKind.Size => new SizeState(),
-            AggKind.Count => new CountState(),
+            AggKind.Size => new CountState(rows: true),
+            AggKind.Count => new CountState(rows: false),
             AggKind.Sum when type == ColumnType.Double => new DoubleSumState(false),
             AggKind.Sum => new LongSumState(type),
             AggKind.Mean => new DoubleSumState(true),
@@ -93,28 +95,16 @@ internal sealed class AggAccumulator
         }
     }
 
-    private sealed class SizeState : State
+    /// <summary>Rows per group (Size: every row) or present values per group (Count: rows whose definition level is set).</summary>
+    private sealed class CountState(bool rows) : State
     {
         private long[] _n = [];
         protected override void Resize(int capacity) => Array.Resize(ref _n, capacity);
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             var n = _n;
-            foreach (int g in gid) if (g >= 0) n[g]++;
-        }
-        public override Column[] Columns(int groups) => [Column.Of(Head(_n, groups))];
-    }
-
-    private sealed class CountState : State
-    {
-        private long[] _n = [];
-        protected override void Resize(int capacity) => Array.Resize(ref _n, capacity);
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
-        {
-            var n = _n;
-            if (col.Defs is null) { foreach (int g in gid) if (g >= 0) n[g]++; return; }
+            if (rows || col.Defs is null) { foreach (int g in gid) if (g >= 0) n[g]++; return; }
             var d = col.Defs.AsSpan(col.Offset, gid.Length);
             for (int i = 0; i < gid.Length; i++) { int g = gid[i]; if (g >= 0) n[g] += d[i]; }
         }
@@ -128,7 +118,7 @@ internal sealed class AggAccumulator
         private long[] _n = [];
         protected override void Resize(int capacity) { Array.Resize(ref _s, capacity); if (withCount) Array.Resize(ref _n, capacity); }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             switch (col.Data)
@@ -139,6 +129,8 @@ internal sealed class AggAccumulator
             }
         }
 
+        // The loops are here, not in Add (which only picks the element type): this is what must be optimized at once.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Sum<T>(ReadOnlySpan<int> gid, ReadOnlySpan<T> v, ColumnSlice col) where T : struct, System.Numerics.INumberBase<T>
         {
             var s = _s;
@@ -174,13 +166,14 @@ internal sealed class AggAccumulator
         private long[] _s = [];
         protected override void Resize(int capacity) => Array.Resize(ref _s, capacity);
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             if (type == ColumnType.Int64) Sum(gid, ((long[])col.Data).AsSpan(col.Offset, gid.Length), col.Defs, col.Offset);
             else Sum(gid, ((int[])col.Data).AsSpan(col.Offset, gid.Length), col.Defs, col.Offset);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Sum<T>(ReadOnlySpan<int> gid, ReadOnlySpan<T> v, int[]? defs, int offset) where T : struct, System.Numerics.IBinaryInteger<T>
         {
             var s = _s;
@@ -199,7 +192,7 @@ internal sealed class AggAccumulator
         private bool[] _has = [];
         protected override void Resize(int capacity) { Array.Resize(ref _best, capacity); Array.Resize(ref _has, capacity); }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             var v = ((double[])col.Data).AsSpan(col.Offset, gid.Length);
@@ -226,13 +219,14 @@ internal sealed class AggAccumulator
         private bool[] _has = [];
         protected override void Resize(int capacity) { Array.Resize(ref _best, capacity); Array.Resize(ref _has, capacity); }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Add(ReadOnlySpan<int> gid, ColumnSlice col)
         {
             if (type == ColumnType.Int64) Pick(gid, ((long[])col.Data).AsSpan(col.Offset, gid.Length), col);
             else Pick(gid, ((int[])col.Data).AsSpan(col.Offset, gid.Length), col);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pick<T>(ReadOnlySpan<int> gid, ReadOnlySpan<T> v, ColumnSlice col) where T : struct, System.Numerics.IBinaryInteger<T>
         {
             var d = col.Defs is null ? default : col.Defs.AsSpan(col.Offset, gid.Length);

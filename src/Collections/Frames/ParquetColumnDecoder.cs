@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Parquet.Meta;
@@ -80,14 +81,14 @@ internal static class ParquetColumnDecoder
 
         public override void Dictionary(ReadOnlySpan<byte> plain, int count) => _dict = MemoryMarshal.Cast<byte, T>(plain)[..count].ToArray();
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override int Plain(ReadOnlySpan<byte> plain, int at, int count)
         {
             MemoryMarshal.Cast<byte, T>(plain)[..count].CopyTo(data.AsSpan(at, count));
-            return count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            return count * Unsafe.SizeOf<T>();
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Indices(ReadOnlySpan<int> indices, int at)
         {
             var dst = data.AsSpan(at, indices.Length);
@@ -95,7 +96,7 @@ internal static class ParquetColumnDecoder
             for (int i = 0; i < dst.Length; i++) dst[i] = dict[indices[i]];
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Spread(ReadOnlySpan<int> defs, int at, int present)
         {
             var span = data.AsSpan(at, defs.Length);
@@ -156,7 +157,7 @@ internal static class ParquetColumnDecoder
 
         // Plain pages repeat values too (writers that do not dictionary-encode): each is looked up by its characters,
         // decoded into a reused buffer, and a string is made only for a value not seen before.
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override int Plain(ReadOnlySpan<byte> plain, int at, int count)
         {
             var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -183,7 +184,7 @@ internal static class ParquetColumnDecoder
             finally { ArrayPool<char>.Shared.Return(chars); }
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Indices(ReadOnlySpan<int> indices, int at)
         {
             var map = _map;
@@ -198,7 +199,7 @@ internal static class ParquetColumnDecoder
             for (int i = 0; i < v.Length; i++) { int k = indices[i]; v[i] = page[k]; c[i] = map[k]; }
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Spread(ReadOnlySpan<int> defs, int at, int present)
         {
             var c = codes.AsSpan(at, defs.Length);
@@ -347,7 +348,7 @@ internal static class ParquetColumnDecoder
         /// <paramref name="sink"/>. <paramref name="defs"/> holds their definition levels from index 0 (1 present,
         /// 0 missing) when a value is missing, else it is null; it is scratch, overwritten by the next call.
         /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Read(Sink sink, int at, int count, out int[]? defs)
         {
             if (count > _pageLeft || count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"{count} rows asked of a page with {_pageLeft} left");
@@ -451,7 +452,7 @@ internal static class ParquetColumnDecoder
         }
 
         /// <summary>The next <c>output.Length</c> values.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Read(Span<int> output)
         {
             var data = _data.AsSpan();
@@ -493,7 +494,7 @@ internal static class ParquetColumnDecoder
             }
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Unpack(ReadOnlySpan<byte> data, Span<int> dst)
         {
             long bit = _bit;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using Parquet;
 using Parquet.Schema;
@@ -165,7 +166,7 @@ internal static class ParquetPageAggregation
         /// counted is not read where it cannot miss a value (required, or its statistics count no missing value): its
         /// count is the rows'.
         /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool RowGroup(int index, int rows, Parquet.Meta.ColumnChunk[] chunks, int[] gid, bool[] pass)
         {
             int k = _columns.Count;
@@ -232,7 +233,7 @@ internal static class ParquetPageAggregation
         }
 
         /// <summary>Which of the next <paramref name="w"/> rows pass the filter (missing counts as false), in <paramref name="pass"/>.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool[] Filter(int w, int[] at, int[]?[] defs, bool[] pass)
         {
             if (!TryCompare(_filter!, w, at, defs, pass))
@@ -245,7 +246,7 @@ internal static class ParquetPageAggregation
         }
 
         /// <summary>A column compared with a number (or a conjunction of such), straight over the page buffers; false when the filter is of another form.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool TryCompare(Expr e, int w, int[] at, int[]?[] defs, bool[] pass)
         {
             if (e is Binary { Op: BinaryOp.And } and)
@@ -316,7 +317,7 @@ internal static class ParquetPageAggregation
         }
 
         /// <summary>The group of each of the next <paramref name="w"/> rows (-1: a missing key or a row the filter drops); new keys get the next ids.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void GroupIds(int w, int at, int[]? defs, bool[]? pass, int[] gid)
         {
             if (StringKey)
