@@ -23,14 +23,14 @@ public class PersistSuite(string schedulerName)
     public void SetUp() => _log = Path.Combine(Path.GetTempPath(), "tg-persist-" + Guid.NewGuid().ToString("N") + ".log");
 
     [TearDown]
-    public void TearDown() => File.Delete(_log);
+    public void TearDown() => RunLog.Delete(_log);
 
-    private int Runs => File.Exists(_log) ? File.ReadAllLines(_log).Length : 0;
+    private int Runs => RunLog.Count(_log);
 
     /// <summary>A large result (800 KB: kept in a worker on the process pool), logging each run.</summary>
     private static double[] Ramp(int n, string log)
     {
-        File.AppendAllText(log, "ramp\n");
+        RunLog.Record(log, "ramp");
         return Enumerable.Range(0, n).Select(i => (double)i).ToArray();
     }
 
@@ -52,7 +52,7 @@ public class PersistSuite(string schedulerName)
 
     private static Func<Table, Table> Logged(string log) => t =>
     {
-        File.AppendAllText(log, "partition\n");
+        RunLog.Record(log, "partition");
         return t;
     };
 
@@ -83,7 +83,7 @@ public class PersistSuite(string schedulerName)
 
     private static Func<DenseArray<double>, DenseArray<double>> LoggedBlock(string log) => b =>
     {
-        File.AppendAllText(log, "block\n");
+        RunLog.Record(log, "block");
         return b;
     };
 

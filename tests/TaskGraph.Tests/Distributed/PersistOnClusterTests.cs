@@ -24,15 +24,15 @@ public class PersistOnClusterTests
     public void SetUp() => _log = Path.Combine(Path.GetTempPath(), "tg-persist-cluster-" + Guid.NewGuid().ToString("N") + ".log");
 
     [TearDown]
-    public void TearDown() => File.Delete(_log);
+    public void TearDown() => RunLog.Delete(_log);
 
     /// <summary>Runs of <see cref="Block"/> so far (each run appends a line, from whichever worker process ran it).</summary>
-    private int Runs => File.Exists(_log) ? File.ReadAllLines(_log).Length : 0;
+    private int Runs => RunLog.Count(_log);
 
     /// <summary>A 1 MB table (8 bytes × 125,000 rows), logging each run.</summary>
     private static Table Block(int part, string log)
     {
-        File.AppendAllText(log, $"block {part}\n");
+        RunLog.Record(log, $"block {part}");
         return Table.Create(("v", Column.Of(Enumerable.Range(0, 125_000).Select(i => (double)(part * 1_000_000 + i)).ToArray())));
     }
 
@@ -91,7 +91,7 @@ public class PersistOnClusterTests
     [Test]
     public void ASmallPersistedValueIsKeptInTheClient()
     {
-        using var kept = Delayed.Combine(Delayed.Value(20), Delayed.Value(_log), (x, log) => { File.AppendAllText(log, "small\n"); return x + 1; }).Persist(_cluster);
+        using var kept = Delayed.Combine(Delayed.Value(20), Delayed.Value(_log), (x, log) => { RunLog.Record(log, "small"); return x + 1; }).Persist(_cluster);
         Assert.That(kept.Value.Then(x => x * 2).Compute(_cluster), Is.EqualTo(42));
         Assert.That(kept.Value.Compute(_cluster), Is.EqualTo(21));
         Assert.That(Runs, Is.EqualTo(1));

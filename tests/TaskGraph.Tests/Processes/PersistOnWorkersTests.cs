@@ -25,17 +25,17 @@ public class PersistOnWorkersTests
     public void TearDown()
     {
         _pool.Dispose();
-        File.Delete(_log);
+        RunLog.Delete(_log);
     }
 
-    private int Runs => File.Exists(_log) ? File.ReadAllLines(_log).Length : 0;
+    private int Runs => RunLog.Count(_log);
 
     private long HeldBytes => _pool.WorkerProcesses.Sum(w => w.HeldBytes ?? 0);
 
     /// <summary>A 1 MB table (8 bytes × 125,000 rows), logging each run.</summary>
     private static Table Block(int part, string log)
     {
-        File.AppendAllText(log, $"block {part}\n");
+        RunLog.Record(log, $"block {part}");
         return Table.Create(("v", Column.Of(Enumerable.Range(0, 125_000).Select(i => (double)(part * 1_000_000 + i)).ToArray())));
     }
 
