@@ -28,6 +28,9 @@ internal sealed class ClusterResult
     /// <summary>The node a persisted result is kept under in <see cref="Store"/>.</summary>
     public int StoredAs;
 
+    /// <summary>Other workers that fetched a held result and keep a copy (<see cref="HeldInput.KeepCopy"/>): released with it.</summary>
+    public List<string>? Copies;
+
     /// <summary>True once the result is gone: released (nobody needed it) or lost with its worker.</summary>
     public bool Released;
 }

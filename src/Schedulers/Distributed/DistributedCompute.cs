@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TaskGraph.DataPlane;
 using TaskGraph.Wire;
 
 namespace TaskGraph.Distributed;
@@ -331,7 +332,7 @@ internal sealed class DistributedCompute
         try
         {
             task = RemoteTask.Pack(Id, _plan, node, dep => _where[dep] is { Holder.Length: > 0 } r
-                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size, Store = r.Store, StoredAs = r.StoredAs })
+                ? (null, new HeldInput { Node = dep, Holder = r.Holder, Size = r.Size, Store = r.Store, StoredAs = r.StoredAs, KeepCopy = _plan.Dependents.Degree(dep) > 1 })
                 : (_where[dep]!.Value, null));
             if (_pin is not null && _plan.IsOutput(node))
             {
@@ -414,8 +415,8 @@ internal sealed class DistributedCompute
     }
 
     /// <summary>
-    /// The worker holding most bytes of <paramref name="node"/>'s inputs, when they are worth moving the task for
-    /// (<see cref="Processes.Protocol.LocalityBytes"/>, the pool's rule); else null (the shared queue). Called under <c>_gate</c>.
+    /// The worker holding most bytes of <paramref name="node"/>'s inputs (<see cref="Locality.Weight"/>), when they are
+    /// worth moving the task for (<see cref="Locality.MinBytes"/>, the pool's rule); else null (the shared queue). Called under <c>_gate</c>.
     /// </summary>
     private string? PreferredWorker(int node)
     {
@@ -424,11 +425,11 @@ internal sealed class DistributedCompute
             if (_where[dep] is { Holder.Length: > 0, Worker.Length: > 0 } r && !_dead.Contains(r.Holder))
             {
                 bytes ??= new(StringComparer.Ordinal);
-                bytes[r.Worker] = bytes.GetValueOrDefault(r.Worker) + r.Size;
+                bytes[r.Worker] = bytes.GetValueOrDefault(r.Worker) + Locality.Weight(r.Size, _plan.Dependents.Degree(dep));
             }
         if (bytes is null) return null;
         var best = bytes.MaxBy(kv => kv.Value);
-        return best.Value >= Processes.Protocol.LocalityBytes ? best.Key : null;
+        return best.Value >= Locality.MinBytes ? best.Key : null;
     }
 
     private static Exception Inner(Exception e) => e is AggregateException { InnerException: { } i } ? Inner(i) : e;
@@ -474,6 +475,7 @@ internal sealed class DistributedCompute
         lock (_gate)
         {
             if (where is { Holder.Length: > 0 }) _holders.Add(where.Holder);
+            if (r.Copies is { Length: > 0 } && r.CopiesAt.Length > 0) RecordCopies(r.Copies, r.CopiesAt);
             if (_recomputing[r.Node])
             {
                 // A lost result made again (lineage): the tasks waiting for it go out now.
@@ -520,7 +522,11 @@ internal sealed class DistributedCompute
     {
         lock (_done)
         {
-            if (_done[node]) return;
+            if (_done[node])
+            {
+                _scheduler.CountRerun();
+                return;
+            }
             _done[node] = true;
         }
         _state.ReportFinished(node, worker, false, started, ended);
@@ -573,6 +579,23 @@ internal sealed class DistributedCompute
         r.Released = true;
         r.Value = null;
         if (r.Holder.Length > 0 && !_dead.Contains(r.Holder)) _releases.Writer.TryWrite((r.Holder, node));
+        foreach (var copy in r.Copies ?? [])
+            if (!_dead.Contains(copy)) _releases.Writer.TryWrite((copy, node));
+    }
+
+    /// <summary>
+    /// A worker at <paramref name="at"/> keeps copies of held inputs it fetched (<see cref="HeldInput.KeepCopy"/>):
+    /// they are released with the originals, and dropped with the computation. Called under <c>_gate</c>.
+    /// </summary>
+    private void RecordCopies(int[] nodes, string at)
+    {
+        _holders.Add(at);
+        foreach (var node in nodes)
+        {
+            if ((uint)node >= (uint)_where.Length || _where[node] is not { Holder.Length: > 0 } r || r.Holder == at) continue;
+            if (r.Released) _releases.Writer.TryWrite((at, node)); // released while the copy was on its way
+            else if (!(r.Copies ??= []).Contains(at)) r.Copies.Add(at);
+        }
     }
 
     private void FlushDeferredReleases()

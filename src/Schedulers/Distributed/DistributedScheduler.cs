@@ -34,7 +34,7 @@ public sealed class DistributedScheduler : IPersistingScheduler
     private string _replyQueue = "";
     private long _rejectedReplies;
     private long _bytesReceived;
-    private long _recomputed;
+    private long _recomputed, _reruns;
     private long _placed;
     private long _taskMessages;
     private long _tasksSent;
@@ -92,6 +92,14 @@ public sealed class DistributedScheduler : IPersistingScheduler
     public long RecomputedResults => Interlocked.Read(ref _recomputed);
 
     internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
+
+    /// <summary>
+    /// Results of tasks that had already finished: their worker died before acknowledging the message that carried
+    /// them, the broker delivered it again, and another worker ran them again (the first result counts).
+    /// </summary>
+    internal long RerunResults => Interlocked.Read(ref _reruns);
+
+    internal void CountRerun() => Interlocked.Increment(ref _reruns);
 
     /// <summary>Tasks sent to the queue of the worker that holds most of their input bytes (data locality) rather than to the shared queue.</summary>
     public long PlacedTasks => Interlocked.Read(ref _placed);

@@ -296,13 +296,19 @@ public sealed class DistributedWorker
         if (Debug) Log($"start {task.Key}");
         long started = Stopwatch.GetTimestamp();
         RemoteResult result;
+        int[]? copies = null;
         try
         {
-            result = FetchInputs(task) ?? Keep(task, task.Run());
+            result = FetchInputs(task, out copies) ?? Keep(task, task.Run());
         }
         catch (Exception e)
         {
             result = RemoteResult.Failed(task.Compute, task.Node, _name, e);
+        }
+        if (copies is not null)
+        {
+            result.Copies = copies;
+            result.CopiesAt = _server!.Address;
         }
         var took = Stopwatch.GetElapsedTime(started);
         if (Debug) Log($"finish {task.Key} in {took.TotalMilliseconds:F1} ms{(result.Error is null ? "" : " (failed)")}");
@@ -384,8 +390,9 @@ public sealed class DistributedWorker
     /// Fills in the task's held inputs: from this worker's store, or fetched from their holders (a few at a time).
     /// Returns null when every input is there, else the answer naming the inputs that could not be had.
     /// </summary>
-    private RemoteResult? FetchInputs(RemoteTask task)
+    private RemoteResult? FetchInputs(RemoteTask task, out int[]? copies)
     {
+        copies = null;
         if (task.Held.Length == 0) return null; // every input inline (RemoteTask.Decode checked the lengths)
         if (task.Held.Length != task.Inputs.Length) throw new InvalidDataException("The task's inputs and their holders do not match.");
         var missing = new List<int>();
@@ -394,11 +401,22 @@ public sealed class DistributedWorker
         for (int i = 0; i < task.Held.Length; i++)
         {
             if (task.Held[i] is not { } h) continue;
-            if (h.Holder == local && _store.TryGet(h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs, out var here)) task.Inputs[i] = here;
+            // Held here: made here, or a copy kept from an earlier fetch.
+            if ((h.Holder == local || h.KeepCopy) && _store.TryGet(h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs, out var here)) task.Inputs[i] = here;
             else if (h.Holder == local) missing.Add(h.Node);
             else fetch.Add(i);
         }
-        var (lost, unreachable) = _peers.FetchAll(fetch.Select(i => task.Held[i]!).Select(h => new DataPeers.Wanted(h.Holder, h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs)).ToList(), (j, value) => task.Inputs[fetch[j]] = value);
+        var kept = new List<int>();
+        var (lost, unreachable) = _peers.FetchAll(fetch.Select(i => task.Held[i]!).Select(h => new DataPeers.Wanted(h.Holder, h.Store ?? task.Compute, h.Store is null ? h.Node : h.StoredAs)).ToList(), (j, value) =>
+        {
+            var h = task.Held[fetch[j]]!;
+            task.Inputs[fetch[j]] = value;
+            // Only the computation's own results are copied: a persisted one is kept under its pin, which outlives the computation.
+            if (!h.KeepCopy || h.Store is not null) return;
+            _store.Put(task.Compute, h.Node, value);
+            lock (kept) kept.Add(h.Node);
+        });
+        if (kept.Count > 0) copies = [.. kept];
         missing.AddRange(lost.Select(j => task.Held[fetch[j]]!.Node));
         if (missing.Count == 0) return null;
         Log($"{task.Key}: {missing.Count} input(s) not found{(unreachable.Length == 0 ? "" : $" (unreachable: {string.Join(", ", unreachable)})")}; the client recomputes them");

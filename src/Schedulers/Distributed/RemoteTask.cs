@@ -109,6 +109,12 @@ internal sealed class HeldInput
 
     /// <summary>A persisted result: its node in <see cref="Store"/>.</summary>
     public int StoredAs;
+
+    /// <summary>
+    /// Several tasks read this input (a broadcast join's index, a lookup table): the worker keeps the copy it
+    /// fetches for the next of them it runs, and says so in <see cref="RemoteResult.Copies"/>.
+    /// </summary>
+    public bool KeepCopy;
 }
 
 /// <summary>
@@ -144,6 +150,12 @@ internal sealed class RemoteResult
 
     /// <summary>Which worker ran it.</summary>
     public string Worker = "";
+
+    /// <summary>Inputs (<see cref="HeldInput.KeepCopy"/>) the worker fetched for this task and now keeps a copy of; null when none.</summary>
+    public int[]? Copies;
+
+    /// <summary>The data plane address of the worker keeping <see cref="Copies"/>.</summary>
+    public string CopiesAt = "";
 
     /// <summary>The key of the task that failed (inside a fused chain it may not be the node's own).</summary>
     public string? FailedKey;

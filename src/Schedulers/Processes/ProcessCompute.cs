@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using TaskGraph.DataPlane;
 using TaskGraph.Wire;
 
 namespace TaskGraph.Processes;
@@ -335,7 +336,7 @@ internal sealed class ProcessCompute
         }
     }
 
-    /// <summary>The worker holding most bytes of <paramref name="node"/>'s inputs, when that is worth moving the task for; else -1.</summary>
+    /// <summary>The worker holding most bytes of <paramref name="node"/>'s inputs (<see cref="Locality.Weight"/>), when that is worth moving the task for; else -1.</summary>
     private int PreferredSlot(int node)
     {
         int n = _handoff.Length;
@@ -344,15 +345,16 @@ internal sealed class ProcessCompute
         foreach (var dep in _plan.Dependencies[node])
         {
             var h = _held[dep];
-            if (h is null || Volatile.Read(ref h.InParent) || h.Size < Protocol.LocalityBytes) continue;
+            if (h is null || Volatile.Read(ref h.InParent) || h.Size < Locality.MinBytes) continue;
+            long weight = Locality.Weight(h.Size, _plan.Dependents.Degree(dep));
             long holders = Volatile.Read(ref h.Holders);
             for (int y = 0; y < bytes.Length; y++)
-                if ((holders & (1L << y)) != 0) { bytes[y] += h.Size; any = true; }
+                if ((holders & (1L << y)) != 0) { bytes[y] += weight; any = true; }
         }
         if (!any) return -1;
         int best = -1;
         for (int y = 0; y < bytes.Length; y++)
-            if (bytes[y] >= Protocol.LocalityBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
+            if (bytes[y] >= Locality.MinBytes && (best < 0 || bytes[y] > bytes[best])) best = y;
         return best;
     }
 

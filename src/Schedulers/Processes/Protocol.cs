@@ -115,9 +115,6 @@ internal static class Protocol
     /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
     public const long InlineResultBytes = 64 * 1024;
 
-    /// <summary>Inputs at least this large held by one worker pull their task to that worker (moving the task is cheaper than moving the data); the cluster uses the same rule.</summary>
-    public const long LocalityBytes = 256 * 1024;
-
     /// <summary>The name of pool computation <paramref name="compute"/> in the workers' stores and on the data plane.</summary>
     public static string ComputeId(int compute) => compute.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -31,6 +31,23 @@ public class PoolDataPlaneTests
     }
 
     [Test]
+    public void EachProbeOfABroadcastRunsWhereItsPartitionWasMade()
+    {
+        // The shared input (2.4 MB) outweighs any one partition (1.2 MB), but it is read by 8 probes: each worker
+        // fetches it once, so it must not pull every probe to the worker that made it (as it did: one worker read
+        // the partitions and shipped each to the other, which probed them one after another).
+        using var pool = new ProcessPoolScheduler(2);
+        var probes = BroadcastCase.Probes();
+        var placement = new BroadcastCase.Placement(probes);
+        var sums = Delayed.Compute(probes, new ComputeOptions { Scheduler = pool, Listeners = [placement] });
+        for (int i = 0; i < sums.Length; i++) Assert.That(sums[i], Is.EqualTo(BroadcastCase.Expected(i)), $"probe {i}");
+        var where = Enumerable.Range(0, sums.Length).Select(placement.Of).ToArray();
+        TestContext.Progress.WriteLine(string.Join("; ", where.Select((w, i) => $"{i}: {w.Partition} -> {w.Probe}")));
+        Assert.That(where.Select(w => w.Partition).Distinct().Count(), Is.EqualTo(2), "both workers made partitions");
+        for (int i = 0; i < where.Length; i++) Assert.That(where[i].Probe, Is.EqualTo(where[i].Partition), $"probe {i} ran where its partition was made");
+    }
+
+    [Test]
     public void APoolWorkersDataPlaneRefusesAStrangerAndTheSecretIsOnNoCommandLine()
     {
         using var pool = new ProcessPoolScheduler(2);
