@@ -29,6 +29,7 @@ public static class MessagePackTypes
 {
     private static readonly ConcurrentDictionary<Type, object> Registered = new();
     private static readonly ConcurrentDictionary<Type, bool> Known = new();
+    // Keyed by depth, negated for the resolver without dynamic code.
     private static readonly ConcurrentDictionary<int, MessagePackSerializerOptions> OptionsByDepth = new();
 
     /// <summary>
@@ -115,17 +116,21 @@ public static class MessagePackTypes
         catch (Exception e) when (e is not WireException)
         {
             var cause = e is MessagePackSerializationException { InnerException: { } inner } ? inner : e;
+            if (cause is WireException clear) throw clear;
             throw new WireException($"Malformed message: MessagePack could not read {type} from the payload of {payload.Length} bytes at byte {offset}: {cause.GetType().Name}: {cause.Message}", "", e);
         }
     }
 
+    // Options per depth and per path: resolvers that may generate code, or ones that never do (DynamicCode.Allowed).
     private static MessagePackSerializerOptions Options(int maxDepth)
     {
         maxDepth = Math.Max(1, maxDepth);
-        return OptionsByDepth.TryGetValue(maxDepth, out var o) ? o : OptionsByDepth.GetOrAdd(maxDepth, static d =>
+        bool dynamic = DynamicCode.Allowed;
+        int key = dynamic ? maxDepth : -maxDepth;
+        return OptionsByDepth.TryGetValue(key, out var o) ? o : OptionsByDepth.GetOrAdd(key, static (_, a) =>
             MessagePackSerializerOptions.Standard
-                .WithResolver(Resolver.Instance)
-                .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(d)));
+                .WithResolver(a.Dynamic ? Resolver.Instance : StaticResolver.Instance)
+                .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(a.Depth)), (Dynamic: dynamic, Depth: maxDepth));
     }
 
     /// <summary>Registered formatters first, then MessagePack's standard resolver (attributes, built-in types).</summary>
@@ -141,11 +146,49 @@ public static class MessagePackTypes
                 ? (IMessagePackFormatter<T>)f
                 : StandardResolver.Instance.GetFormatter<T>());
         }
+    }
 
-        // Values that can hold other values nest: count their depth while writing, and check the stack both ways
-        // (a registered formatter may recurse without MessagePack's own depth step).
-        private static IMessagePackFormatter<T>? Guard<T>(IMessagePackFormatter<T>? inner)
-            => inner is null || typeof(T).IsPrimitive || typeof(T).IsEnum || typeof(T) == typeof(string) ? inner : new Guarded<T>(inner);
+    /// <summary>
+    /// Where dynamic code is not allowed: registered formatters, then the parts of MessagePack's standard resolver
+    /// that generate no code, in the same order (built-in types, <see cref="MessagePackFormatterAttribute"/>,
+    /// immutable collections, enums, generic collections and tuples, <c>object</c> as primitives). A type only the
+    /// dynamic resolvers handle (<see cref="MessagePackObjectAttribute"/> or <see cref="UnionAttribute"/> without
+    /// a formatter) gets a formatter that throws <see cref="DynamicCode.Required"/> naming it.
+    /// </summary>
+    private sealed class StaticResolver : IFormatterResolver
+    {
+        public static readonly StaticResolver Instance = new();
+
+        public IMessagePackFormatter<T>? GetFormatter<T>() => Cache<T>.Formatter;
+
+        private static class Cache<T>
+        {
+            public static readonly IMessagePackFormatter<T>? Formatter = Guard(Registered.TryGetValue(typeof(T), out var f)
+                ? (IMessagePackFormatter<T>)f
+                : BuiltinResolver.Instance.GetFormatter<T>()
+                  ?? AttributeFormatterResolver.Instance.GetFormatter<T>()
+                  ?? MessagePack.ImmutableCollection.ImmutableCollectionResolver.Instance.GetFormatter<T>()
+                  ?? ExpandoObjectResolver.Instance.GetFormatter<T>()
+                  ?? (typeof(T).IsEnum ? (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(GenericEnumFormatter<>).MakeGenericType(typeof(T)))! : null)
+                  ?? DynamicGenericResolver.Instance.GetFormatter<T>()
+                  ?? (typeof(T) == typeof(object) ? (IMessagePackFormatter<T>)PrimitiveObjectFormatter.Instance : null)
+                  ?? new NeedsDynamicCode<T>());
+        }
+    }
+
+    // Values that can hold other values nest: count their depth while writing, and check the stack both ways
+    // (a registered formatter may recurse without MessagePack's own depth step).
+    private static IMessagePackFormatter<T>? Guard<T>(IMessagePackFormatter<T>? inner)
+        => inner is null || typeof(T).IsPrimitive || typeof(T).IsEnum || typeof(T) == typeof(string) ? inner : new Guarded<T>(inner);
+
+    private sealed class NeedsDynamicCode<T> : IMessagePackFormatter<T>
+    {
+        public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options) => throw Error();
+
+        public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options) => throw Error();
+
+        private static WireException Error() => DynamicCode.Required(typeof(T), "MessagePack's dynamic formatter for it",
+            $"give {typeof(T).Name} a formatter that needs none (MessagePackTypes.Register or [MessagePackFormatter])");
     }
 
     private sealed class Guarded<T>(IMessagePackFormatter<T> inner) : IMessagePackFormatter<T>

@@ -28,7 +28,10 @@ internal enum ShapeKind : byte
     MessagePack,
 }
 
-/// <summary>One instance field and its compiled accessors (boxed get and set, written once as IL).</summary>
+/// <summary>
+/// One instance field and its accessors (boxed get and set): written once as IL where the runtime allows dynamic code,
+/// else through reflection with the same checks (<see cref="TypeShape"/>).
+/// </summary>
 internal sealed class FieldShape(FieldInfo field, Func<object, object?> get, Action<object, object?> set)
 {
     public FieldInfo Field { get; } = field;
@@ -42,10 +45,15 @@ internal sealed class FieldShape(FieldInfo field, Func<object, object?> get, Act
 /// The codec's cached view of a type: its kind, and for plain objects the instance fields (base classes
 /// included) with compiled accessors. Framework types are refused unless they are known to be plain data, so
 /// a stream, a lock, a thread or a handle captured by a lambda is caught before any work runs.
+/// <para>Where the runtime forbids dynamic code (<see cref="DynamicCode.Allowed"/>), the accessors are reflection
+/// (<see cref="FieldInfo.GetValue"/>/<see cref="FieldInfo.SetValue(object, object)"/>) and accept exactly the
+/// values the compiled ones accept (an <c>unbox.any</c>/<c>castclass</c>, no conversions). Shapes are cached per
+/// path.</para>
 /// </summary>
 internal sealed class TypeShape
 {
-    private static readonly ConcurrentDictionary<Type, TypeShape> Cache = new();
+    private static readonly ConcurrentDictionary<Type, TypeShape> Compiled = new();
+    private static readonly ConcurrentDictionary<Type, TypeShape> Reflected = new();
 
     public Type Type { get; }
     public ShapeKind Kind { get; }
@@ -58,7 +66,7 @@ internal sealed class TypeShape
     public Func<int, Array>? NewUninitialized { get; }
     public Type? Element { get; }
 
-    private TypeShape(Type type)
+    private TypeShape(Type type, bool compiled)
     {
         Type = type;
         IsClosure = type.IsDefined(typeof(CompilerGeneratedAttribute), false) && type.Name.Contains("DisplayClass");
@@ -77,8 +85,14 @@ internal sealed class TypeShape
             {
                 Kind = ShapeKind.RawArray;
                 ElementSize = SizeOf(Element);
-                NewUninitialized = typeof(TypeShape).GetMethod(nameof(Uninitialized), BindingFlags.NonPublic | BindingFlags.Static)!
-                    .MakeGenericMethod(Element).CreateDelegate<Func<int, Array>>();
+                if (compiled)
+                    NewUninitialized = typeof(TypeShape).GetMethod(nameof(Uninitialized), BindingFlags.NonPublic | BindingFlags.Static)!
+                        .MakeGenericMethod(Element).CreateDelegate<Func<int, Array>>();
+                else
+                {
+                    var element = Element;
+                    NewUninitialized = n => Array.CreateInstance(element, n);
+                }
             }
             else Kind = ShapeKind.Array;
             return;
@@ -100,12 +114,17 @@ internal sealed class TypeShape
                     Refusal = $"a native pointer (field '{f.Name}')";
                     return;
                 }
-                fields.Add(new FieldShape(f, Getter(f), Setter(f)));
+                fields.Add(compiled ? new FieldShape(f, Getter(f), Setter(f)) : new FieldShape(f, f.GetValue, ReflectionSetter(f)));
             }
         Fields = fields.ToArray();
     }
 
-    public static TypeShape Of(Type type) => Cache.TryGetValue(type, out var s) ? s : Cache.GetOrAdd(type, static t => new TypeShape(t));
+    public static TypeShape Of(Type type)
+    {
+        bool compiled = DynamicCode.Allowed;
+        var cache = compiled ? Compiled : Reflected;
+        return cache.TryGetValue(type, out var s) ? s : cache.GetOrAdd(type, static (t, c) => new TypeShape(t, c), compiled);
+    }
 
     private static readonly HashSet<Type> FrameworkData =
     [
@@ -202,4 +221,42 @@ internal sealed class TypeShape
         il.Emit(OpCodes.Ret);
         return dm.CreateDelegate<Action<object, object?>>();
     }
+
+    /// <summary>
+    /// The reflection counterpart of <see cref="Setter"/>: accepts what its <c>castclass</c>/<c>unbox.any</c> accepts
+    /// and nothing more (<see cref="FieldInfo.SetValue(object, object)"/> alone would widen an int into a long field).
+    /// For a value-type field that is the exact type, or an enum for its underlying integer type and back.
+    /// </summary>
+    private static Action<object, object?> ReflectionSetter(FieldInfo f)
+    {
+        var declared = f.FieldType;
+        if (!declared.IsValueType)
+            return (o, v) =>
+            {
+                if (v is not null && !declared.IsInstanceOfType(v)) throw CastFailure(v, f);
+                f.SetValue(o, v);
+            };
+        var nullable = Nullable.GetUnderlyingType(declared);
+        var target = nullable ?? declared;
+        var targetInteger = IntegerOf(target);
+        return (o, v) =>
+        {
+            if (v is null)
+            {
+                if (nullable is null) throw new NullReferenceException($"Field '{f.Name}' of {f.DeclaringType} is a {declared}, which cannot be null.");
+            }
+            else if (v.GetType() != target)
+            {
+                if (targetInteger is null || IntegerOf(v.GetType()) != targetInteger) throw CastFailure(v, f);
+                v = target.IsEnum ? Enum.ToObject(target, v) : Convert.ChangeType(v, target, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            f.SetValue(o, v);
+        };
+    }
+
+    // The primitive behind an enum or a primitive (what unbox.any compares), else null.
+    private static Type? IntegerOf(Type t) => t.IsEnum ? Enum.GetUnderlyingType(t) : t.IsPrimitive ? t : null;
+
+    private static InvalidCastException CastFailure(object v, FieldInfo f) =>
+        new($"Unable to cast a {v.GetType()} to {f.FieldType} (field '{f.Name}' of {f.DeclaringType}).");
 }
