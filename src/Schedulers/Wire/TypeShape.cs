@@ -225,7 +225,8 @@ internal sealed class TypeShape
     /// <summary>
     /// The reflection counterpart of <see cref="Setter"/>: accepts what its <c>castclass</c>/<c>unbox.any</c> accepts
     /// and nothing more (<see cref="FieldInfo.SetValue(object, object)"/> alone would widen an int into a long field).
-    /// For a value-type field that is the exact type, or an enum for its underlying integer type and back.
+    /// For a value-type field that is the exact type, or (not for a nullable field) an enum for its underlying
+    /// integer type and back.
     /// </summary>
     private static Action<object, object?> ReflectionSetter(FieldInfo f)
     {
@@ -238,7 +239,8 @@ internal sealed class TypeShape
             };
         var nullable = Nullable.GetUnderlyingType(declared);
         var target = nullable ?? declared;
-        var targetInteger = IntegerOf(target);
+        // unbox.any into a Nullable<T> takes exactly a T (no enum for its integer type).
+        var targetInteger = nullable is null ? IntegerOf(target) : null;
         return (o, v) =>
         {
             if (v is null)

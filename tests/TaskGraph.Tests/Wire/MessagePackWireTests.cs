@@ -57,6 +57,41 @@ public sealed class MoneyFormatter : IMessagePackFormatter<Money>
 }
 
 /// <summary>
+/// A type with its own formatter (none generated at run time) whose members go through the resolver: a list of a
+/// registered type, an enum, a dictionary and an <c>object</c>. It crosses with or without dynamic code.
+/// </summary>
+[MessagePackFormatter(typeof(ParcelFormatter))]
+public sealed record Parcel(List<Money> Items, DayOfWeek Day, Dictionary<string, int> Weights, object? Note);
+
+/// <summary>Writes a parcel as a four-element array, each member through the resolver in use.</summary>
+public sealed class ParcelFormatter : IMessagePackFormatter<Parcel>
+{
+    public void Serialize(ref MessagePackWriter writer, Parcel value, MessagePackSerializerOptions options)
+    {
+        writer.WriteArrayHeader(4);
+        options.Resolver.GetFormatterWithVerify<List<Money>>().Serialize(ref writer, value.Items, options);
+        options.Resolver.GetFormatterWithVerify<DayOfWeek>().Serialize(ref writer, value.Day, options);
+        options.Resolver.GetFormatterWithVerify<Dictionary<string, int>>().Serialize(ref writer, value.Weights, options);
+        options.Resolver.GetFormatterWithVerify<object?>().Serialize(ref writer, value.Note, options);
+    }
+
+    public Parcel Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.ReadArrayHeader() != 4) throw new MessagePackSerializationException("a parcel is four values");
+        options.Security.DepthStep(ref reader);
+        try
+        {
+            var items = options.Resolver.GetFormatterWithVerify<List<Money>>().Deserialize(ref reader, options);
+            var day = options.Resolver.GetFormatterWithVerify<DayOfWeek>().Deserialize(ref reader, options);
+            var weights = options.Resolver.GetFormatterWithVerify<Dictionary<string, int>>().Deserialize(ref reader, options);
+            var note = options.Resolver.GetFormatterWithVerify<object?>().Deserialize(ref reader, options);
+            return new Parcel(items, day, weights, note);
+        }
+        finally { reader.Depth--; }
+    }
+}
+
+/// <summary>
 /// Registered in a module initializer, so a worker process registers it too before it reads the first
 /// <see cref="Money"/> (reading the type runs this assembly's module initializer).
 /// </summary>
@@ -265,5 +300,80 @@ public class MessagePackWireTests
         Assert.That(Refused(Frame(typeof(Reading), [0xA3, (byte)'a', (byte)'b', (byte)'c'])).Message, Does.Contain("Reading"));
         // Nil is not a value the encoder writes this way.
         Assert.That(Refused(Frame(typeof(Reading), [0xC0])).Message, Does.Contain("null"));
+    }
+
+    // ---- Without dynamic code (a file-based app's default PublishAot=true) ----
+
+    private static Parcel NewParcel() => new([new(1999, "EUR"), new(5, "JPY")], DayOfWeek.Saturday, new() { ["box"] = 3, ["bag"] = 1 }, 42L);
+
+    private static byte[] BytesOn(WirePath path, object value)
+    {
+        using (WirePaths.Use(path)) return WireCodec.ToBytes(value);
+    }
+
+    private static object? ReadOn(WirePath path, byte[] bytes, WireLimits? limits = null)
+    {
+        using (WirePaths.Use(path)) return WireCodec.FromBytes(bytes, limits);
+    }
+
+    [Test]
+    public void WithoutDynamicCodeFormattersThatGenerateNoneRoundTripWithTheSameBytes()
+    {
+        object[] values = [new Money(1999, "EUR"), NewParcel(), new object?[] { NewParcel(), new Money(7, "CHF"), (3, new Money(8, "USD")) }];
+        foreach (var value in values)
+        {
+            var dynamic = BytesOn(WirePath.DynamicCode, value);
+            Assert.That(BytesOn(WirePath.Reflection, value), Is.EqualTo(dynamic), $"{value}: one encoding, whichever resolvers wrote it");
+        }
+        var back = (object?[])ReadOn(WirePath.Reflection, BytesOn(WirePath.DynamicCode, values[2]))!;
+        var parcel = (Parcel)back[0]!;
+        Assert.That(parcel.Items.Select(m => (m.Cents, m.Currency, m.ReadByFormatter)), Is.EqualTo(new[] { (1999L, "EUR", true), (5L, "JPY", true) }));
+        Assert.That((parcel.Day, parcel.Weights["box"], parcel.Weights["bag"], Convert.ToInt64(parcel.Note)), Is.EqualTo((DayOfWeek.Saturday, 3, 1, 42L)));
+        Assert.That(((Money)back[1]!).Currency, Is.EqualTo("CHF"));
+        Assert.That((((int, Money))back[2]!).Item2.Cents, Is.EqualTo(8L));
+    }
+
+    [Test]
+    public void WithoutDynamicCodeAnAnnotatedTypeIsRefusedWithOneClearError()
+    {
+        using (WirePaths.Use(WirePath.Reflection))
+        {
+            // Writing: the type, what needs generated code, and what to do; the path to the value inside.
+            var e = Assert.Throws<WireException>(() => WireCodec.ToBytes(new object?[] { 1, NewReading() }))!;
+            Assert.That(e.Message, Does.Contain(typeof(Reading).FullName!).And.Contain("#:property PublishAot=false")
+                .And.Contain("MessagePackTypes.Register").And.Contain("IsDynamicCodeSupported is false"));
+            Assert.That(e.Path, Is.EqualTo("value[1]"));
+            Assert.That(e.ToString(), Does.Not.Contain(nameof(PlatformNotSupportedException)));
+            // A type the annotated one holds is named itself (Sample holds a Reading: Sample is the first one met).
+            Assert.That(Assert.Throws<WireException>(() => WireCodec.ToBytes(new Sample("n", 1, null)))!.Message, Does.Contain(typeof(Sample).FullName!));
+        }
+        // Reading: bytes written where dynamic code runs fail the same clear way, never with another exception type.
+        var bytes = BytesOn(WirePath.DynamicCode, NewReading());
+        var read = Assert.Throws<WireException>(() => ReadOn(WirePath.Reflection, bytes))!;
+        Assert.That(read.Message, Does.Contain(typeof(Reading).FullName!).And.Contain("#:property PublishAot=false"));
+    }
+
+    [Test]
+    public void WithoutDynamicCodeHostilePayloadsAreRefusedAsBefore()
+    {
+        using var _ = WirePaths.Use(WirePath.Reflection);
+        var full = WireCodec.ToBytes(NewParcel());
+        Assert.That(((Parcel)WireCodec.FromBytes(full)!).Items, Has.Count.EqualTo(2));
+        for (int cut = 1; cut < full.Length; cut++)
+            Assert.Throws<WireException>(() => WireCodec.FromBytes(full[..cut]), $"cut at {cut}");
+        var payload = MessagePackSerializer.Serialize(NewParcel(), MessagePackSerializerOptions.Standard.WithResolver(
+            MessagePack.Resolvers.CompositeResolver.Create([new MoneyFormatter()], [MessagePack.Resolvers.StandardResolver.Instance])));
+        Assert.That(((Parcel)WireCodec.FromBytes(Frame(typeof(Parcel), payload))!).Day, Is.EqualTo(DayOfWeek.Saturday));
+        Assert.That(Refused(Frame(typeof(Parcel), [.. payload, 0xC0])).Message, Does.Contain("bytes after the value"));
+        Assert.That(Refused(Frame(typeof(Parcel), [0xC0])).Message, Does.Contain("Parcel").And.Contain("nil"));
+        Assert.That(Refused(Frame(typeof(Parcel), 0x7FFFFFC7, [0x94])).Message, Does.Contain("MaxMessageBytes"));
+        // A list of 2^31-1 items announced inside the payload, nothing behind it: refused, little allocated.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.That(Refused(Frame(typeof(Parcel), [0x94, 0xDD, 0x7F, 0xFF, 0xFF, 0xFF])).Message, Does.Contain("Parcel"));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(16 << 20));
+        // The depth limit reaches into the payload (the parcel, then its list).
+        Assert.Throws<WireException>(() => WireCodec.FromBytes(full, new WireLimits { MaxDepth = 2 }));
+        Assert.That(Refused(Frame(typeof(WireCodecTests.Point), [0x93, 0x01, 0x02, 0xA1, (byte)'p'])).Message, Does.Contain("is not a MessagePack type in this process"));
+        Assert.That(Refused(Frame(typeof(System.Diagnostics.Process), [0xC0])).Message, Does.Contain("Process"));
     }
 }

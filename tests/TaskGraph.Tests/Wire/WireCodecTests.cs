@@ -4,9 +4,19 @@ using TaskGraph.Wire;
 
 namespace TaskGraph.Tests.Wire;
 
-/// <summary>The binary codec on its own: every supported shape survives a round trip; what cannot cross is refused with its path.</summary>
-public class WireCodecTests
+/// <summary>The binary codec on its own, on both wire paths (generated accessors and reflection only): every supported shape survives a round trip; what cannot cross is refused with its path.</summary>
+[TestFixture(WirePath.DynamicCode)]
+[TestFixture(WirePath.Reflection)]
+public class WireCodecTests(WirePath path)
 {
+    private IDisposable? _path;
+
+    [SetUp]
+    public void UseWirePath() => _path = WirePaths.Use(path);
+
+    [TearDown]
+    public void RestoreWirePath() => _path?.Dispose();
+
     private static T RoundTrip<T>(T value) => (T)WireCodec.FromBytes(WireCodec.ToBytes(value))!;
 
     [Test]
