@@ -50,7 +50,9 @@ public class WireThroughput
 
 /// <summary>
 /// The codec on many small values (per-value costs: tags, type identities, field setters, bounds checks):
-/// 100,000 records with a string each, and 100,000 boxed values of mixed types in an <c>object[]</c>.
+/// 100,000 records with a string each, and 100,000 boxed values of mixed types in an <c>object[]</c>; with the
+/// generated field accessors and with the reflection ones used where dynamic code is off (a file-based app's
+/// default PublishAot=true).
 /// Run: <c>dotnet run -c Release --project benchmarks/TaskGraph.Benchmarks -- --filter *WireSmallValues*</c>.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 10)]
@@ -65,9 +67,14 @@ public class WireSmallValues
     private byte[] _rowsEncoded = null!;
     private byte[] _mixedEncoded = null!;
 
+    /// <summary>True: field accessors written as IL; false: reflection (<see cref="DynamicCode.Allowed"/>).</summary>
+    [Params(true, false)]
+    public bool GeneratedAccessors { get; set; } = true;
+
     [GlobalSetup]
     public void Setup()
     {
+        DynamicCode.Allowed = GeneratedAccessors;
         _rows = Enumerable.Range(0, 100_000).Select(i => new Row(i, "name" + (i % 1000), i * 0.25)).ToList();
         _rowsEncoded = WireCodec.ToBytes(_rows);
         var mixed = new object?[100_000];
