@@ -85,14 +85,9 @@ internal sealed class TypeShape
             {
                 Kind = ShapeKind.RawArray;
                 ElementSize = SizeOf(Element);
-                if (compiled)
-                    NewUninitialized = typeof(TypeShape).GetMethod(nameof(Uninitialized), BindingFlags.NonPublic | BindingFlags.Static)!
-                        .MakeGenericMethod(Element).CreateDelegate<Func<int, Array>>();
-                else
-                {
-                    var element = Element;
-                    NewUninitialized = n => Array.CreateInstance(element, n);
-                }
+                // A generic instantiation, not generated code: the JIT compiles it also where dynamic code is off.
+                NewUninitialized = typeof(TypeShape).GetMethod(nameof(Uninitialized), BindingFlags.NonPublic | BindingFlags.Static)!
+                    .MakeGenericMethod(Element).CreateDelegate<Func<int, Array>>();
             }
             else Kind = ShapeKind.Array;
             return;

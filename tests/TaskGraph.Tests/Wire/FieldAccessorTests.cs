@@ -22,6 +22,9 @@ public class FieldAccessorTests
         public readonly double R;
         public (int, string) T;
         public char C;
+        public uint[]? U;
+        public object[]? Objects;
+        public IComparable? Comparable;
     }
 
     public struct Cell
@@ -43,7 +46,7 @@ public class FieldAccessorTests
     private static readonly object?[] Candidates =
     [
         null, 5, 5L, (short)5, 5u, 5.0, (ushort)5, 'c', true, DayOfWeek.Friday, ConsoleColor.Red, AttributeTargets.Class /* an int enum too */,
-        UriKind.Absolute, "s", new List<int> { 1 }, new object(), (1, "x"), (1, 2),
+        UriKind.Absolute, "s", new List<int> { 1 }, new object(), (1, "x"), (1, 2), new[] { 1 }, new[] { 1u }, new[] { "a" }, new[] { DayOfWeek.Monday },
     ];
 
     private static Exception? Try(Action a)
