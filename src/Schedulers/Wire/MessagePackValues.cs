@@ -20,6 +20,9 @@ namespace TaskGraph.Wire;
 /// <see cref="WireLimits.MaxDepth"/>, and every failure is a <see cref="WireException"/> naming the type and the
 /// byte offset. Only MessagePack's standard resolvers are used (never the typeless one, which names types in the
 /// payload). An object met twice in one value is written twice (MessagePack has no references).</para>
+/// <para>Where dynamic code is off (<see cref="DynamicCode.Allowed"/>: a file-based app's default PublishAot=true),
+/// only the standard resolvers that generate no code are used, with the same security options; a type that needs a
+/// generated formatter fails with a <see cref="WireException"/> naming it (<see cref="DynamicCode.Required"/>).</para>
 /// <para>Plain records and objects without attributes keep the field walk (<see cref="TypeShape"/>): inside the codec
 /// MessagePack's contractless resolver was not reliably faster (benchmarks/…/Micro/WireMessagePack.cs), and it
 /// would lose private fields, shared references and cycles, runtime types of fields declared as a base type, and
