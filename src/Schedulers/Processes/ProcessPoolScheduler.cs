@@ -131,9 +131,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
 
     void IResidentKeeper.CountRecomputed() => CountRecomputed();
 
-    /// <summary>The parent's connections to the workers' data plane (releases, drops, persisted results read).</summary>
-    internal DataPeers Peers => _peers;
-
+    // The parent's connections to the workers' data plane: persisted results are read and dropped over them.
     DataPeers IResidentKeeper.Peers => _peers;
 
     internal void Track(int id, ProcessCompute compute) => _computes[id] = compute;
