@@ -65,14 +65,17 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     /// <inheritdoc />
     public string Name => "processes";
 
-    /// <summary>Bytes sent and received over the workers' pipes since the pool was created (tasks, values, results).</summary>
-    public long BytesMoved => Interlocked.Read(ref _bytesMoved);
+    /// <summary>
+    /// Bytes between this process and the workers since the pool was created: over their pipes (tasks, values,
+    /// results), and persisted results this process read from them over the data plane.
+    /// </summary>
+    public long BytesMoved => Interlocked.Read(ref _bytesMoved) + _peers.BytesReceived;
 
     /// <summary>
     /// Bytes this process (the parent) received from the workers since the pool was created: answers, small
-    /// results and outputs. Results moving from worker to worker do not pass through it.
+    /// results and outputs (persisted ones over the data plane). Results moving from worker to worker do not pass through it.
     /// </summary>
-    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived) + _peers.BytesReceived;
 
     /// <summary>The operating-system ids of the worker processes (starts them if needed).</summary>
     public IReadOnlyList<int> WorkerProcessIds

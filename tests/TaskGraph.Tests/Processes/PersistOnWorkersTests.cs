@@ -102,6 +102,17 @@ public class PersistOnWorkersTests
     }
 
     [Test]
+    public void APersistedValuePersistedAgainOutlivesTheFirstHandle()
+    {
+        var ramp = Delayed.Combine(Delayed.Value(0), Delayed.Value(_log), Block);
+        var first = ramp.Persist(_pool);
+        using var second = first.Value.Persist(_pool);
+        first.Dispose();
+        Assert.That(second.Value.Then(t => (double)t[124_999, "v"]!).Compute(_pool), Is.EqualTo(124_999.0));
+        Assert.That(Runs, Is.EqualTo(1), "the second handle kept the value: not computed again");
+    }
+
+    [Test]
     public void AWorkerThatDiedIsMadeGoodFromTheLineage()
     {
         using var kept = FourBlocks().Persist(_pool);
