@@ -6,7 +6,8 @@ namespace TaskGraph.DataPlane;
 /// The results a worker keeps, by computation and node: the one store of the worker runtime. The process pool's
 /// worker (<c>WorkerTaskRunner</c>) and the cluster's worker (<c>DistributedWorker</c>) put results here; the
 /// data plane (<see cref="DataServer"/>, which both workers run) serves them to peers and releases them when the
-/// client says nobody needs them any more.
+/// client says nobody needs them any more. Persisted results are kept here too, under their persist's id in place of
+/// a computation's (<see cref="PinnedResults"/>): no computation's end drops them, their client does.
 /// <para>A computation once dropped stays dropped (a late task of an ended computation must not store a result
 /// that nobody would ever release); the set of dropped computations is bounded.</para>
 /// </summary>

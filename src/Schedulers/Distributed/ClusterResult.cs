@@ -20,7 +20,7 @@ internal sealed class ClusterResult
     public long Size;
 
     /// <summary>
-    /// For a persisted result (<see cref="ClusterResident"/>): the id its holder keeps it under instead of this
+    /// For a persisted result (<see cref="WorkerResident"/>): the id its holder keeps it under instead of this
     /// computation's, and its node there. Null for the computation's own results.
     /// </summary>
     public string? Store;

@@ -90,7 +90,7 @@ internal sealed class DistributedCompute
         return mean <= 0 ? FirstPerMessage : (int)Math.Clamp(BatchMicros / mean, 1, TaskBatch.MaxTasks);
     }
 
-    // Persist (see ClusterResident): where this computation pins its outputs on the workers (null: it does not).
+    // Persist (see WorkerResident): where this computation pins its outputs on the workers (null: it does not).
     private readonly PinnedResults? _pin;
     // Per node: the persisted result it stands for (Fuse leaves such a task a node of its own), else null.
     private readonly IResidentResult?[] _kept;
@@ -302,7 +302,11 @@ internal sealed class DistributedCompute
         ClusterResult where;
         try
         {
-            if (kept is ClusterResident mine && mine.Scheduler == _scheduler && !_plan.IsOutput(node)) where = mine.Recall();
+            if (kept is WorkerResident mine && mine.Keeper == _scheduler && !_plan.IsOutput(node))
+            {
+                var p = mine.Recall();
+                where = p.OnWorker ? new ClusterResult { Holder = p.Holder, Worker = p.Worker, Size = p.Size, Store = p.Store, StoredAs = p.Node } : new ClusterResult { Value = p.Value };
+            }
             else
             {
                 var spec = _plan.Tasks[_plan.Members(node)[0]];
@@ -325,7 +329,7 @@ internal sealed class DistributedCompute
         if (_kept[node] is { } kept)
         {
             // A persisted result whose holder died: it cannot be made again here (its lineage is another graph).
-            _state.Abort(kept is ClusterResident lost ? new ResidentLostException(lost, "was lost") : new InvalidOperationException($"The persisted result {_plan.KeyOf(node)} was lost."));
+            _state.Abort(kept is WorkerResident lost ? new ResidentLostException(lost, "was lost") : new InvalidOperationException($"The persisted result {_plan.KeyOf(node)} was lost."));
             return;
         }
         RemoteTask task;
@@ -548,7 +552,7 @@ internal sealed class DistributedCompute
             if (_state.IsEnded || Volatile.Read(ref _done[r.Node])) return;
             foreach (var holder in r.Unreachable ?? []) _dead.Add(holder);
             foreach (var node in r.Missing!)
-                if ((uint)node < (uint)_where.Length && _kept[node] is ClusterResident lost)
+                if ((uint)node < (uint)_where.Length && _kept[node] is WorkerResident lost)
                 {
                     // A persisted result is gone with its worker: the scheduler makes it again from its lineage and retries.
                     _state.Abort(new ResidentLostException(lost, "was lost"));

@@ -16,7 +16,7 @@ namespace TaskGraph.Distributed;
 /// is dropped (and counted in <see cref="RejectedReplies"/>).
 /// The bookkeeping is the shared <see cref="ExecutionState"/>; this class only moves tasks and results.
 /// </summary>
-public sealed class DistributedScheduler : IPersistingScheduler
+public sealed class DistributedScheduler : IPersistingScheduler, IResidentKeeper
 {
     /// <summary>The environment variable giving the default <see cref="WorkerTimeout"/>, in seconds.</summary>
     public const string WorkerTimeoutVariable = "TASKGRAPH_WORKER_TIMEOUT";
@@ -93,6 +93,10 @@ public sealed class DistributedScheduler : IPersistingScheduler
 
     internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
 
+    void IResidentKeeper.CountRecomputed() => CountRecomputed();
+
+    DataPeers IResidentKeeper.Peers => Peers;
+
     /// <summary>
     /// Results of tasks that had already finished: their worker died before acknowledging the message that carried
     /// them, the broker delivered it again, and another worker ran them again (the first result counts).
@@ -157,7 +161,7 @@ public sealed class DistributedScheduler : IPersistingScheduler
             pin.Hold(holders, 0, Peers); // whatever was pinned before the failure goes
             throw;
         }
-        var residents = new ClusterResident[recorded.Length];
+        var residents = new WorkerResident[recorded.Length];
         int onWorkers = 0;
         for (int i = 0; i < residents.Length; i++)
         {
@@ -165,10 +169,10 @@ public sealed class DistributedScheduler : IPersistingScheduler
             var lineage = plan.ResultTask(node);
             if (recorded[i] is ClusterResult { Holder.Length: > 0 } held)
             {
-                residents[i] = ClusterResident.OnWorker(this, lineage, pin, node, held);
+                residents[i] = WorkerResident.OnWorker(this, lineage, pin, node, held.Holder, held.Worker, held.Size);
                 onWorkers++;
             }
-            else residents[i] = ClusterResident.InClient(this, lineage, recorded[i] is ClusterResult here ? here.Value : recorded[i]);
+            else residents[i] = WorkerResident.Here(this, lineage, recorded[i] is ClusterResult here ? here.Value : recorded[i]);
         }
         pin.Hold(holders, onWorkers, Peers);
         return new PersistedResults(residents.Select(r => r.Spec).ToArray(), () =>
@@ -199,8 +203,8 @@ public sealed class DistributedScheduler : IPersistingScheduler
             {
                 // Every persisted result of this plan that the same worker held went with it.
                 string holder = lost.Resident.Holder;
-                var gone = plan.Tasks.Select(t => t.Function?.Target).OfType<ClusterResident>()
-                    .Where(r => r.Scheduler == this && (r == lost.Resident || (holder.Length > 0 && r.Holder == holder))).Distinct().ToList();
+                var gone = plan.Tasks.Select(t => t.Function?.Target).OfType<WorkerResident>()
+                    .Where(r => r.Keeper == this && (r == lost.Resident || (holder.Length > 0 && r.Holder == holder))).Distinct().ToList();
                 foreach (var r in gone) await r.Renew(context).ConfigureAwait(false);
             }
             finally

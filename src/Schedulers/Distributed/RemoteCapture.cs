@@ -14,7 +14,7 @@ internal static class RemoteCapture
         var seen = new HashSet<Delegate>(ReferenceEqualityComparer.Instance);
         foreach (var spec in plan.Tasks)
         {
-            // A persisted result is used where it is kept, never sent (see ClusterResident).
+            // A persisted result is used where it is kept, never sent (see WorkerResident).
             if (spec.Function is not { } f || f.Target is IResidentResult || !seen.Add(f.Delegate)) continue;
             try
             {

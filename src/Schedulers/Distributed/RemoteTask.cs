@@ -40,7 +40,7 @@ internal sealed class RemoteTask
 
     /// <summary>
     /// Persist: the id under which the worker also keeps a large result after the computation ends (an output of a
-    /// persisting computation, see <see cref="ClusterResident"/>); null for every other task.
+    /// persisting computation, see <see cref="WorkerResident"/>); null for every other task.
     /// </summary>
     public string? Pin;
 

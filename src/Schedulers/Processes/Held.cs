@@ -18,6 +18,19 @@ internal sealed class Held
     /// <summary>Encoded size of a result left in a worker.</summary>
     public long Size;
 
+    /// <summary>
+    /// For a persisted result pinned in a worker (<see cref="DataPlane.WorkerResident"/>): the persist's id it is kept
+    /// under there instead of this computation's, its node there (<see cref="StoredAs"/>) and the slot of that
+    /// worker (<see cref="PinnedBy"/>). Null for the computation's own results.
+    /// </summary>
+    public string? Store;
+
+    /// <summary>The node a persisted result is kept under in <see cref="Store"/>.</summary>
+    public int StoredAs;
+
+    /// <summary>The slot of the worker that pinned a persisted result (with <see cref="Store"/>).</summary>
+    public int PinnedBy;
+
     public static long Bit(int slot) => slot < 64 ? 1L << slot : 0;
 
     public bool IsHeldBy(int slot) => (Volatile.Read(ref Holders) & Bit(slot)) != 0;

@@ -6,18 +6,13 @@ namespace TaskGraph.Processes;
 
 /// <summary>
 /// One running worker process, seen from the parent: the process, its task pipe (used by one dispatcher at a
-/// time), its data pipe (persisted results; shared, guarded by a lock), the address of its data plane server
-/// (where the other workers fetch its results and the parent releases them), and the forwarding of its console output.
+/// time), the address of its data plane server (where the other workers fetch its results and the parent reads
+/// persisted ones and releases them), and the forwarding of its console output.
 /// </summary>
 internal sealed class PoolWorker : IDisposable
 {
     private readonly Process _process;
     private readonly NamedPipeServerStream _task;
-    private readonly NamedPipeServerStream _data;
-    private readonly WireReader _dataReader;
-    private readonly WireWriter _dataWriter = new(1024);
-    private readonly object _dataLock = new();
-    private readonly Action<long> _countBytes;
     private readonly DataPeers _peers;
     private int _disposed;
 
@@ -28,7 +23,10 @@ internal sealed class PoolWorker : IDisposable
     public string Name { get; }
 
     /// <summary>The operating-system process id.</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId { get; }
+
+    /// <summary>This process among all the pool has had in its slot (<c>process-0:pid</c>): persisted results name their holder so.</summary>
+    public string Id => $"{Name}:{ProcessId}";
 
     /// <summary>Where the worker's data plane server listens (loopback): peers fetch its results there.</summary>
     public string DataAddress { get; }
@@ -45,37 +43,30 @@ internal sealed class PoolWorker : IDisposable
     /// <summary>MVIDs of the assemblies compiled in memory (notebook cells) already sent to this process (used by the dispatcher holding the slot).</summary>
     public HashSet<Guid> ReceivedAssemblies { get; } = [];
 
-    /// <summary>True once the process has exited or its pipes broke.</summary>
-    public bool IsBroken => Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _pipeFailed) != 0 || _process.HasExited;
+    /// <summary>True once the process has exited (or was disposed).</summary>
+    public bool IsBroken => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
 
-    // Set when the data pipe failed: the process may not be reaped yet (HasExited lags its death), but a caller
-    // deciding whether a result it pinned is lost must already see the worker as broken.
-    private int _pipeFailed;
-
-    private PoolWorker(int slot, Process process, NamedPipeServerStream task, NamedPipeServerStream data, string dataAddress, DataPeers peers, Action<long> countBytes)
+    private PoolWorker(int slot, Process process, NamedPipeServerStream task, string dataAddress, DataPeers peers)
     {
         Slot = slot;
         DataAddress = dataAddress;
         _peers = peers;
         Name = $"process-{slot}";
         _process = process;
+        ProcessId = process.Id;
         _task = task;
-        _data = data;
-        _countBytes = countBytes;
         TaskReader = new WireReader(task);
-        _dataReader = new WireReader(data, 4096);
     }
 
     /// <summary>
-    /// Starts a worker, waits until it has connected both pipes, gives it the pool's data plane key
+    /// Starts a worker, waits until it has connected its pipe, gives it the pool's data plane key
     /// (<paramref name="dataKey"/>, over the task pipe: never on its command line) and learns its data plane address.
     /// </summary>
-    public static PoolWorker Start(int slot, byte[] dataKey, DataPeers peers, Action<long> countBytes)
+    public static PoolWorker Start(int slot, byte[] dataKey, DataPeers peers)
     {
         var launch = WorkerLaunch.ForThisProcess;
         var stem = $"{SocketStem}{Environment.ProcessId}-{slot}-{Guid.NewGuid().ToString("N")[..8]}";
         var task = new NamedPipeServerStream(stem + "t", PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
-        var data = new NamedPipeServerStream(stem + "d", PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
         var psi = new ProcessStartInfo(launch.Dotnet)
         {
             UseShellExecute = false,
@@ -86,7 +77,6 @@ internal sealed class PoolWorker : IDisposable
         };
         foreach (var a in launch.Arguments()) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(stem + "t");
-        psi.ArgumentList.Add(stem + "d");
         psi.ArgumentList.Add(slot.ToString());
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         string dataAddress;
@@ -105,7 +95,7 @@ internal sealed class PoolWorker : IDisposable
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var connected = Task.WhenAll(task.WaitForConnectionAsync(timeout.Token), data.WaitForConnectionAsync(timeout.Token));
+            var connected = task.WaitForConnectionAsync(timeout.Token);
             var exited = process.WaitForExitAsync(timeout.Token);
             int which = Task.WaitAny(connected, exited);
             if (which != 0 || !connected.IsCompletedSuccessfully)
@@ -115,20 +105,18 @@ internal sealed class PoolWorker : IDisposable
                     $"Worker process {slot} did not start ({(process.HasExited ? $"exit code {process.ExitCode}" : "no connection within 60 s")}). " +
                     $"Command: {launch.Dotnet} {string.Join(' ', psi.ArgumentList)}. Output: {string.Join(Environment.NewLine, earlyErrors)}");
             }
-            // Both ends are connected: the socket files have done their job. Unlinked now, none is left behind
-            // if this process is killed (a SIGKILLed parent cannot clean up; see SweepDeadParentsSockets).
+            // Connected: the socket file has done its job. Unlinked now, none is left behind if this process is
+            // killed (a SIGKILLed parent cannot clean up; see SweepDeadParentsSockets).
             DeleteSocketFile(stem + "t");
-            DeleteSocketFile(stem + "d");
             dataAddress = Hello(task, dataKey, process, slot);
         }
         catch
         {
             try { if (!process.HasExited) process.Kill(); } catch { }
             task.Dispose();
-            data.Dispose();
             throw;
         }
-        return new PoolWorker(slot, process, task, data, dataAddress, peers, countBytes);
+        return new PoolWorker(slot, process, task, dataAddress, peers);
     }
 
     /// <summary>The handshake (<see cref="Protocol.Hello"/>): sends the key, answers the worker's data plane address (within 60 s).</summary>
@@ -220,90 +208,6 @@ internal sealed class PoolWorker : IDisposable
         }
     }
 
-    /// <summary>Bytes of persisted results pinned in this process (<see cref="Pin"/>).</summary>
-    public long PinnedBytes => Interlocked.Read(ref _pinnedBytes);
-
-    private long _pinnedBytes;
-
-    /// <summary>
-    /// Keeps node <paramref name="node"/>'s result of computation <paramref name="compute"/> beyond the computation,
-    /// under <paramref name="pin"/>. Waits for the answer: the computation's drop goes over the data plane, another
-    /// connection, and must not overtake the pin. False when the worker does not have the result (or died).
-    /// </summary>
-    public bool Pin(int compute, int node, long pin, long size)
-    {
-        if (!Ask(Protocol.Pin, compute, node, pin)) return false;
-        Interlocked.Add(ref _pinnedBytes, size);
-        return true;
-    }
-
-    /// <summary>Drops a pinned result.</summary>
-    public void Unpin(long pin, long size)
-    {
-        Interlocked.Add(ref _pinnedBytes, -size);
-        SendData(w =>
-        {
-            w.WriteByte(Protocol.Unpin);
-            w.WriteInt32(0);
-            w.WriteInt64(pin);
-        });
-    }
-
-    /// <summary>Makes the pinned result <paramref name="pin"/> node <paramref name="node"/>'s result in computation <paramref name="compute"/>; false when the worker does not have it.</summary>
-    public bool Recall(int compute, int node, long pin) => Ask(Protocol.Recall, compute, node, pin);
-
-    // A request on the data pipe about a node and a pin, answered by one byte: found or not (false also when the worker died).
-    private bool Ask(byte op, int compute, int node, long pin)
-    {
-        try
-        {
-            lock (_dataLock)
-            {
-                _dataWriter.BeginFrame();
-                _dataWriter.WriteByte(op);
-                _dataWriter.WriteInt32(compute);
-                _dataWriter.WriteInt32(node);
-                _dataWriter.WriteInt64(pin);
-                _countBytes(_dataWriter.WriteFrame(_data));
-                long len = _dataReader.ReadInt64();
-                if (len != 1) throw new InvalidDataException($"An answer of {len} bytes to data pipe request {op}.");
-                _countBytes(len + 8);
-                return _dataReader.ReadByte() == 1;
-            }
-        }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
-        {
-            Volatile.Write(ref _pipeFailed, 1);
-            return false;
-        }
-    }
-
-    /// <summary>The encoded pinned result <paramref name="pin"/>; null when the worker does not have it (or died).</summary>
-    public byte[]? TryGetPinned(long pin)
-    {
-        try
-        {
-            lock (_dataLock)
-            {
-                _dataWriter.BeginFrame();
-                _dataWriter.WriteByte(Protocol.GetPinned);
-                _dataWriter.WriteInt32(0);
-                _dataWriter.WriteInt64(pin);
-                _countBytes(_dataWriter.WriteFrame(_data));
-                long len = _dataReader.ReadInt64();
-                byte found = _dataReader.ReadByte();
-                if (found == 0) return null;
-                var bytes = _dataReader.ReadByteArray(len - 1);
-                _countBytes(len + 8);
-                return bytes;
-            }
-        }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Asks the worker to drop results, over its data plane (no answer expected; a dead worker has dropped them anyway).</summary>
     public void Release(int compute, IReadOnlyList<int> nodes)
     {
@@ -316,20 +220,6 @@ internal sealed class PoolWorker : IDisposable
     {
         try { _peers.Drop(DataAddress, Protocol.ComputeId(compute)); }
         catch (Exception e) when (e is DataPlaneException or ObjectDisposedException) { /* the worker is gone; nothing to drop */ }
-    }
-
-    private void SendData(Action<WireWriter> write)
-    {
-        try
-        {
-            lock (_dataLock)
-            {
-                _dataWriter.BeginFrame();
-                write(_dataWriter);
-                _countBytes(_dataWriter.WriteFrame(_data));
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException) { /* the worker is gone; nothing to release */ }
     }
 
     /// <summary>Kills the process at once (used when it is known to be broken).</summary>
@@ -355,17 +245,15 @@ internal sealed class PoolWorker : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try
         {
-            // End of standard input and of the pipes both make the worker exit; a kill covers a task that never returns.
+            // End of standard input and of the pipe both make the worker exit; a kill covers a task that never returns.
             try { _process.StandardInput.Close(); } catch { }
             _task.Dispose();
-            _data.Dispose();
             if (!_process.WaitForExit(2000)) _process.Kill();
             else _process.WaitForExit(); // also waits until the forwarded console output is drained
 
         }
         catch { }
         _task.Dispose();
-        _data.Dispose();
         _process.Dispose();
     }
 }

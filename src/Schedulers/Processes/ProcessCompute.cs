@@ -21,9 +21,11 @@ namespace TaskGraph.Processes;
 /// whose worker could not fetch an input (its holder died or was replaced) answers <see cref="Protocol.StatusMissing"/>:
 /// the holder is forgotten and the run sent again, which finds the input elsewhere or recomputes it.</para>
 ///
-/// <para>Persisted results (<see cref="WorkerResident"/>) are nodes with nothing to run: the worker that keeps one
-/// aliases it under the node (<see cref="Protocol.Recall"/>), or its value is used when the parent keeps it. A
-/// persisting computation (<see cref="Persists"/>) leaves its outputs in the workers and pins the large ones there.</para>
+/// <para>Persisted results (<see cref="WorkerResident"/>) are nodes with nothing to run, recorded as held where they
+/// are pinned (in the worker's store under their persist's id): named to their readers like any held input
+/// (<see cref="Protocol.ItemHeldAt"/>), the worker that pinned one uses it from its store, another fetches it over the
+/// data plane. When the parent keeps one, its value is used. A persisting computation (<see cref="Pinned"/>) leaves its
+/// outputs in the workers and pins the large ones there (<see cref="Protocol.RunPins"/>).</para>
 /// </summary>
 internal sealed class ProcessCompute
 {
@@ -50,10 +52,12 @@ internal sealed class ProcessCompute
     private long _signalVersion;
 
     /// <summary>
-    /// True for a persist: outputs stay in their workers (pinned beyond the computation when large) and
+    /// Set for a persist: outputs stay in their workers (pinned under this id beyond the computation when large) and
     /// <see cref="Start"/> answers one <see cref="WorkerResident"/> per output instead of the values.
     /// </summary>
-    public bool Persists { get; init; }
+    public PinnedResults? Pinned { get; init; }
+
+    private bool Persists => Pinned is not null;
 
     // Persist: the pinned output nodes (written by the dispatcher that completes them, read when the computation ends).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, WorkerResident> _kept = new();
@@ -178,7 +182,7 @@ internal sealed class ProcessCompute
             else
             {
                 int node = _plan.Outputs[i];
-                result[i] = _kept.TryGetValue(node, out var pinned) ? pinned : WorkerResident.InParent(_pool, _plan.ResultTask(node), value);
+                result[i] = _kept.TryGetValue(node, out var pinned) ? pinned : WorkerResident.Here(_pool, _plan.ResultTask(node), value);
             }
         }
         return result;
@@ -195,7 +199,6 @@ internal sealed class ProcessCompute
         {
             Signal();
             _pool.Untrack(_id);
-            if (abandoned) foreach (var r in _kept.Values) r.Release(); // a failed persist keeps nothing
             foreach (var s in _pool.Slots) Volatile.Read(ref s.Current)?.Drop(_id);
             if (!abandoned) return;
             await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -212,8 +215,8 @@ internal sealed class ProcessCompute
         for (int node = 0; node < _held.Length; node++)
         {
             var h = _held[node];
-            // Persisted outputs are counted as the worker's pinned bytes.
-            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot) && !_kept.ContainsKey(node)) bytes += h.Size;
+            // Persisted results are counted as the pinning worker's bytes (by the pool), copies fetched elsewhere here.
+            if (h is not null && !Volatile.Read(ref h.InParent) && h.IsHeldBy(slot) && !_kept.ContainsKey(node) && !(h.Store is not null && h.PinnedBy == slot)) bytes += h.Size;
         }
         return bytes;
     }
@@ -433,7 +436,12 @@ internal sealed class ProcessCompute
             w.WriteInt32(c._id);
             WriteCells(w);
             foreach (var put in puts) WritePut(w, put);
-            foreach (var node in sends) WriteRun(w, node, (plan.IsOutput(node) && !c.Persists) || Slot >= 64);
+            foreach (var node in sends)
+            {
+                // A persisted output stays in its worker when large, pinned under the persist's id (a slot beyond 64 cannot be recorded as its holder).
+                bool returnValue = (plan.IsOutput(node) && !c.Persists) || Slot >= 64;
+                WriteRun(w, node, returnValue, !returnValue && c.Persists && plan.IsOutput(node));
+            }
             w.WriteByte(Protocol.ItemEnd);
             foreach (var node in sends) c._state.ReportStarted(node, Name);
             // The last batch's runs may be laid out a little past now (answers arrive in bursts): never before them.
@@ -480,8 +488,7 @@ internal sealed class ProcessCompute
             Held held;
             try
             {
-                // Kept by this pool: aliased in the worker that holds it. Kept by another pool: fetched from there.
-                held = kept.Pool == c._pool ? kept.Recall(c._id, node, c._plan.IsOutput(node) && !c.Persists) : new Held { Value = kept.Fetch(), InParent = true };
+                held = Recall(node, kept);
             }
             catch (Exception e)
             {
@@ -492,20 +499,30 @@ internal sealed class ProcessCompute
             Complete(node, held, "parent");
         }
 
-        /// <summary>Persist: pins an output left in a worker, so the worker keeps it after this computation.</summary>
-        private void Pin(int node, Held held)
+        /// <summary>
+        /// What this computation records for a persisted result: one of this pool's pinned in a live worker as held
+        /// there (its readers go there or fetch it from there); its value when the parent keeps it, when it is an
+        /// output (read over the data plane), or when another scheduler keeps it.
+        /// </summary>
+        private Held Recall(int node, WorkerResident kept)
         {
-            long holders = Volatile.Read(ref held.Holders);
-            int slot = System.Numerics.BitOperations.TrailingZeroCount(holders);
-            if (holders == 0 || Volatile.Read(ref c._pool.Slots[slot].Current) is not { } worker) return;
-            long pin = c._pool.NextPin();
-            // A worker that died meanwhile pins nothing: the resident is then lost, and computed again when read.
-            worker.Pin(c._id, node, pin, held.Size);
-            c._kept[node] = WorkerResident.InWorker(c._pool, c._plan.ResultTask(node), worker, pin, held.Size);
+            if (kept.Keeper != c._pool) return new Held { Value = kept.Fetch(), InParent = true };
+            var place = kept.Recall();
+            if (!place.OnWorker) return new Held { Value = place.Value, InParent = true };
+            int slot = c._pool.SlotOf(place.Holder, place.Worker);
+            if (slot >= 0 && c._plan.IsOutput(node) && kept.TryRead(out var value)) return new Held { Value = value, InParent = true };
+            // Lost with its worker: the pool computes it again from its lineage and runs the computation once more
+            // (computing it here would run a whole computation from a dispatcher that holds its worker's pipe).
+            if (slot < 0 || c._plan.IsOutput(node))
+                throw new WorkerCrashedException($"The persisted result {kept.Lineage.Key} was lost with its worker process. Compute again: it is computed from its lineage first.");
+            return new Held { Holders = Held.Bit(slot), Size = place.Size, Store = place.Store, StoredAs = place.Node, PinnedBy = slot };
         }
 
-        /// <summary>An input to send with a batch: its value (from the parent) or the data plane address of a worker holding it.</summary>
-        private readonly record struct Put(int Node, Held? Value, string? Holder);
+        /// <summary>
+        /// An input to send with a batch: its value (from the parent), or the data plane address of a worker holding it
+        /// and where in that worker's store (<paramref name="Store"/> null: this computation's, under the node itself).
+        /// </summary>
+        private readonly record struct Put(int Node, Held? Value, string? Holder, string? Store = null, int StoredAs = 0);
 
         /// <summary>
         /// Makes sure input <paramref name="dep"/> will be in this worker: already there, sent from the parent, or named
@@ -514,7 +531,22 @@ internal sealed class ProcessCompute
         private void Gather(int dep, List<Put> puts, HashSet<int> putSeen, int depth)
         {
             var h = c._held[dep]!;
-            if (h.IsHeldBy(Slot) || putSeen.Contains(dep)) return;
+            if (putSeen.Contains(dep)) return;
+            if (h.Store is { } store)
+            {
+                // A persisted result: named to every batch that reads it, so the worker that pinned it uses it from its
+                // store (under the pin) and another fetches it from there, unless it has a copy under this computation.
+                if (h.IsHeldBy(h.PinnedBy) && Volatile.Read(ref c._pool.Slots[h.PinnedBy].Current) is { IsBroken: false } pinner)
+                {
+                    puts.Add(new Put(dep, null, pinner.DataAddress, store, h.StoredAs));
+                    putSeen.Add(dep);
+                    _fetchFrom[dep] = h.PinnedBy;
+                    return;
+                }
+                Recompute(dep, depth + 1); // lost with its worker: throws, and the pool runs the computation again after its lineage
+                return;
+            }
+            if (h.IsHeldBy(Slot)) return;
             if (Volatile.Read(ref h.InParent))
             {
                 puts.Add(new Put(dep, h, null));
@@ -638,6 +670,8 @@ internal sealed class ProcessCompute
                 w.WriteByte(Protocol.ItemHeldAt);
                 w.WriteInt32(put.Node);
                 w.WriteUtf8(holder);
+                w.WriteUtf8(put.Store ?? "");
+                w.WriteInt32(put.Store is null ? put.Node : put.StoredAs);
             }
             else
             {
@@ -648,7 +682,7 @@ internal sealed class ProcessCompute
             c._held[put.Node]!.AddHolder(Slot);
         }
 
-        private void WriteRun(WireWriter w, int node, bool returnValue)
+        private void WriteRun(WireWriter w, int node, bool returnValue, bool pins = false)
         {
             var plan = c._plan;
             var members = plan.Members(node);
@@ -669,7 +703,7 @@ internal sealed class ProcessCompute
             var deps = plan.Dependencies[node];
             w.WriteByte(Protocol.ItemRun);
             w.WriteInt32(node);
-            w.WriteByte(returnValue ? (byte)1 : (byte)0);
+            w.WriteByte((byte)((returnValue ? Protocol.RunReturnsValue : 0) | (pins ? Protocol.RunPins : 0)));
             w.WriteInt32(deps.Length);
             foreach (var d in deps) w.WriteInt32(d);
             w.WriteInt32(program.MemberCount);
@@ -761,7 +795,8 @@ internal sealed class ProcessCompute
 
         private void Complete(int node, Held held, string worker, long ran = 0, long ended = 0)
         {
-            if (c.Persists && !held.InParent && c._plan.IsOutput(node) && !c._kept.ContainsKey(node)) Pin(node, held);
+            if (c.Pinned is { } pinned && !held.InParent && c._plan.IsOutput(node) && !c._kept.ContainsKey(node))
+                c._kept[node] = WorkerResident.OnWorker(c._pool, c._plan.ResultTask(node), pinned, node, Connection.DataAddress, Connection.Id, held.Size);
             c._held[node] = held;
             if (ended != 0) c._state.ReportFinished(node, worker, false, ran, ended);
             else c._state.ReportFinished(node, worker, false);

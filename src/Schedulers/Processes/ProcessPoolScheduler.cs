@@ -16,9 +16,11 @@ namespace TaskGraph.Processes;
 /// replaced and the task retried; results lost with it are computed again from their inputs; a task that kills
 /// its worker three times fails.</para>
 /// <para>Persisted results (<see cref="PersistAsync"/>) over 64 KB stay pinned in their worker across
-/// computations until their handle is disposed; a later computation uses them where they are.</para>
+/// computations until their handle is disposed; a later computation uses them where they are. They are kept, read
+/// and dropped as on the cluster: in the worker's result store under the persist's id, over the data plane
+/// (<see cref="WorkerResident"/>).</para>
 /// </summary>
-public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessSource
+public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessSource, IResidentKeeper
 {
     private readonly Slot[] _slots;
     private readonly object _startLock = new();
@@ -28,6 +30,8 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     private long _bytesMoved;
     private long _bytesReceived;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProcessCompute> _computes = new();
+    // Persisted results pinned in the workers whose handles are not disposed (for the workers' held bytes).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerResident, bool> _pinned = new();
     private int _nextCompute;
     private volatile bool _disposed;
 
@@ -61,14 +65,17 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     /// <inheritdoc />
     public string Name => "processes";
 
-    /// <summary>Bytes sent and received over the workers' pipes since the pool was created (tasks, values, results).</summary>
-    public long BytesMoved => Interlocked.Read(ref _bytesMoved);
+    /// <summary>
+    /// Bytes between this process and the workers since the pool was created: over their pipes (tasks, values,
+    /// results), and persisted results this process read from them over the data plane.
+    /// </summary>
+    public long BytesMoved => Interlocked.Read(ref _bytesMoved) + _peers.BytesReceived;
 
     /// <summary>
     /// Bytes this process (the parent) received from the workers since the pool was created: answers, small
-    /// results and outputs. Results moving from worker to worker do not pass through it.
+    /// results and outputs (persisted ones over the data plane). Results moving from worker to worker do not pass through it.
     /// </summary>
-    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived) + _peers.BytesReceived;
 
     /// <summary>The operating-system ids of the worker processes (starts them if needed).</summary>
     public IReadOnlyList<int> WorkerProcessIds
@@ -95,7 +102,9 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             for (int slot = 0; slot < _slots.Length; slot++)
             {
                 if (Volatile.Read(ref _slots[slot].Current) is not { IsBroken: false } w) continue;
-                long held = w.PinnedBytes;
+                long held = 0;
+                foreach (var r in _pinned.Keys)
+                    if (!r.IsReleased && r.Holder == w.DataAddress) held += r.Size;
                 foreach (var c in computes) held += c.HeldBytes(slot);
                 list.Add(new WorkerProcess(w.Name, w.ProcessId) { HeldBytes = held });
             }
@@ -122,6 +131,11 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     private long _recomputed;
 
     internal void CountRecomputed() => Interlocked.Increment(ref _recomputed);
+
+    void IResidentKeeper.CountRecomputed() => CountRecomputed();
+
+    // The parent's connections to the workers' data plane: persisted results are read and dropped over them.
+    DataPeers IResidentKeeper.Peers => _peers;
 
     internal void Track(int id, ProcessCompute compute) => _computes[id] = compute;
 
@@ -171,7 +185,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     private bool HasResidents(ExecutionPlan plan)
     {
         foreach (var t in plan.Tasks)
-            if (t.Function?.Target is WorkerResident r && r.Pool == this) return true;
+            if (t.Function?.Target is WorkerResident r && r.Keeper == this) return true;
         return false;
     }
 
@@ -201,14 +215,39 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
         ObjectDisposedException.ThrowIf(_disposed, this);
         var lost = LostResidents(plan);
         foreach (var r in lost) await r.Renew(context).ConfigureAwait(false);
-        var compute = new ProcessCompute(this, plan, context, Interlocked.Increment(ref _nextCompute)) { Persists = true };
+        int id = Interlocked.Increment(ref _nextCompute);
+        var pinned = new PinnedResults(Protocol.PinId(id));
+        var compute = new ProcessCompute(this, plan, context, id) { Pinned = pinned };
         if (plan.Count > 0) EnsureStarted();
-        var kept = await compute.Start().ConfigureAwait(false);
+        object?[] kept;
+        try
+        {
+            kept = await compute.Start().ConfigureAwait(false);
+        }
+        catch
+        {
+            pinned.Hold(LiveDataAddresses(), 0, _peers); // whatever was pinned before the failure goes
+            throw;
+        }
         var residents = kept.Select(k => (WorkerResident)k!).ToArray();
+        var onWorkers = residents.Where(r => r.Holder.Length > 0).ToArray();
+        foreach (var r in onWorkers) _pinned[r] = true;
+        pinned.Hold(LiveDataAddresses(), onWorkers.Length, _peers);
         return new PersistedResults(residents.Select(r => r.Spec).ToArray(), () =>
         {
             foreach (var r in residents) r.Release();
+            foreach (var r in onWorkers) _pinned.TryRemove(r, out _);
         });
+    }
+
+    private string[] LiveDataAddresses() => _slots.Select(s => Volatile.Read(ref s.Current)).OfType<PoolWorker>().Select(w => w.DataAddress).ToArray();
+
+    /// <summary>The slot whose live process is <paramref name="worker"/> (a <see cref="PoolWorker.Id"/>) listening at <paramref name="holder"/>; -1 when it died or was replaced.</summary>
+    internal int SlotOf(string holder, string worker)
+    {
+        for (int slot = 0; slot < _slots.Length; slot++)
+            if (Volatile.Read(ref _slots[slot].Current) is { IsBroken: false } w && w.DataAddress == holder && w.Id == worker) return slot;
+        return -1;
     }
 
     /// <summary>Persisted results of this pool that <paramref name="plan"/> reads and whose worker died.</summary>
@@ -216,7 +255,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
     {
         List<WorkerResident>? lost = null;
         foreach (var t in plan.Tasks)
-            if (t.Function?.Target is WorkerResident r && r.Pool == this && r.IsLost) (lost ??= []).Add(r);
+            if (t.Function?.Target is WorkerResident r && r.Keeper == this && IsLost(r)) (lost ??= []).Add(r);
         return lost ?? [];
     }
 
@@ -227,13 +266,8 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
         return await next().ConfigureAwait(false);
     }
 
-    /// <summary>True while <paramref name="worker"/> is the live process of its slot.</summary>
-    internal bool IsCurrent(PoolWorker worker) => !worker.IsBroken && Volatile.Read(ref _slots[worker.Slot].Current) == worker;
-
-    private long _nextPin;
-
-    /// <summary>A fresh pin for a persisted result (unique in this pool).</summary>
-    internal long NextPin() => Interlocked.Increment(ref _nextPin);
+    /// <summary>True when <paramref name="r"/> was pinned in a worker that is no longer the pool's (it died or was replaced).</summary>
+    private bool IsLost(WorkerResident r) => !r.IsReleased && r.Holder.Length > 0 && SlotOf(r.Holder, r.Worker) < 0;
 
     /// <summary>
     /// The <paramref name="count"/> slots a new computation's dispatchers take: idle ones first, so a small
@@ -253,7 +287,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             PoolWorker.SweepDeadParentsSockets();
             var started = new PoolWorker[missing.Length];
             Parallel.For(0, missing.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(missing.Length, 8) },
-                i => started[i] = PoolWorker.Start(missing[i], _dataKey, _peers, CountBytes));
+                i => started[i] = PoolWorker.Start(missing[i], _dataKey, _peers));
             for (int i = 0; i < missing.Length; i++) Volatile.Write(ref _slots[missing[i]].Current, started[i]);
         }
     }
@@ -269,7 +303,7 @@ public sealed class ProcessPoolScheduler : IPersistingScheduler, IWorkerProcessS
             {
                 broken.Kill();
                 broken.Dispose();
-                Volatile.Write(ref s.Current, PoolWorker.Start(slot, _dataKey, _peers, CountBytes));
+                Volatile.Write(ref s.Current, PoolWorker.Start(slot, _dataKey, _peers));
             }
             return s.Current!;
         }

@@ -2,7 +2,7 @@ namespace TaskGraph.Processes;
 
 /// <summary>
 /// The messages between the parent and a worker process. Every message is a frame: an 8-byte length, then the
-/// content. Each worker has two pipes and a data plane server:
+/// content. Each worker has a pipe and a data plane server:
 /// <list type="bullet">
 /// <item><b>handshake</b> (task pipe, once): the parent sends <see cref="Hello"/> with the pool's data plane key (a
 /// per-pool random secret: it never appears on a command line or in a log); the worker starts its
@@ -15,9 +15,10 @@ namespace TaskGraph.Processes;
 /// <item><b>data plane</b> (<see cref="DataPlane.DataPeers"/> to the worker's <see cref="DataPlane.DataServer"/>, the
 /// cluster's protocol): another worker fetches a result it needs as an input, named by <see cref="ItemHeldAt"/>, straight
 /// from the worker holding it — never through the parent; the parent releases results nobody needs and drops those of
-/// an ended computation. Computations are named by <see cref="ComputeId"/>.</item>
-/// <item><b>data pipe</b>: persisted results, which outlive their computation: <see cref="Pin"/>, <see cref="Recall"/>,
-/// <see cref="GetPinned"/>, <see cref="Unpin"/>.</item>
+/// an ended computation. Computations are named by <see cref="ComputeId"/>. Persisted results, which outlive their
+/// computation, are kept in the same store under their persist's id (<see cref="PinId"/>, a run flagged
+/// <see cref="RunPins"/>): read and dropped by the parent over the data plane, and named to the runs that read them
+/// by <see cref="ItemHeldAt"/> — as on the cluster (<see cref="DataPlane.WorkerResident"/>).</item>
 /// </list>
 /// Values inside items are length-prefixed, so a value that fails to decode is skipped and reported by the run
 /// that needs it instead of breaking the connection.
@@ -49,11 +50,20 @@ internal static class Protocol
     public const byte ItemPut = 2;
 
     /// <summary>
-    /// Batch item: the node's <see cref="NodeProgram"/> — <c>[int node][byte returnValue][int inputs][int node…][int members]</c>
+    /// Batch item: the node's <see cref="NodeProgram"/> — <c>[int node][byte flags][int inputs][int node…][int members]</c>
     /// then the members — runs it and answers one frame. Input <c>i</c> of the program is the result of the <c>i</c>-th
-    /// node listed, found in the worker's store.
+    /// node listed, found in the worker's store. Flags: <see cref="RunReturnsValue"/>, <see cref="RunPins"/>.
     /// </summary>
     public const byte ItemRun = 3;
+
+    /// <summary>Run flag: the result travels back whatever its size (an output).</summary>
+    public const byte RunReturnsValue = 1;
+
+    /// <summary>
+    /// Run flag: a persisted output — when its result stays in the worker, it is kept under the persist's id too
+    /// (<see cref="PinId"/> of the computation, the same node), which outlives the computation until the parent drops it.
+    /// </summary>
+    public const byte RunPins = 2;
 
     /// <summary>
     /// Batch item: <c>[string name][guid mvid][int len][image]</c>, an assembly compiled in memory in the parent
@@ -63,9 +73,11 @@ internal static class Protocol
     public const byte ItemAssembly = 4;
 
     /// <summary>
-    /// Batch item: <c>[int node][string address]</c>, the node's result is held by the worker whose data plane listens
-    /// at that address: a run of this batch that needs it fetches it from there (and keeps it). When it cannot, the
-    /// run answers <see cref="StatusMissing"/>.
+    /// Batch item: <c>[int node][string address][string store][int storedAs]</c>, the node's result is held by the
+    /// worker whose data plane listens at that address, in its store under <c>(store, storedAs)</c> — an empty store
+    /// meaning this computation and node. A persisted result is kept under its persist's id (<see cref="PinId"/>): a
+    /// worker that holds it itself uses it from there. A run of this batch that needs it fetches it (and keeps it
+    /// under this computation and node); when it cannot, the run answers <see cref="StatusMissing"/>.
     /// </summary>
     public const byte ItemHeldAt = 5;
 
@@ -97,26 +109,14 @@ internal static class Protocol
     /// </summary>
     public const byte StatusMissing = 4;
 
-    /// <summary>
-    /// Data pipe: <c>[int compute][int node][long pin]</c>; keeps the node's result beyond its computation (persist);
-    /// answer <c>[byte found]</c> (answered so the pin is done before the computation is dropped over the data plane).
-    /// </summary>
-    public const byte Pin = 4;
-
-    /// <summary>Data pipe: <c>[int 0][long pin]</c>; drops a pinned result; no answer.</summary>
-    public const byte Unpin = 5;
-
-    /// <summary>Data pipe: <c>[int compute][int node][long pin]</c>; stores the pinned result as the node's (no copy); answer <c>[byte found]</c>.</summary>
-    public const byte Recall = 6;
-
-    /// <summary>Data pipe: <c>[int 0][long pin]</c>; answer <c>[byte found][value]</c> (the parent reads a persisted value for itself).</summary>
-    public const byte GetPinned = 7;
-
     /// <summary>Results up to this size travel back with their completion; larger ones stay in the worker until needed elsewhere.</summary>
     public const long InlineResultBytes = 64 * 1024;
 
     /// <summary>The name of pool computation <paramref name="compute"/> in the workers' stores and on the data plane.</summary>
     public static string ComputeId(int compute) => compute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The id under which the workers keep the persisted outputs of persisting computation <paramref name="compute"/> (see <see cref="RunPins"/>).</summary>
+    public static string PinId(int compute) => "pin-" + ComputeId(compute);
 
     /// <summary>The worker's key of a function (<paramref name="id"/>) defined for a computation.</summary>
     public static long StoreKey(int compute, int id) => ((long)compute << 32) | (uint)id;

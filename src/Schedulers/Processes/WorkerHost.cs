@@ -5,13 +5,14 @@ namespace TaskGraph.Processes;
 /// <summary>
 /// Entry point of a worker process (called by <c>TaskGraph.Worker.dll</c>, which the process pool launches
 /// with the parent's own runtimeconfig and deps files, so the worker resolves exactly the parent's assemblies).
-/// Arguments: the task pipe's name, the data pipe's name, the worker's slot number. The pool's data plane key comes
-/// over the task pipe (<see cref="Protocol.Hello"/>), never on the command line; the worker then serves its results to
-/// the other workers of the pool on a loopback port (<see cref="DataServer"/>) and fetches theirs directly.
+/// Arguments: the task pipe's name, the worker's slot number. The pool's data plane key comes over the task pipe
+/// (<see cref="Protocol.Hello"/>), never on the command line; the worker then serves its results — persisted ones
+/// too — to the parent and the other workers of the pool on a loopback port (<see cref="DataServer"/>) and fetches
+/// theirs directly.
 ///
-/// <para>The worker exits when the parent asks, when a pipe closes, or when its standard input reaches end of
+/// <para>The worker exits when the parent asks, when its pipe closes, or when its standard input reaches end of
 /// file — which is what happens when the parent dies, however it dies: no orphans. Its standard output and
-/// error are read by the parent and shown prefixed with the worker's id; the protocol has its own pipes, so user
+/// error are read by the parent and shown prefixed with the worker's id; the protocol has its own pipe, so user
 /// code may print freely.</para>
 /// </summary>
 public static class WorkerHost
@@ -21,17 +22,15 @@ public static class WorkerHost
     {
         if (args.Length == 2 && args[0] == "--orphan-check")
             return OrphanCheck(int.Parse(args[1]));
-        if (args.Length < 2)
+        if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: TaskGraph.Worker <task-pipe> <data-pipe> [slot]");
+            Console.Error.WriteLine("usage: TaskGraph.Worker <task-pipe> [slot]");
             return 2;
         }
         var watcher = new Thread(WatchParent) { IsBackground = true, Name = "taskgraph-parent-watch" };
         watcher.Start();
         using var task = new NamedPipeClientStream(".", args[0], PipeDirection.InOut);
-        using var data = new NamedPipeClientStream(".", args[1], PipeDirection.InOut);
         task.Connect(60_000);
-        data.Connect(60_000);
         var key = new DataPlaneKey(ReadHello(task));
         using var peers = new DataPeers(key);
         var runner = new WorkerTaskRunner(acceptsCompiledCode: true, peers); // its task pipe comes from the parent that launched it
@@ -40,13 +39,6 @@ public static class WorkerHost
         answer.BeginFrame();
         answer.WriteUtf8(server.Address);
         answer.WriteFrame(task);
-        var dataThread = new Thread(() =>
-        {
-            try { runner.ServeData(data); }
-            catch (Exception e) { Console.Error.WriteLine($"data pipe failed: {e}"); }
-            Environment.Exit(0);
-        }) { IsBackground = true, Name = "taskgraph-data" };
-        dataThread.Start();
         try { runner.ServeTasks(task); }
         catch (IOException) { /* the parent went away */ }
         return 0;

@@ -10,22 +10,20 @@ namespace TaskGraph.Processes;
 /// The worker side of the process pool: keeps the functions and results of each computation, runs the tasks of a
 /// batch in order and answers one frame per run. The task pipe is served by one thread (tasks run there, one at a
 /// time); the results are served to peers by the worker's <see cref="DataServer"/> (over <see cref="Store"/>), so
-/// another worker can fetch a result while a long task runs here; the data pipe serves persisted results.
+/// another worker can fetch a result while a long task runs here, and the parent reads or drops persisted results.
 /// <para>A run's inputs are in <see cref="Store"/> (made here, stored by the parent, or fetched before): those that
 /// are not are fetched from the holders the batch names (<see cref="Protocol.ItemHeldAt"/>) with
-/// <see cref="DataPeers"/>, the cluster worker's fetch, and kept.</para>
+/// <see cref="DataPeers"/>, the cluster worker's fetch, and kept. A persisted result pinned here (<see cref="Protocol.RunPins"/>)
+/// is taken from the store under its persist's id, as the cluster's worker does (no copy).</para>
 /// </summary>
 internal sealed class WorkerTaskRunner
 {
     private readonly ResultStore _store = new();
     private readonly Dictionary<long, Function> _functions = new();
-    // Persisted results, by pin: they outlive their computation until unpinned (Protocol.Pin).
-    private readonly ConcurrentDictionary<long, object?> _pinned = new();
     private readonly WireWriter _out = new(4096);
-    private readonly WireWriter _data = new(4096);
     private readonly DataPeers? _peers;
     // The holders named by the batch being run (Protocol.ItemHeldAt), and the inputs they could not give.
-    private readonly Dictionary<int, string> _heldAt = [];
+    private readonly Dictionary<int, (string Holder, string Store, int StoredAs)> _heldAt = [];
     private readonly HashSet<int> _unfetchable = [];
 
     private readonly bool _acceptsCompiledCode;
@@ -69,60 +67,6 @@ internal sealed class WorkerTaskRunner
             if (op == Protocol.Shutdown) return;
             if (op != Protocol.Batch) throw new InvalidDataException($"Unknown task operation {op}.");
             RunBatch(r, stream);
-        }
-    }
-
-    /// <summary>Serves the data pipe (persisted results: pin, unpin, recall, read) until it closes.</summary>
-    public void ServeData(Stream stream)
-    {
-        var r = new WireReader(stream);
-        while (true)
-        {
-            try { r.ReadInt64(); }
-            catch (Exception e) when (e is EndOfStreamException or IOException) { return; }
-            byte op = r.ReadByte();
-            int compute = r.ReadInt32();
-            switch (op)
-            {
-                case Protocol.Pin:
-                {
-                    int node = r.ReadInt32();
-                    long pin = r.ReadInt64();
-                    bool found = _store.TryGet(StoreId(compute), node, out var v);
-                    if (found) _pinned[pin] = v;
-                    _data.BeginFrame();
-                    _data.WriteByte(found ? (byte)1 : (byte)0);
-                    _data.WriteFrame(stream);
-                    break;
-                }
-                case Protocol.Unpin:
-                    _pinned.TryRemove(r.ReadInt64(), out _);
-                    break;
-                case Protocol.Recall:
-                {
-                    int node = r.ReadInt32();
-                    bool found = _pinned.TryGetValue(r.ReadInt64(), out var v);
-                    if (found) _store.Put(StoreId(compute), node, v); // ignored once the computation was dropped
-                    _data.BeginFrame();
-                    _data.WriteByte(found ? (byte)1 : (byte)0);
-                    _data.WriteFrame(stream);
-                    break;
-                }
-                case Protocol.GetPinned:
-                {
-                    _data.BeginFrame();
-                    if (_pinned.TryGetValue(r.ReadInt64(), out var v) && v is not Undecodable)
-                    {
-                        _data.WriteByte(1);
-                        try { WireCodec.Write(_data, v); }
-                        catch (WireException) { _data.BeginFrame(); _data.WriteByte(0); }
-                    }
-                    else _data.WriteByte(0);
-                    _data.WriteFrame(stream);
-                    break;
-                }
-                default: throw new InvalidDataException($"Unknown data operation {op}.");
-            }
         }
     }
 
@@ -185,7 +129,9 @@ internal sealed class WorkerTaskRunner
                     int node = r.ReadInt32();
                     var holder = r.ReadUtf8();
                     if (holder.Length > 300) throw new InvalidDataException($"A holder address of {holder.Length} characters.");
-                    _heldAt[node] = holder;
+                    var store = r.ReadUtf8();
+                    if (store.Length > DataPlaneProtocol.MaxComputeIdBytes) throw new InvalidDataException($"A store id of {store.Length} characters.");
+                    _heldAt[node] = (holder, store, r.ReadInt32());
                     break;
                 }
                 case Protocol.ItemAssembly:
@@ -244,7 +190,7 @@ internal sealed class WorkerTaskRunner
     private PendingRun ReadRun(WireReader r, int compute)
     {
         int node = r.ReadInt32();
-        bool returnValue = r.ReadByte() != 0;
+        byte flags = r.ReadByte();
         var inputs = new int[ReadCount(r, "inputs")];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = r.ReadInt32();
         int members = ReadCount(r, "members");
@@ -282,7 +228,7 @@ internal sealed class WorkerTaskRunner
         var program = new NodeProgram(tasks, null, 0, members, argStart, sources[..argCount], inputs.Length);
         if (failure is null && program.Defect(inputs.Length) is { } defect)
             failure = (0, new WireException($"The parent sent a malformed program for node {node}: {defect}."));
-        return new PendingRun(node, returnValue, program, inputs, failure);
+        return new PendingRun(node, (flags & Protocol.RunReturnsValue) != 0, (flags & Protocol.RunPins) != 0, program, inputs, failure);
     }
 
     private static int ReadCount(WireReader r, string what)
@@ -294,7 +240,7 @@ internal sealed class WorkerTaskRunner
 
     private void Run(PendingRun run, int compute)
     {
-        var (node, returnValue, program, inputs, failure) = run;
+        var (node, returnValue, pins, program, inputs, failure) = run;
         var mark = _out.BeginLength();
         _out.WriteInt32(node);
         if (_store.IsDropped(StoreId(compute)))
@@ -343,7 +289,9 @@ internal sealed class WorkerTaskRunner
             long size = _out.Length - valueStart;
             if (!returnValue && size > Protocol.InlineResultBytes)
             {
-                // Large: stays here until another worker or the parent asks for it.
+                // Large: stays here until another worker or the parent asks for it; a persisted output also under
+                // its persist's id, which outlives this computation until the parent drops it.
+                if (pins) _store.Put(Protocol.PinId(compute), node, previous);
                 _out.Truncate(before);
                 _out.WriteByte(Protocol.StatusHeld);
                 _out.WriteInt64(elapsed);
@@ -368,13 +316,20 @@ internal sealed class WorkerTaskRunner
     private List<int>? FetchInputs(string compute, int[] inputs)
     {
         List<int>? missing = null;
-        List<(string Holder, int Node)>? wanted = null;
+        List<(DataPeers.Wanted At, int Node)>? wanted = null;
         foreach (var node in inputs)
         {
             if (_store.TryGet(compute, node, out _)) continue;
-            if (_peers is not null && !_unfetchable.Contains(node) && _heldAt.TryGetValue(node, out var holder))
+            if (_heldAt.TryGetValue(node, out var at) && at.Store.Length > 0 && _store.TryGet(at.Store, at.StoredAs, out var pinned))
             {
-                if (wanted is null || !wanted.Contains((holder, node))) (wanted ??= []).Add((holder, node));
+                // A persisted result pinned here: the computation reads it where it is (the computation's end forgets this name of it, not the pin).
+                _store.Put(compute, node, pinned);
+                continue;
+            }
+            if (_peers is not null && !_unfetchable.Contains(node) && at.Holder is not null)
+            {
+                var w = at.Store.Length > 0 ? new DataPeers.Wanted(at.Holder, at.Store, at.StoredAs) : new DataPeers.Wanted(at.Holder, compute, node);
+                if (wanted is null || !wanted.Contains((w, node))) (wanted ??= []).Add((w, node));
             }
             else if (missing is null || !missing.Contains(node)) (missing ??= []).Add(node);
         }
@@ -383,7 +338,7 @@ internal sealed class WorkerTaskRunner
         (int[] Missing, string[] Unreachable) result;
         try
         {
-            var lost = _peers!.FetchAll(got.Select(g => new DataPeers.Wanted(g.Holder, compute, g.Node)).ToArray(), (i, value) => _store.Put(compute, got[i].Node, value));
+            var lost = _peers!.FetchAll(got.Select(g => g.At).ToArray(), (i, value) => _store.Put(compute, got[i].Node, value));
             result = (lost.Missing.Select(i => got[i].Node).Distinct().ToArray(), lost.Unreachable);
         }
         catch (DataPlaneException e)
@@ -414,5 +369,5 @@ internal sealed class WorkerTaskRunner
         }
     }
 
-    private sealed record PendingRun(int Node, bool ReturnValue, NodeProgram Program, int[] Inputs, (int Member, Exception Error)? Failure);
+    private sealed record PendingRun(int Node, bool ReturnValue, bool Pins, NodeProgram Program, int[] Inputs, (int Member, Exception Error)? Failure);
 }

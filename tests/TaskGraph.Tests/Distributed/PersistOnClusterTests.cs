@@ -43,7 +43,7 @@ public class PersistOnClusterTests
 
     private static double Sum(Frame f, IScheduler on) => (double)f.Agg(Agg.Sum("v").As("s")).Compute(on)[0, "s"]!;
 
-    private static ClusterResident[] Residents(Frame f) => f.LowerPartitions().Select(s => (ClusterResident)s.Function!.Target!).ToArray();
+    private static WorkerResident[] Residents(Frame f) => f.LowerPartitions().Select(s => (WorkerResident)s.Function!.Target!).ToArray();
 
     private long Received => _cluster.Scheduler.BytesReceived;
 
@@ -70,7 +70,7 @@ public class PersistOnClusterTests
     {
         var kept = FourBlocks().Persist(_cluster);
         var residents = Residents(kept.Value);
-        bool Held(ClusterResident r) => _cluster.Scheduler.Peers.TryGet(r.Holder, r.StoredAs.Store, r.StoredAs.Node, out _);
+        bool Held(WorkerResident r) => _cluster.Scheduler.Peers.TryGet(r.Holder, r.StoredAs.Store, r.StoredAs.Node, out _);
         Assert.That(residents.Select(Held), Has.All.True, "each holder serves its partition");
         kept.Dispose();
         Assert.That(residents.Select(Held), Has.All.False, "dropped by their holders");
@@ -105,7 +105,7 @@ public class PersistOnClusterTests
         using var client = TaskGraphClient.Connect(_cluster);
         var table = Enumerable.Range(0, 250_000).Select(i => (double)i).ToArray(); // 2 MB
         var placed = client.Scatter(table);
-        var resident = (ClusterResident)placed.ToDelayed().Spec.Function!.Target!;
+        var resident = (WorkerResident)placed.ToDelayed().Spec.Function!.Target!;
         Assert.That(resident.Holder, Is.Not.Empty, "kept by a worker, not by the client");
         Assert.That(resident.Size, Is.GreaterThanOrEqualTo(table.Length * 8L));
         long before = Received;

@@ -94,7 +94,7 @@ public class NotebookCellTests
 
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         using var peers = new DataPeers(new DataPlaneKey(key));
-        using var worker = PoolWorker.Start(0, key, peers, _ => { });
+        using var worker = PoolWorker.Start(0, key, peers);
         // The honest message: the cell's bytes, then its closure. It runs.
         Assert.That(Run(worker, 1, (name, mvid, image), define.ToArray()), Is.EqualTo((Protocol.StatusValue, "42")));
         // The same closure naming another module version of that assembly (a changed cell): refused, nothing runs.
@@ -152,7 +152,7 @@ public class NotebookCellTests
         w.WriteBytes(define);
         w.WriteByte(Protocol.ItemRun);
         w.WriteInt32(0);
-        w.WriteByte(1);
+        w.WriteByte(Protocol.RunReturnsValue);
         w.WriteInt32(0); // no inputs
         w.WriteInt32(1);
         w.WriteByte(Protocol.MemberCall);

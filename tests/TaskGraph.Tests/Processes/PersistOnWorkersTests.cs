@@ -75,6 +75,43 @@ public class PersistOnWorkersTests
         kept.Dispose(); // twice is harmless
     }
 
+    private static WorkerResident[] Residents(Frame f) => f.LowerPartitions().Select(s => (WorkerResident)s.Function!.Target!).ToArray();
+
+    [Test]
+    public void APinnedPartitionIsServedOverTheDataPlaneOnlyWithThePoolsSecretUntilReleased()
+    {
+        var kept = FourBlocks().Persist(_pool);
+        var residents = Residents(kept.Value);
+        Assert.That(residents.Select(r => r.Holder).Distinct(), Is.SubsetOf(_pool.WorkerDataAddresses), "each partition is pinned in a worker of the pool");
+        using var member = new DataPeers(new DataPlaneKey(_pool.DataKey.ToArray()));
+        using var stranger = new DataPeers(new DataPlaneKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        for (int p = 0; p < residents.Length; p++)
+        {
+            var (store, node) = residents[p].StoredAs;
+            Assert.That(member.TryGet(residents[p].Holder, store, node, out var value), Is.True, $"partition {p} is served by its holder");
+            var table = (Table)value!;
+            Assert.That(table.RowCount, Is.EqualTo(125_000));
+            Assert.That(table[0, "v"], Is.EqualTo(p * 1_000_000.0), $"partition {p}'s first row");
+            Assert.That(table[124_999, "v"], Is.EqualTo(p * 1_000_000.0 + 124_999), $"partition {p}'s last row");
+            var refused = Assert.Throws<DataPlaneException>(() => stranger.TryGet(residents[p].Holder, store, node, out _))!;
+            Assert.That(refused.Message, Does.Contain("refused"));
+        }
+        kept.Dispose();
+        Assert.That(residents.Select(r => member.TryGet(r.Holder, r.StoredAs.Store, r.StoredAs.Node, out _)), Has.All.False, "dropped by their holders");
+        Assert.That(Runs, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void APersistedValuePersistedAgainOutlivesTheFirstHandle()
+    {
+        var ramp = Delayed.Combine(Delayed.Value(0), Delayed.Value(_log), Block);
+        var first = ramp.Persist(_pool);
+        using var second = first.Value.Persist(_pool);
+        first.Dispose();
+        Assert.That(second.Value.Then(t => (double)t[124_999, "v"]!).Compute(_pool), Is.EqualTo(124_999.0));
+        Assert.That(Runs, Is.EqualTo(1), "the second handle kept the value: not computed again");
+    }
+
     [Test]
     public void AWorkerThatDiedIsMadeGoodFromTheLineage()
     {
