@@ -73,8 +73,9 @@ public class TransportComparison
             {
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan, // keep the connection, like DataPeers' pool
                 // HTTP/2 flow control: the client's receive window starts at 64 KB and grows with the measured
-                // round trip, which on loopback is too short to grow it much. 16 MB lets the server send freely
-                // (the best case for HTTP/2; the default measured lower).
+                // round trip, which on loopback is too short to grow it much. 16 MB lets the server send freely:
+                // the best case for HTTP/2 (with the default, the 100 MB fetch took 240-310 ms instead of 130-150,
+                // under load).
                 InitialHttp2StreamWindowSize = 16 << 20,
             })
             { BaseAddress = new Uri(address) };
