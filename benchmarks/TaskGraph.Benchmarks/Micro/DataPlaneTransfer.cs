@@ -23,6 +23,19 @@ public class DataPlaneTransfer
     [GlobalSetup]
     public void Setup()
     {
+        var store = Store();
+        var key = new DataPlaneKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        _server = new DataServer(store, key);
+        _peers = new DataPeers(key);
+        _peers.TryGet(_server.Address, "bench", 1, out _); // connect and authenticate once, like a worker's pooled connection
+    }
+
+    /// <summary>
+    /// The values served: node 0 a 100 MB <c>double[]</c>, node 1 a table of 4 million rows (two 32 MB columns),
+    /// node 2 a 1 KB <c>double[]</c> (per-request cost). Shared with <see cref="TransportComparison"/>.
+    /// </summary>
+    internal static ResultStore Store()
+    {
         var store = new ResultStore();
         var data = new double[Doubles];
         for (int i = 0; i < data.Length; i++) data[i] = i * 0.5;
@@ -31,10 +44,8 @@ public class DataPlaneTransfer
         var v = new double[Rows];
         for (int i = 0; i < Rows; i++) { k[i] = i % 1000; v[i] = i; }
         store.Put("bench", 1, Table.Create(("k", Column.Of(k)), ("v", Column.Of(v))));
-        var key = new DataPlaneKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        _server = new DataServer(store, key);
-        _peers = new DataPeers(key);
-        _peers.TryGet(_server.Address, "bench", 1, out _); // connect and authenticate once, like a worker's pooled connection
+        store.Put("bench", 2, Enumerable.Range(0, 128).Select(i => (double)i).ToArray());
+        return store;
     }
 
     [GlobalCleanup]
